@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wrpn needs, only those that are missing.
+# Sourced or run by scripts/demo.sh and scripts/test.sh; safe to run again.
+set -euo pipefail
+
+WRPN_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev libgloo-dev libhwy-dev zlib1g-dev libturbojpeg0-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist gnuplot-nox
+)
+
+missing=()
+for pkg in "${WRPN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "wrpn: installing missing Debian packages: ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
