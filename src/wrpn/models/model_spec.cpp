@@ -1,0 +1,51 @@
+#include "wrpn/models/model_spec.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "wrpn/quant/bits.h"
+
+namespace wrpn {
+namespace models {
+
+void ModelSpec::validate() const {
+  nn::widen(1, width);  // throws on width <= 0
+  quant::check_bits(weight_bits, "weight bits");
+  quant::check_bits(activation_bits, "activation bits");
+  quant::check_bits(first_weight_bits, "first layer weight bits");
+  quant::check_bits(last_weight_bits, "last layer weight bits");
+  if (classes < 2) throw std::invalid_argument(fmt::format("classes must be >= 2, got {}", classes));
+  if (in_channels < 1) {
+    throw std::invalid_argument(fmt::format("input channels must be >= 1, got {}", in_channels));
+  }
+  if (input_size < 1) {
+    throw std::invalid_argument(fmt::format("input size must be >= 1, got {}", input_size));
+  }
+}
+
+std::string ModelSpec::label() const {
+  return fmt::format("{} w{:g} {}/{}", name, width, weight_bits, activation_bits);
+}
+
+nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int bits,
+                                   int64_t stride, int64_t padding) const {
+  return nn::QConv2dOptions(in, out, kernel)
+      .stride(stride)
+      .padding(padding)
+      .bias(false)
+      .weight_bits(bits)
+      .per_channel_alpha(per_channel_alpha)
+      .weight_param(weight_param);
+}
+
+nn::QLinearOptions ModelSpec::linear(int64_t in, int64_t out, int bits, bool bias) const {
+  return nn::QLinearOptions(in, out)
+      .bias(bias)
+      .weight_bits(bits)
+      .per_channel_alpha(per_channel_alpha)
+      .weight_param(weight_param);
+}
+
+}  // namespace models
+}  // namespace wrpn

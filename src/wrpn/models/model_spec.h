@@ -1,0 +1,61 @@
+// What a model builder needs to know: which network, how wide, how many bits where.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "wrpn/nn/qconv2d.h"
+#include "wrpn/nn/qlinear.h"
+#include "wrpn/nn/weight_param.h"
+
+namespace wrpn {
+namespace models {
+
+struct ModelSpec {
+  /// Registered model name (see registry.h).
+  std::string name = "vgg_small";
+  /// Width multiplier applied to every hidden layer's channels (not input or classes).
+  double width = 1.0;
+  /// Weight bits of the hidden conv/linear layers: 1..8 or 32.
+  int weight_bits = 32;
+  /// Activation bits of every activation quantizer: 1..8 or 32 (ReLU).
+  int activation_bits = 32;
+  /// Weight bits of the first conv. Default 32: WRPN keeps it full precision.
+  int first_weight_bits = 32;
+  /// Weight bits of the classifier. Default 32: WRPN keeps it full precision.
+  int last_weight_bits = 32;
+  /// Number of classes.
+  int64_t classes = 10;
+  /// Input image channels.
+  int64_t in_channels = 1;
+  /// Input image height = width, in pixels.
+  int64_t input_size = 28;
+  /// Weight parametrisation of every quantized layer (see nn/weight_param.h).
+  nn::WeightParam weight_param = nn::WeightParam::Unit;
+  /// 1-bit weights: one alpha per output channel.
+  bool per_channel_alpha = false;
+
+  /// Throws std::invalid_argument naming the field and value when a field is out of range.
+  void validate() const;
+  /// "vgg_small w2 4/4" style label.
+  std::string label() const;
+
+  /// Options for a conv of this model with the given weight bits.
+  nn::QConv2dOptions conv(int64_t in, int64_t out, int64_t kernel, int bits, int64_t stride = 1,
+                          int64_t padding = 0) const;
+  /// Options for a linear layer of this model with the given weight bits.
+  nn::QLinearOptions linear(int64_t in, int64_t out, int bits, bool bias) const;
+  /// Channels of a hidden layer after widening.
+  int64_t wide(int64_t channels) const { return nn::widen(channels, width); }
+};
+
+/// Every model is a Module with a forward from images to logits.
+class Network : public torch::nn::Module {
+ public:
+  /// images (N, C, H, W) -> logits (N, classes)
+  virtual torch::Tensor forward(torch::Tensor images) = 0;
+};
+
+}  // namespace models
+}  // namespace wrpn

@@ -1,0 +1,52 @@
+// Per-layer accounting of a built model: shapes, bits, parameters, MACs, packed weight bytes.
+// Counting conventions (also in docs/MODELS.md):
+//  - MACs: one multiply-accumulate per weight per output position of conv and linear layers;
+//    batch norm, pooling, activations and residual adds are not counted.
+//  - Weight bytes: a layer's weights at its precision, packed (ceil(params * bits / 8));
+//    batch-norm parameters and biases at 32 bits.
+//  - Bit-operations: MACs x weight bits x input activation bits; the first layer's input is the
+//    32-bit image, every other layer's input is counted at the activation precision.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "wrpn/models/model_spec.h"
+
+namespace wrpn {
+namespace models {
+
+struct LayerSummary {
+  std::string name;
+  std::string kind;                  // "conv", "linear", "batchnorm"
+  std::vector<int64_t> weight_shape;
+  std::vector<int64_t> output_shape;  // per sample, no batch dimension
+  int weight_bits = 32;
+  int input_bits = 32;
+  int64_t params = 0;
+  int64_t macs = 0;
+  double weight_bytes = 0;
+  double bit_ops = 0;
+};
+
+struct ModelSummary {
+  std::vector<LayerSummary> layers;
+  int64_t params = 0;
+  int64_t macs = 0;
+  double weight_bytes = 0;
+  double bit_ops = 0;
+};
+
+/// Runs one forward pass of a single zero image (eval mode, no gradients) to learn the
+/// output shapes, then fills in every conv, linear and batch-norm layer.
+ModelSummary summarize(Network& model, const ModelSpec& spec);
+
+nlohmann::json to_json(const ModelSummary& summary);
+
+/// A human-readable table with totals.
+std::string format_table(const ModelSummary& summary);
+
+}  // namespace models
+}  // namespace wrpn

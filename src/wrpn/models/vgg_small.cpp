@@ -1,0 +1,43 @@
+#include "wrpn/models/vgg_small.h"
+
+namespace wrpn {
+namespace models {
+namespace {
+
+// conv3x3 (padding 1) -> batch norm -> activation quantizer, appended to `stage`.
+void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_t in, int64_t out,
+                     int weight_bits) {
+  stage->push_back(nn::QConv2d(spec.conv(in, out, 3, weight_bits, /*stride=*/1, /*padding=*/1)));
+  stage->push_back(torch::nn::BatchNorm2d(out));
+  stage->push_back(nn::QReLU(spec.activation_bits));
+}
+
+}  // namespace
+
+VggSmall::VggSmall(const ModelSpec& spec) {
+  const int64_t c1 = spec.wide(16), c2 = spec.wide(32), c3 = spec.wide(64);
+  stage1_ = torch::nn::Sequential();
+  add_conv_bn_act(stage1_, spec, spec.in_channels, c1, spec.first_weight_bits);
+  add_conv_bn_act(stage1_, spec, c1, c1, spec.weight_bits);
+  stage2_ = torch::nn::Sequential();
+  add_conv_bn_act(stage2_, spec, c1, c2, spec.weight_bits);
+  add_conv_bn_act(stage2_, spec, c2, c2, spec.weight_bits);
+  stage3_ = torch::nn::Sequential();
+  add_conv_bn_act(stage3_, spec, c2, c3, spec.weight_bits);
+  register_module("stage1", stage1_);
+  register_module("stage2", stage2_);
+  register_module("stage3", stage3_);
+  classifier_ = register_module(
+      "classifier", nn::QLinear(spec.linear(c3, spec.classes, spec.last_weight_bits, true)));
+}
+
+torch::Tensor VggSmall::forward(torch::Tensor x) {
+  x = torch::max_pool2d(stage1_->forward(x), 2);
+  x = torch::max_pool2d(stage2_->forward(x), 2);
+  x = stage3_->forward(x);
+  x = x.mean({2, 3});  // global average pool: (N, C, H, W) -> (N, C)
+  return classifier_(x);
+}
+
+}  // namespace models
+}  // namespace wrpn

@@ -1,0 +1,63 @@
+#include "wrpn/nn/qconv2d.h"
+
+#include "wrpn/quant/bits.h"
+#include "wrpn/quant/quantizers.h"
+
+namespace wrpn {
+namespace nn {
+
+QConv2dImpl::QConv2dImpl(QConv2dOptions options_) : options(std::move(options_)) { reset(); }
+
+void QConv2dImpl::reset() {
+  TORCH_CHECK(options.in_channels() > 0 && options.out_channels() > 0,
+              "QConv2d channels must be positive, got in_channels=", options.in_channels(),
+              " out_channels=", options.out_channels());
+  TORCH_CHECK(options.groups() > 0 && options.in_channels() % options.groups() == 0 &&
+                  options.out_channels() % options.groups() == 0,
+              "QConv2d in_channels (", options.in_channels(), ") and out_channels (",
+              options.out_channels(), ") must be divisible by groups (", options.groups(), ")");
+  quant::check_bits(options.weight_bits(), "QConv2d weight bits");
+  const auto k = *options.kernel_size();
+  const int64_t fan_in = options.in_channels() / options.groups() * k[0] * k[1];
+  weight = register_parameter(
+      "weight", torch::empty({options.out_channels(), options.in_channels() / options.groups(),
+                              k[0], k[1]}));
+  gain_ = init_weight(weight, options.weight_param(), fan_in);
+  if (options.bias()) {
+    bias = register_parameter("bias", torch::zeros({options.out_channels()}));
+  } else {
+    bias = torch::Tensor();
+  }
+}
+
+torch::Tensor QConv2dImpl::effective_weight() const {
+  return quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha()) *
+         gain_;
+}
+
+torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == options.in_channels(),
+              "QConv2d expects input (N, ", options.in_channels(), ", H, W), got ", x.sizes());
+  torch::Tensor y = torch::conv2d(x, effective_weight(), bias, options.stride(), options.padding(),
+                                  /*dilation=*/1, options.groups());
+  last_output_shape_ = y.sizes().vec();
+  return y;
+}
+
+int64_t QConv2dImpl::macs_per_sample() const {
+  if (last_output_shape_.empty()) return 0;
+  const auto k = *options.kernel_size();
+  const int64_t outputs_per_sample =
+      last_output_shape_[1] * last_output_shape_[2] * last_output_shape_[3];
+  return outputs_per_sample * (options.in_channels() / options.groups()) * k[0] * k[1];
+}
+
+void QConv2dImpl::pretty_print(std::ostream& stream) const {
+  const auto k = *options.kernel_size();
+  stream << "wrpn::QConv2d(" << options.in_channels() << ", " << options.out_channels()
+         << ", kernel_size=[" << k[0] << ", " << k[1] << "], stride=" << options.stride()
+         << ", padding=" << options.padding() << ", wbits=" << options.weight_bits() << ")";
+}
+
+}  // namespace nn
+}  // namespace wrpn

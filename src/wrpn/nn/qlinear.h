@@ -1,0 +1,64 @@
+// QLinear: a fully connected layer whose weights pass through the WRPN weight quantizer.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "wrpn/nn/weight_param.h"
+
+namespace wrpn {
+namespace nn {
+
+struct QLinearOptions {
+  QLinearOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+
+  /// Input features.
+  TORCH_ARG(int64_t, in_features);
+  /// Output features.
+  TORCH_ARG(int64_t, out_features);
+  /// Learnable bias (in effective units). Default true.
+  TORCH_ARG(bool, bias) = true;
+  /// Weight bits: 1..8, or 32 for full precision. Default 32.
+  TORCH_ARG(int, weight_bits) = 32;
+  /// 1-bit weights only: one alpha per output feature instead of per layer. Default false.
+  TORCH_ARG(bool, per_channel_alpha) = false;
+  /// Weight parametrisation (see weight_param.h). Default Unit.
+  TORCH_ARG(WeightParam, weight_param) = WeightParam::Unit;
+};
+
+class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLayer {
+ public:
+  QLinearImpl(int64_t in_features, int64_t out_features)
+      : QLinearImpl(QLinearOptions(in_features, out_features)) {}
+  explicit QLinearImpl(QLinearOptions options);
+
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+
+  /// x (N, in_features) -> (N, out_features)
+  torch::Tensor forward(const torch::Tensor& x);
+
+  int weight_bits() const override { return options.weight_bits(); }
+  const torch::Tensor& raw_weight() const override { return weight; }
+  double weight_gain() const override { return gain_; }
+  torch::Tensor effective_weight() const override;
+  int64_t macs_per_sample() const override {
+    return last_output_shape_.empty() ? 0 : options.in_features() * options.out_features();
+  }
+  const std::vector<int64_t>& last_output_shape() const override { return last_output_shape_; }
+
+  QLinearOptions options;
+  /// (out_features, in_features), in quantizer units.
+  torch::Tensor weight;
+  /// (out_features), or undefined without bias.
+  torch::Tensor bias;
+
+ private:
+  double gain_ = 1.0;
+  std::vector<int64_t> last_output_shape_;
+};
+
+TORCH_MODULE(QLinear);
+
+}  // namespace nn
+}  // namespace wrpn

@@ -1,0 +1,27 @@
+// Bit widths as the WRPN contract defines them: 1..8 quantized, 32 full precision.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wrpn {
+namespace quant {
+
+constexpr int kFullPrecision = 32;
+
+/// True for the widths the quantizers accept: 1..8 and 32.
+inline bool is_valid_bits(int bits) { return (bits >= 1 && bits <= 8) || bits == kFullPrecision; }
+
+inline bool is_full_precision(int bits) { return bits == kFullPrecision; }
+
+/// Throws std::invalid_argument naming `what` and the value unless bits is 1..8 or 32.
+void check_bits(int bits, const std::string& what);
+
+/// Activation levels n = 2^k - 1 (codes 0..n).
+inline int64_t activation_levels(int bits) { return (int64_t{1} << bits) - 1; }
+
+/// Weight magnitude levels n = 2^(k-1) - 1 for k >= 2 (integers -n..n).
+inline int64_t weight_levels(int bits) { return (int64_t{1} << (bits - 1)) - 1; }
+
+}  // namespace quant
+}  // namespace wrpn

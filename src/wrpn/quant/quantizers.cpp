@@ -1,0 +1,110 @@
+#include "wrpn/quant/quantizers.h"
+
+#include <ATen/Parallel.h>
+
+#include "wrpn/kernels/fake_quantize.h"
+#include "wrpn/quant/bits.h"
+
+namespace wrpn {
+namespace quant {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// Elements per parallel chunk: large enough that threads pay off only on big tensors.
+constexpr int64_t kGrainSize = 1 << 15;
+
+bool runs_fused_kernel(const torch::Tensor& x) {
+  return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
+}
+
+// Straight-through gradient of clamp(x, lo, hi): g where lo <= x <= hi, else 0.
+torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, double lo, double hi) {
+  if (!runs_fused_kernel(x) || g.scalar_type() != torch::kFloat32) {
+    return g * torch::logical_and(x >= lo, x <= hi).to(g.scalar_type());
+  }
+  const torch::Tensor xc = x.contiguous();
+  const torch::Tensor gc = g.contiguous();
+  torch::Tensor out = torch::empty_like(gc);
+  const float* xp = xc.data_ptr<float>();
+  const float* gp = gc.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, xc.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+    kernels::ste_clamp_grad(xp + begin, gp + begin, op + begin, end - begin, float(lo), float(hi));
+  });
+  return out;
+}
+
+// round(levels * clamp(x, lo, hi)) / levels with the straight-through gradient.
+struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi,
+                               int64_t levels) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["lo"] = lo;
+    ctx->saved_data["hi"] = hi;
+    return fake_quantize(x, lo, hi, levels);
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    const torch::Tensor x = ctx->get_saved_variables()[0];
+    const double lo = ctx->saved_data["lo"].toDouble();
+    const double hi = ctx->saved_data["hi"].toDouble();
+    return {ste_clamp_grad(x, grads[0], lo, hi), torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+// alpha * sign(w), sign(0) = +1, alpha = mean |w| (per tensor or per output channel).
+// The gradient is straight-through to w, zero where |w| > 1; alpha passes no gradient.
+struct BinarySte : public torch::autograd::Function<BinarySte> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& w, bool per_channel) {
+    ctx->save_for_backward({w});
+    torch::Tensor alpha;
+    if (per_channel && w.dim() > 1) {
+      std::vector<int64_t> reduce_dims;
+      for (int64_t d = 1; d < w.dim(); ++d) reduce_dims.push_back(d);
+      alpha = w.abs().mean(reduce_dims, /*keepdim=*/true);
+    } else {
+      alpha = w.abs().mean();
+    }
+    return torch::where(w >= 0, alpha, -alpha);
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    const torch::Tensor w = ctx->get_saved_variables()[0];
+    return {ste_clamp_grad(w, grads[0], -1.0, 1.0), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor fake_quantize(const torch::Tensor& x, double lo, double hi, int64_t levels) {
+  if (!runs_fused_kernel(x)) {
+    // Any other device or dtype: the same arithmetic through ATen (exact, not fused).
+    return torch::round(torch::clamp(x, lo, hi) * double(levels)) / double(levels);
+  }
+  const torch::Tensor xc = x.contiguous();
+  torch::Tensor out = torch::empty_like(xc);
+  const float* xp = xc.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, xc.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+    kernels::fake_quantize(xp + begin, op + begin, end - begin, float(lo), float(hi),
+                           float(levels));
+  });
+  return out;
+}
+
+torch::Tensor quantize_activations(const torch::Tensor& a, int bits) {
+  check_bits(bits, "activation bits");
+  if (is_full_precision(bits)) return torch::relu(a);
+  return ClampRoundSte::apply(a, 0.0, 1.0, activation_levels(bits));
+}
+
+torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channel) {
+  check_bits(bits, "weight bits");
+  if (is_full_precision(bits)) return w;
+  if (bits == 1) return BinarySte::apply(w, per_channel);
+  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits));
+}
+
+}  // namespace quant
+}  // namespace wrpn

@@ -1,0 +1,36 @@
+// Checkpoints: model, optimiser, epochs completed, RNG state and the resolved config, in one
+// LibTorch archive written atomically.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "wrpn/models/model_spec.h"
+
+namespace wrpn {
+namespace train {
+
+struct CheckpointMeta {
+  /// Epochs completed when the checkpoint was written.
+  int64_t epochs_done = 0;
+  /// The run's resolved config (see train_config.h).
+  nlohmann::json config;
+};
+
+void save_checkpoint(const std::string& path, models::Network& model,
+                     torch::optim::Optimizer* optimizer, const CheckpointMeta& meta);
+
+/// Reads only the metadata, so the caller can build the model the checkpoint holds.
+/// Throws std::runtime_error naming the file when it is missing, corrupt or not ours.
+CheckpointMeta read_checkpoint_meta(const std::string& path);
+
+/// Loads parameters and buffers into `model` (and the optimiser state when given) and
+/// restores the RNG state.
+void load_checkpoint(const std::string& path, models::Network& model,
+                     torch::optim::Optimizer* optimizer);
+
+}  // namespace train
+}  // namespace wrpn

@@ -1,0 +1,62 @@
+// Everything a training run is made of; resolved from defaults, a JSON file and flags, and
+// written to the run folder as config.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "wrpn/models/model_spec.h"
+
+namespace wrpn {
+namespace train {
+
+struct TrainConfig {
+  models::ModelSpec model;
+  /// "fashion-mnist" or "mnist".
+  std::string dataset = "fashion-mnist";
+  /// Folder holding the dataset files.
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  /// "sgd", "adam" or "adamw".
+  std::string optimizer = "sgd";
+  double lr = 0.1;
+  double momentum = 0.9;
+  bool nesterov = true;
+  /// Applied to conv/linear weights (not batch norm or biases).
+  double weight_decay = 5e-4;
+  /// "cosine", "step" or "constant"; linear warm-up first.
+  std::string schedule = "cosine";
+  double warmup_epochs = 0.0;
+  /// "step" schedule: multiply the learning rate by gamma every step_epochs epochs.
+  int64_t step_epochs = 30;
+  double gamma = 0.1;
+  uint64_t seed = 1;
+  /// Intra-op threads; 0 keeps LibTorch's default (all cores).
+  int threads = 0;
+  /// Run folder: config.json, metrics.jsonl, checkpoint.pt.
+  std::string out = "runs/latest";
+  /// Use only the first N training / test samples; 0 means all.
+  int64_t limit_train = 0;
+  int64_t limit_test = 0;
+  /// Augmentation: random crop after zero padding (pixels, 0 = off) and horizontal flip.
+  int64_t crop_padding = 0;
+  bool flip = false;
+
+  /// Throws std::invalid_argument naming the field and its value when out of range.
+  void validate() const;
+};
+
+nlohmann::json to_json(const TrainConfig& config);
+
+/// Overlays the keys of `json` on `config`; an unknown key or a value of the wrong type
+/// throws std::invalid_argument naming the key (and `source`, e.g. the file name).
+void apply_json(TrainConfig& config, const nlohmann::json& json, const std::string& source);
+
+/// Reads a JSON config file and overlays it on `config`.
+void apply_json_file(TrainConfig& config, const std::string& path);
+
+}  // namespace train
+}  // namespace wrpn

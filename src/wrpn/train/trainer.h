@@ -1,0 +1,56 @@
+// The training loop: epochs of SGD/Adam over a dataset, evaluation, metrics.jsonl,
+// an atomic checkpoint per epoch and exact resume.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "wrpn/data/dataset.h"
+#include "wrpn/models/model_spec.h"
+#include "wrpn/train/evaluate.h"
+#include "wrpn/train/train_config.h"
+
+namespace wrpn {
+namespace train {
+
+struct EpochMetrics {
+  int64_t epoch = 0;  // 1-based
+  double train_loss = 0;
+  double train_acc = 0;
+  EvalResult test;
+  double images_per_s = 0;
+  double lr = 0;
+  double seconds = 0;
+  std::map<std::string, double> zero_fraction;
+};
+
+struct TrainResult {
+  std::shared_ptr<models::Network> model;
+  EpochMetrics last;
+  int64_t epochs_run = 0;  // in this call (fewer than config.epochs after a resume)
+};
+
+struct TrainHooks {
+  /// Called after every epoch's checkpoint; return false to stop early (tests use it to
+  /// simulate an interruption).
+  std::function<bool(const EpochMetrics&)> after_epoch;
+  /// Print per-epoch lines to stdout.
+  bool verbose = true;
+  /// Redraw a progress line on stderr during each epoch (defaults to "stderr is a terminal").
+  bool progress = true;
+};
+
+/// Loads the config's dataset split (train or test).
+std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& config, bool train);
+
+/// Trains from scratch into config.out, or continues the run there when `resume` is set (its
+/// checkpoint's config is used; only `threads` is taken from `config`).
+TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks = {});
+
+/// Path of the checkpoint inside a run folder.
+std::string checkpoint_path(const std::string& run_folder);
+
+}  // namespace train
+}  // namespace wrpn

@@ -1,0 +1,132 @@
+// wrpn bench train: training images/s of WRPN k-bit networks against full precision at the
+// same width, measured in the same run (interleaved rounds, median of rounds).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "train_flags.h"
+#include "wrpn/models/registry.h"
+#include "wrpn/train/optimizer.h"
+
+namespace wrpn {
+namespace cli {
+
+namespace {
+
+struct BenchFlags {
+  int64_t batch_size = 128;
+  int64_t steps = 20;
+  int64_t rounds = 3;
+  int threads = 0;
+  std::vector<std::string> precisions = {"32/32", "4/4"};
+  bool json = false;
+};
+
+std::pair<int, int> parse_precision(const std::string& p) {
+  const auto slash = p.find('/');
+  if (slash == std::string::npos) {
+    throw std::invalid_argument(fmt::format("precision must look like WBITS/ABITS, got '{}'", p));
+  }
+  return {std::stoi(p.substr(0, slash)), std::stoi(p.substr(slash + 1))};
+}
+
+// Seconds per training step (forward, backward, SGD step) on a synthetic batch.
+double time_steps(models::Network& model, const train::TrainConfig& config,
+                  train::OptimizerBundle& opt, const torch::Tensor& images,
+                  const torch::Tensor& labels, int64_t steps) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t s = 0; s < steps; ++s) {
+    opt.optimizer->zero_grad();
+    torch::nn::functional::cross_entropy(model.forward(images), labels).backward();
+    opt.optimizer->step();
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+         double(steps);
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& root) {
+  CLI::App* app = root.add_subcommand("bench", "Benchmarks measured in one run, as ratios");
+  app->require_subcommand(1);
+  CLI::App* train_app = app->add_subcommand(
+      "train", "Training images/s of each precision against the first (full precision)");
+  auto flags = std::make_shared<TrainFlags>();
+  flags->add_model_flags(train_app);
+  auto f = std::make_shared<BenchFlags>();
+  train_app->add_option("--batch-size", f->batch_size, "images per step");
+  train_app->add_option("--steps", f->steps, "timed steps per round");
+  train_app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
+  train_app->add_option("--threads", f->threads, "intra-op threads (0: all cores)");
+  train_app->add_option("--precisions", f->precisions,
+                        "WBITS/ABITS list; the first is the baseline")
+      ->delimiter(',');
+  train_app->add_flag("--json", f->json, "print JSON");
+  return {app, [flags, f]() {
+            train::TrainConfig defaults;
+            defaults.model.name = "vgg_small";
+            defaults.model.width = 2;
+            const train::TrainConfig base = flags->resolve(defaults);
+            if (f->steps < 1 || f->rounds < 1 || f->batch_size < 1) {
+              throw std::invalid_argument("--steps, --rounds and --batch-size must be >= 1");
+            }
+            if (f->threads > 0) torch::set_num_threads(f->threads);
+            torch::manual_seed(0);
+            const auto& m = base.model;
+            const torch::Tensor images =
+                torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
+            const torch::Tensor labels = torch::randint(m.classes, {f->batch_size}, torch::kInt64);
+
+            struct Entry {
+              std::string precision;
+              std::shared_ptr<models::Network> model;
+              train::OptimizerBundle opt;
+              std::vector<double> seconds;
+            };
+            std::vector<Entry> entries;
+            for (const auto& p : f->precisions) {
+              train::TrainConfig c = base;
+              std::tie(c.model.weight_bits, c.model.activation_bits) = parse_precision(p);
+              Entry e{p, models::build_model(c.model), {}, {}};
+              e.opt = train::make_optimizer(*e.model, c);
+              time_steps(*e.model, c, e.opt, images, labels, 2);  // warm-up
+              entries.push_back(std::move(e));
+            }
+            for (int64_t r = 0; r < f->rounds; ++r) {
+              for (auto& e : entries) {
+                e.seconds.push_back(time_steps(*e.model, base, e.opt, images, labels, f->steps));
+              }
+            }
+            nlohmann::json out = nlohmann::json::array();
+            double baseline = 0;
+            if (!f->json) {
+              fmt::print("{} width {:g}, batch {}, {} threads, median of {} rounds x {} steps\n",
+                         m.name, m.width, f->batch_size, torch::get_num_threads(), f->rounds,
+                         f->steps);
+              fmt::print("{:<10} {:>12} {:>10} {:>20}\n", "precision", "images/s", "ms/step",
+                         "vs first (time)");
+            }
+            for (auto& e : entries) {
+              std::sort(e.seconds.begin(), e.seconds.end());
+              const double t = e.seconds[e.seconds.size() / 2];
+              if (baseline == 0) baseline = t;
+              const double rate = double(f->batch_size) / t;
+              if (f->json) {
+                out.push_back({{"precision", e.precision}, {"images_per_s", rate},
+                               {"ms_per_step", t * 1e3}, {"time_ratio", t / baseline}});
+              } else {
+                fmt::print("{:<10} {:>12.1f} {:>10.2f} {:>19.3f}x\n", e.precision, rate, t * 1e3,
+                           t / baseline);
+              }
+            }
+            if (f->json) fmt::print("{}\n", out.dump(2));
+            return 0;
+          }};
+}
+
+}  // namespace cli
+}  // namespace wrpn

@@ -1,0 +1,53 @@
+// wrpn info: every layer of a model with its shape, bits, parameters, MACs and weight bytes.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "command.h"
+#include "train_flags.h"
+#include "wrpn/models/registry.h"
+#include "wrpn/models/summary.h"
+
+namespace wrpn {
+namespace cli {
+
+Command add_info_command(CLI::App& root) {
+  CLI::App* app = root.add_subcommand(
+      "info", "Print each layer of a model: shape, bits, parameters, MACs, weight bytes");
+  auto flags = std::make_shared<TrainFlags>();
+  flags->add_model_flags(app);
+  auto spec = std::make_shared<models::ModelSpec>();
+  auto json = std::make_shared<bool>(false);
+  auto list = std::make_shared<bool>(false);
+  app->add_option("--classes", spec->classes, "number of classes");
+  app->add_option("--in-channels", spec->in_channels, "input image channels");
+  app->add_option("--input-size", spec->input_size, "input image height = width");
+  app->add_flag("--json", *json, "print JSON instead of a table");
+  app->add_flag("--list", *list, "list the registered models");
+  return {app, [flags, spec, json, list]() {
+            if (*list) {
+              for (const auto& e : models::model_registry()) {
+                fmt::print("{:<16} {}\n", e.name, e.description);
+              }
+              return 0;
+            }
+            train::TrainConfig defaults;
+            defaults.model = *spec;
+            models::ModelSpec s = flags->resolve(defaults).model;
+            s.classes = spec->classes;
+            s.in_channels = spec->in_channels;
+            s.input_size = spec->input_size;
+            auto model = models::build_model(s);
+            const auto summary = models::summarize(*model, s);
+            if (*json) {
+              fmt::print("{}\n", models::to_json(summary).dump(2));
+            } else {
+              fmt::print("{} ({}x{}x{} input, {} classes)\n{}", s.label(), s.in_channels,
+                         s.input_size, s.input_size, s.classes, models::format_table(summary));
+            }
+            return 0;
+          }};
+}
+
+}  // namespace cli
+}  // namespace wrpn

@@ -1,0 +1,76 @@
+#include "train_flags.h"
+
+#include "wrpn/nn/weight_param.h"
+
+namespace wrpn {
+namespace cli {
+
+template <typename T>
+void TrainFlags::bind(CLI::App* app, const std::string& name, T& scratch_field,
+                      std::function<void(train::TrainConfig&)> copy, const std::string& help) {
+  bound_.emplace_back(app->add_option(name, scratch_field, help), std::move(copy));
+}
+
+#define WRPN_FLAG(app, name, field, help) \
+  bind(app, name, scratch_.field, [this](train::TrainConfig& c) { c.field = scratch_.field; }, help)
+
+void TrainFlags::add_model_flags(CLI::App* app) {
+  WRPN_FLAG(app, "--model", model.name, "registered model name (see `wrpn info --list`)");
+  WRPN_FLAG(app, "--width", model.width, "width multiplier of the hidden layers (e.g. 1, 1.5, 2, 3)");
+  WRPN_FLAG(app, "--wbits", model.weight_bits, "weight bits of the hidden layers: 1..8 or 32");
+  WRPN_FLAG(app, "--abits", model.activation_bits, "activation bits: 1..8 or 32 (ReLU)");
+  WRPN_FLAG(app, "--first-wbits", model.first_weight_bits, "weight bits of the first conv (default 32)");
+  WRPN_FLAG(app, "--last-wbits", model.last_weight_bits, "weight bits of the classifier (default 32)");
+  WRPN_FLAG(app, "--per-channel-alpha", model.per_channel_alpha,
+            "1-bit weights: one scale per output channel");
+  bound_.emplace_back(
+      app->add_option("--weight-param", weight_param_,
+                      "weight parametrisation: unit (default) or torch (collapses at low bits)"),
+      [this](train::TrainConfig& c) { c.model.weight_param = nn::parse_weight_param(weight_param_); });
+}
+
+void TrainFlags::add_training_flags(CLI::App* app) {
+  app->add_option("--config", config_file, "JSON config file; flags given override its keys");
+  WRPN_FLAG(app, "--data", data_dir, "dataset folder (default: Debian's Fashion-MNIST)");
+  WRPN_FLAG(app, "--dataset", dataset, "fashion-mnist (default) or mnist");
+  WRPN_FLAG(app, "--epochs", epochs, "training epochs");
+  WRPN_FLAG(app, "--batch-size", batch_size, "samples per step");
+  WRPN_FLAG(app, "--optimizer", optimizer, "sgd (default), adam or adamw");
+  WRPN_FLAG(app, "--lr", lr, "peak learning rate");
+  WRPN_FLAG(app, "--momentum", momentum, "SGD momentum");
+  WRPN_FLAG(app, "--nesterov", nesterov, "SGD Nesterov momentum (true/false)");
+  WRPN_FLAG(app, "--weight-decay", weight_decay, "weight decay of conv/linear weights");
+  WRPN_FLAG(app, "--schedule", schedule, "cosine (default), step or constant");
+  WRPN_FLAG(app, "--warmup-epochs", warmup_epochs, "linear warm-up epochs (may be fractional)");
+  WRPN_FLAG(app, "--step-epochs", step_epochs, "step schedule: epochs between decays");
+  WRPN_FLAG(app, "--gamma", gamma, "step schedule: decay factor");
+  WRPN_FLAG(app, "--seed", seed, "random seed (initialisation, shuffling, augmentation)");
+  WRPN_FLAG(app, "--threads", threads, "intra-op threads (0: all cores)");
+  WRPN_FLAG(app, "--out", out, "run folder (config.json, metrics.jsonl, checkpoint.pt)");
+  WRPN_FLAG(app, "--limit-train", limit_train, "use only the first N training images");
+  WRPN_FLAG(app, "--limit-test", limit_test, "use only the first N test images");
+  WRPN_FLAG(app, "--crop-padding", crop_padding, "augmentation: random crop after padding by N pixels");
+  WRPN_FLAG(app, "--flip", flip, "augmentation: random horizontal flip (true/false)");
+}
+
+#undef WRPN_FLAG
+
+train::TrainConfig TrainFlags::resolve(train::TrainConfig config) const {
+  if (!config_file.empty()) train::apply_json_file(config, config_file);
+  for (const auto& [option, copy] : bound_) {
+    if (option->count() > 0) copy(config);
+  }
+  config.validate();
+  return config;
+}
+
+std::vector<std::string> TrainFlags::given() const {
+  std::vector<std::string> names;
+  for (const auto& [option, copy] : bound_) {
+    if (option->count() > 0) names.push_back(option->get_name());
+  }
+  return names;
+}
+
+}  // namespace cli
+}  // namespace wrpn

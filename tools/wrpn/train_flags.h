@@ -1,0 +1,40 @@
+// The flags that describe a training run, shared by `train`, `demo` and `bench`. A flag given
+// on the command line overrides the same key of a --config file, which overrides defaults.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "wrpn/train/train_config.h"
+
+namespace wrpn {
+namespace cli {
+
+class TrainFlags {
+ public:
+  /// Registers --model --width --wbits ... on `app`.
+  void add_model_flags(CLI::App* app);
+  void add_training_flags(CLI::App* app);
+
+  /// defaults <- --config file <- flags given, validated.
+  train::TrainConfig resolve(train::TrainConfig defaults = {}) const;
+  /// Names of the flags given on the command line (excluding --config).
+  std::vector<std::string> given() const;
+
+  std::string config_file;
+
+ private:
+  template <typename T>
+  void bind(CLI::App* app, const std::string& name, T& scratch_field,
+            std::function<void(train::TrainConfig&)> copy, const std::string& help);
+
+  train::TrainConfig scratch_;
+  std::string weight_param_ = "unit";
+  std::vector<std::pair<CLI::Option*, std::function<void(train::TrainConfig&)>>> bound_;
+};
+
+}  // namespace cli
+}  // namespace wrpn
