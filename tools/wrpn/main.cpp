@@ -15,6 +15,17 @@ int main(int argc, char** argv) {
       wrpn::cli::add_info_command(app),  wrpn::cli::add_demo_command(app),
       wrpn::cli::add_bench_command(app),
   };
+  const auto is_command = [&](const std::string& name) {
+    for (const auto& c : commands) {
+      if (c.app->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::fprintf(stderr, "wrpn: error: unknown command '%s' (commands: train, eval, info, demo, bench)\n",
+                 argv[1]);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

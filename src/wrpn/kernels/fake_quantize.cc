@@ -23,11 +23,13 @@ void FakeQuantize(const float* HWY_RESTRICT x, float* out, size_t count, float l
   const auto vlo = hn::Set(d, lo);
   const auto vhi = hn::Set(d, hi);
   const auto vlevels = hn::Set(d, levels);
+  const auto zero = hn::Zero(d);
   size_t i = 0;
   for (; i + lanes <= count; i += lanes) {
     auto v = hn::Min(hn::Max(hn::LoadU(d, x + i), vlo), vhi);
     // Round() is round-half-to-even, the same rule as std::nearbyint and torch::round.
-    v = hn::Div(hn::Round(hn::Mul(v, vlevels)), vlevels);
+    // + 0 turns -0 into +0, so every target writes the same bits as the reference.
+    v = hn::Add(hn::Div(hn::Round(hn::Mul(v, vlevels)), vlevels), zero);
     hn::StoreU(v, d, out + i);
   }
   fake_quantize_ref(x + i, out + i, count - i, lo, hi, levels);
@@ -74,7 +76,7 @@ void fake_quantize_ref(const float* x, float* out, std::size_t count, float lo, 
                        float levels) {
   for (std::size_t i = 0; i < count; ++i) {
     const float clamped = std::min(std::max(x[i], lo), hi);
-    out[i] = std::nearbyint(clamped * levels) / levels;
+    out[i] = std::nearbyint(clamped * levels) / levels + 0.0f;  // -0 -> +0
   }
 }
 

@@ -1,0 +1,127 @@
+// The `wrpn` binary: bad flags and config values exit non-zero with one clear line; a
+// training run, eval and info work end to end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "../test_util.h"
+
+namespace wrpn {
+namespace {
+
+using testing_util::TempDir;
+
+struct CliResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CliResult run_cli(const std::string& args) {
+  TempDir dir("cli-out");
+  const std::string cmd = std::string(WRPN_CLI_PATH) + " " + args + " >" + dir.file("out") +
+                          " 2>" + dir.file("err") + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")),
+          slurp(dir.file("err"))};
+}
+
+int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// One line on stderr (after any blank separator), naming the value.
+void expect_one_clear_error(const std::string& args, const std::string& expected) {
+  const CliResult r = run_cli(args);
+  EXPECT_NE(r.exit_code, 0) << args;
+  std::string err = r.err;
+  while (!err.empty() && err.front() == '\n') err.erase(err.begin());
+  EXPECT_EQ(count_lines(err), 1) << args << "\n" << r.err;
+  EXPECT_NE(err.find(expected), std::string::npos) << args << "\nstderr: " << r.err;
+}
+
+TEST(Cli, BadFlagsAndValuesExitNonZeroWithOneClearLine) {
+  expect_one_clear_error("train --wbits 9", "weight bits must be 1..8 or 32 (full precision), got 9");
+  expect_one_clear_error("train --abits 0", "activation bits must be 1..8 or 32 (full precision), got 0");
+  expect_one_clear_error("train --width 0", "width multiplier must be a positive number, got 0");
+  expect_one_clear_error("train --model resnet9000", "unknown model 'resnet9000'");
+  expect_one_clear_error("train --optimizer rmsprop", "optimizer must be sgd, adam or adamw, got 'rmsprop'");
+  expect_one_clear_error("train --lr -1", "lr must be a positive number, got -1");
+  expect_one_clear_error("train --epochs 0", "epochs must be >= 1, got 0");
+  expect_one_clear_error("train --weight-param kaiming", "weight parametrisation must be 'unit' or 'torch', got 'kaiming'");
+  expect_one_clear_error("train --no-such-flag", "no-such-flag");
+  expect_one_clear_error("train --epochs many", "many");
+  expect_one_clear_error("frobnicate", "frobnicate");
+  expect_one_clear_error("eval --checkpoint /nonexistent/checkpoint.pt",
+                         "checkpoint /nonexistent/checkpoint.pt does not exist");
+  expect_one_clear_error("train --data /nonexistent --epochs 1",
+                         "IDX file /nonexistent/train-images-idx3-ubyte.gz does not exist");
+}
+
+TEST(Cli, BadConfigFilesRejectedNamingTheKey) {
+  TempDir dir("cli-config");
+  std::ofstream(dir.file("unknown.json")) << R"({"lrr": 0.1})";
+  expect_one_clear_error("train --config " + dir.file("unknown.json"),
+                         dir.file("unknown.json") + ": unknown config key 'lrr'");
+  std::ofstream(dir.file("type.json")) << R"({"epochs": "ten"})";
+  expect_one_clear_error("train --config " + dir.file("type.json"),
+                         "config key 'epochs' has a value of the wrong type: \"ten\"");
+  std::ofstream(dir.file("broken.json")) << R"({"epochs": )";
+  expect_one_clear_error("train --config " + dir.file("broken.json"),
+                         "config file " + dir.file("broken.json") + " is not valid JSON");
+  std::ofstream(dir.file("range.json")) << R"({"wbits": 16})";
+  expect_one_clear_error("train --config " + dir.file("range.json"), "got 16");
+}
+
+TEST(Cli, TrainFromConfigWithFlagOverrideThenEvalAndResume) {
+  TempDir dir("cli-train");
+  std::ofstream(dir.file("c.json")) << R"({"model": "lenet5", "wbits": 4, "abits": 4,
+      "epochs": 5, "limit_train": 512, "limit_test": 256, "threads": 1, "batch_size": 64})";
+  const std::string out = dir.file("run");
+  // The flag --epochs 1 overrides the file's 5.
+  CliResult r = run_cli("train --config " + dir.file("c.json") + " --epochs 1 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("epoch   1/1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");  // no progress line when stderr is not a terminal
+
+  r = run_cli("eval --checkpoint " + out + "/checkpoint.pt --limit-test 256 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("lenet5 w1 4/4 (epoch 1): test accuracy"), std::string::npos) << r.out;
+
+  expect_one_clear_error("train --resume --out " + out + " --lr 0.5",
+                         "--resume continues a run with its saved config; --lr cannot change it");
+  std::ofstream(out + "/checkpoint.pt", std::ios::trunc) << "truncated";
+  expect_one_clear_error("train --resume --out " + out, "is corrupt or not a LibTorch archive");
+}
+
+TEST(Cli, InfoPrintsLayersAndTotals) {
+  const CliResult r = run_cli("info --model vgg_small --width 2 --wbits 4 --abits 4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("stage1.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total:"), std::string::npos) << r.out;
+  const CliResult list = run_cli("info --list");
+  EXPECT_NE(list.out.find("lenet5"), std::string::npos);
+  EXPECT_NE(list.out.find("vgg_small"), std::string::npos);
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* cmd : {"train", "eval", "info", "demo", "bench train"}) {
+    const CliResult r = run_cli(std::string(cmd) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
+  }
+}
+
+}  // namespace
+}  // namespace wrpn

@@ -1,0 +1,181 @@
+// Training end to end on real Fashion-MNIST subsets: accuracy floors, the zero-weight
+// collapse of the naive parametrisation, bit-exact resume, metrics and schedules.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../test_util.h"
+#include "wrpn/models/registry.h"
+#include "wrpn/train/checkpoint.h"
+#include "wrpn/train/optimizer.h"
+#include "wrpn/train/trainer.h"
+
+namespace wrpn {
+namespace train {
+namespace {
+
+using testing_util::TempDir;
+
+TrainConfig small_run(const std::string& out) {
+  TrainConfig c;
+  c.model.name = "lenet5";
+  c.model.width = 2;
+  c.model.weight_bits = 4;
+  c.model.activation_bits = 4;
+  c.epochs = 2;
+  c.batch_size = 64;
+  c.limit_train = 6000;
+  c.limit_test = 2000;
+  c.threads = 1;
+  c.out = out;
+  return c;
+}
+
+TrainHooks quiet() {
+  TrainHooks h;
+  h.verbose = false;
+  h.progress = false;
+  return h;
+}
+
+// Measured: lenet5 2x 4b/4b reaches 80.9% on this subset after 2 epochs; the floor leaves room
+// for nothing but a real regression.
+TEST(Training, WideFourBitLeNetLearnsFashionMnistSubset) {
+  TempDir dir("train-floor");
+  const TrainResult r = run_training(small_run(dir.str()), false, quiet());
+  EXPECT_GT(r.last.test.top1, 78.0);
+  EXPECT_LT(r.last.test.loss, 0.65);
+  // With the unit parametrisation few 4-bit weights are zero (1/14 of U(-1, 1) at init).
+  ASSERT_EQ(r.last.zero_fraction.size(), 3u);  // conv2, fc1, fc2
+  for (const auto& [layer, fraction] : r.last.zero_fraction) EXPECT_LT(fraction, 0.2) << layer;
+}
+
+// The failure the issue describes: LibTorch's default init at 4 bits rounds every weight to
+// zero, the loss stays at ln(10) = 2.303 and accuracy at chance.
+TEST(Training, NaiveParametrisationCollapsesToZeroWeights) {
+  TempDir dir("train-naive");
+  TrainConfig c = small_run(dir.str());
+  c.epochs = 1;
+  c.model.weight_param = nn::WeightParam::Torch;
+  const TrainResult r = run_training(c, false, quiet());
+  for (const auto& [layer, fraction] : r.last.zero_fraction) EXPECT_EQ(fraction, 1.0) << layer;
+  EXPECT_NEAR(r.last.train_loss, std::log(10.0), 0.01);
+  EXPECT_LT(r.last.test.top1, 15.0);
+}
+
+void expect_same_parameters(models::Network& a, models::Network& b) {
+  const auto pa = a.named_parameters();
+  const auto pb = b.named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& item : pa) {
+    EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+  }
+  const auto ba = a.named_buffers();
+  const auto bb = b.named_buffers();
+  for (const auto& item : ba) EXPECT_TRUE(torch::equal(item.value(), bb[item.key()])) << item.key();
+}
+
+TEST(Training, ResumeAfterInterruptionIsBitExact) {
+  TempDir dir("train-resume");
+  TrainConfig c = small_run(dir.file("straight"));
+  c.epochs = 3;
+  c.limit_train = 1500;
+  c.limit_test = 500;
+  const TrainResult straight = run_training(c, false, quiet());
+
+  TrainConfig d = c;
+  d.out = dir.file("interrupted");
+  TrainHooks stop_after_first = quiet();
+  stop_after_first.after_epoch = [](const EpochMetrics& m) { return m.epoch < 1; };
+  run_training(d, false, stop_after_first);
+  // A torn temp file from a crash mid-write must not matter.
+  std::ofstream(d.out + "/checkpoint.pt.tmp") << "garbage";
+  const TrainResult resumed = run_training(d, /*resume=*/true, quiet());
+  EXPECT_EQ(resumed.epochs_run, 2);
+  expect_same_parameters(*straight.model, *resumed.model);
+  EXPECT_EQ(straight.last.test.top1, resumed.last.test.top1);
+
+  // metrics.jsonl lists each epoch exactly once.
+  std::ifstream metrics(d.out + "/metrics.jsonl");
+  std::string line;
+  std::vector<int64_t> epochs;
+  while (std::getline(metrics, line)) epochs.push_back(nlohmann::json::parse(line)["epoch"]);
+  EXPECT_EQ(epochs, (std::vector<int64_t>{1, 2, 3}));
+}
+
+TEST(Training, MetricsAndConfigFilesHoldTheRequiredFields) {
+  TempDir dir("train-metrics");
+  TrainConfig c = small_run(dir.str());
+  c.epochs = 1;
+  c.limit_train = 500;
+  c.limit_test = 200;
+  run_training(c, false, quiet());
+  std::ifstream metrics(dir.file("metrics.jsonl"));
+  std::string line;
+  ASSERT_TRUE(std::getline(metrics, line));
+  const auto m = nlohmann::json::parse(line);
+  for (const char* key : {"epoch", "train_loss", "test_loss", "test_acc", "img_per_s", "lr",
+                          "zero_fraction", "test_top5"}) {
+    EXPECT_TRUE(m.contains(key)) << key;
+  }
+  EXPECT_EQ(m["zero_fraction"].size(), 3u);
+  EXPECT_TRUE(m["zero_fraction"].contains("conv2"));
+  std::ifstream config(dir.file("config.json"));
+  const auto j = nlohmann::json::parse(config);
+  EXPECT_EQ(j["model"], "lenet5");
+  EXPECT_EQ(j["wbits"], 4);
+  const CheckpointMeta meta = read_checkpoint_meta(dir.file("checkpoint.pt"));
+  EXPECT_EQ(meta.epochs_done, 1);
+  EXPECT_EQ(meta.config["width"], 2.0);
+}
+
+TEST(Training, NanLossStopsWithAClearError) {
+  TempDir dir("train-nan");
+  TrainConfig c = small_run(dir.str());
+  c.model.weight_bits = 32;
+  c.model.activation_bits = 32;
+  c.lr = 1e30;  // diverges at once
+  c.limit_train = 640;
+  try {
+    run_training(c, false, quiet());
+    FAIL() << "a diverging run finished";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("loss became"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoint, CorruptAndMissingFilesRejected) {
+  TempDir dir("ckpt");
+  EXPECT_THROW(read_checkpoint_meta(dir.file("none.pt")), std::runtime_error);
+  std::ofstream(dir.file("bad.pt")) << "not a zip archive";
+  try {
+    read_checkpoint_meta(dir.file("bad.pt"));
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "checkpoint " + dir.file("bad.pt") + " is corrupt or not a LibTorch archive (17 bytes)");
+  }
+}
+
+TEST(Schedule, WarmupCosineAndStep) {
+  TrainConfig c;
+  c.epochs = 10;
+  c.warmup_epochs = 1;
+  // 100 steps per epoch: warm-up is linear over the first 100 steps.
+  EXPECT_DOUBLE_EQ(lr_factor(c, 0, 100), 0.01);
+  EXPECT_DOUBLE_EQ(lr_factor(c, 49, 100), 0.5);
+  EXPECT_DOUBLE_EQ(lr_factor(c, 100, 100), 1.0);  // cosine starts at 1
+  EXPECT_NEAR(lr_factor(c, 550, 100), 0.5, 1e-12);  // halfway through the cosine part
+  EXPECT_NEAR(lr_factor(c, 1000, 100), 0.0, 1e-12);
+  c.schedule = "step";
+  c.warmup_epochs = 0;
+  c.step_epochs = 3;
+  c.gamma = 0.1;
+  EXPECT_DOUBLE_EQ(lr_factor(c, 299, 100), 1.0);
+  EXPECT_NEAR(lr_factor(c, 300, 100), 0.1, 1e-15);
+  EXPECT_NEAR(lr_factor(c, 950, 100), 0.001, 1e-15);
+}
+
+}  // namespace
+}  // namespace train
+}  // namespace wrpn
