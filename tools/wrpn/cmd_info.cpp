@@ -33,10 +33,7 @@ Command add_info_command(CLI::App& root) {
             }
             train::TrainConfig defaults;
             defaults.model = *spec;
-            models::ModelSpec s = flags->resolve(defaults).model;
-            s.classes = spec->classes;
-            s.in_channels = spec->in_channels;
-            s.input_size = spec->input_size;
+            const models::ModelSpec s = flags->resolve(defaults).model;
             auto model = models::build_model(s);
             const auto summary = models::summarize(*model, s);
             if (*json) {

@@ -19,6 +19,8 @@ Command add_eval_command(CLI::App& root);
 Command add_info_command(CLI::App& root);
 Command add_demo_command(CLI::App& root);
 Command add_bench_command(CLI::App& root);
+Command add_cost_command(CLI::App& root);
+Command add_sweep_command(CLI::App& root);
 
 }  // namespace cli
 }  // namespace wrpn

@@ -29,8 +29,11 @@ void TrainFlags::add_model_flags(CLI::App* app) {
       [this](train::TrainConfig& c) { c.model.weight_param = nn::parse_weight_param(weight_param_); });
 }
 
-void TrainFlags::add_training_flags(CLI::App* app) {
-  app->add_option("--config", config_file, "JSON config file; flags given override its keys");
+void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
+  if (run_folder_flags) {
+    app->add_option("--config", config_file, "JSON config file; flags given override its keys");
+    WRPN_FLAG(app, "--out", out, "run folder (config.json, metrics.jsonl, checkpoint.pt)");
+  }
   WRPN_FLAG(app, "--data", data_dir, "dataset folder (default: Debian's Fashion-MNIST)");
   WRPN_FLAG(app, "--dataset", dataset, "fashion-mnist (default) or mnist");
   WRPN_FLAG(app, "--epochs", epochs, "training epochs");
@@ -46,7 +49,6 @@ void TrainFlags::add_training_flags(CLI::App* app) {
   WRPN_FLAG(app, "--gamma", gamma, "step schedule: decay factor");
   WRPN_FLAG(app, "--seed", seed, "random seed (initialisation, shuffling, augmentation)");
   WRPN_FLAG(app, "--threads", threads, "intra-op threads (0: all cores)");
-  WRPN_FLAG(app, "--out", out, "run folder (config.json, metrics.jsonl, checkpoint.pt)");
   WRPN_FLAG(app, "--limit-train", limit_train, "use only the first N training images");
   WRPN_FLAG(app, "--limit-test", limit_test, "use only the first N test images");
   WRPN_FLAG(app, "--crop-padding", crop_padding, "augmentation: random crop after padding by N pixels");

@@ -17,7 +17,8 @@ class TrainFlags {
  public:
   /// Registers --model --width --wbits ... on `app`.
   void add_model_flags(CLI::App* app);
-  void add_training_flags(CLI::App* app);
+  /// `run_folder_flags` adds --config and --out (a sweep has its own).
+  void add_training_flags(CLI::App* app, bool run_folder_flags = true);
 
   /// defaults <- --config file <- flags given, validated.
   train::TrainConfig resolve(train::TrainConfig defaults = {}) const;

@@ -36,6 +36,7 @@ ModelSummary summarize(Network& model, const ModelSpec& spec) {
     if (const auto* q = dynamic_cast<const nn::QuantizedLayer*>(module)) {
       l.kind = q->raw_weight().dim() == 4 ? "conv" : "linear";
       l.weight_shape = q->raw_weight().sizes().vec();
+      l.input_shape = per_sample(q->last_input_shape());
       l.output_shape = per_sample(q->last_output_shape());
       l.weight_bits = q->weight_bits();
       l.input_bits = first_layer ? 32 : spec.activation_bits;

@@ -40,6 +40,7 @@ torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
               "QConv2d expects input (N, ", options.in_channels(), ", H, W), got ", x.sizes());
   torch::Tensor y = torch::conv2d(x, effective_weight(), bias, options.stride(), options.padding(),
                                   /*dilation=*/1, options.groups());
+  last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;
 }

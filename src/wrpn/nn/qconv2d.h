@@ -52,6 +52,7 @@ class QConv2dImpl : public torch::nn::Cloneable<QConv2dImpl>, public QuantizedLa
   torch::Tensor effective_weight() const override;
   int64_t macs_per_sample() const override;
   const std::vector<int64_t>& last_output_shape() const override { return last_output_shape_; }
+  const std::vector<int64_t>& last_input_shape() const override { return last_input_shape_; }
 
   QConv2dOptions options;
   /// (C_out, C_in / groups, kH, kW), in quantizer units.
@@ -61,7 +62,7 @@ class QConv2dImpl : public torch::nn::Cloneable<QConv2dImpl>, public QuantizedLa
 
  private:
   double gain_ = 1.0;
-  std::vector<int64_t> last_output_shape_;
+  std::vector<int64_t> last_input_shape_, last_output_shape_;
 };
 
 TORCH_MODULE(QConv2d);

@@ -32,6 +32,7 @@ torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == options.in_features(), "QLinear expects input (N, ",
               options.in_features(), "), got ", x.sizes());
   torch::Tensor y = torch::linear(x, effective_weight(), bias);
+  last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;
 }

@@ -46,6 +46,7 @@ class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLa
     return last_output_shape_.empty() ? 0 : options.in_features() * options.out_features();
   }
   const std::vector<int64_t>& last_output_shape() const override { return last_output_shape_; }
+  const std::vector<int64_t>& last_input_shape() const override { return last_input_shape_; }
 
   QLinearOptions options;
   /// (out_features, in_features), in quantizer units.
@@ -55,7 +56,7 @@ class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLa
 
  private:
   double gain_ = 1.0;
-  std::vector<int64_t> last_output_shape_;
+  std::vector<int64_t> last_input_shape_, last_output_shape_;
 };
 
 TORCH_MODULE(QLinear);

@@ -51,7 +51,8 @@ class QuantizedLayer {
   virtual torch::Tensor effective_weight() const = 0;
   /// Multiply-accumulates per sample in the last forward pass (0 before any forward).
   virtual int64_t macs_per_sample() const = 0;
-  /// Output shape of the last forward pass, batch dimension included.
+  /// Input and output shapes of the last forward pass, batch dimension included.
+  virtual const std::vector<int64_t>& last_input_shape() const = 0;
   virtual const std::vector<int64_t>& last_output_shape() const = 0;
 };
 

@@ -1,0 +1,54 @@
+// A sweep: models x widths x (weight bits, activation bits) x seeds, each a training run in
+// a folder of its own under the sweep folder.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "wrpn/train/train_config.h"
+
+namespace wrpn {
+namespace measure {
+
+struct Precision {
+  int weight_bits = 32;
+  int activation_bits = 32;
+  std::string label() const;  // "4/4"
+};
+
+/// Parses "WBITS/ABITS"; throws std::invalid_argument naming the text otherwise.
+Precision parse_precision(const std::string& text);
+
+struct SweepGrid {
+  std::vector<std::string> models = {"vgg_small"};
+  std::vector<double> widths = {1, 2, 3};
+  std::vector<Precision> precisions = {{32, 32}, {8, 8}, {4, 4}, {4, 2}, {2, 4}, {2, 2}, {1, 1}};
+  std::vector<uint64_t> seeds = {1, 2};
+  /// Everything else every run shares (epochs, optimiser, data, limits ...).
+  train::TrainConfig base;
+
+  /// Throws std::invalid_argument naming the first bad entry (unknown model, bits outside
+  /// 1..8/32, width <= 0, an empty list, a repeated entry).
+  void validate() const;
+};
+
+/// Reads {"models": [...], "widths": [...], "precisions": ["4/4", ...], "seeds": [...],
+/// "train": {train config keys}}; unknown keys are errors.
+SweepGrid read_sweep_grid(const nlohmann::json& json, const std::string& source);
+
+struct SweepRun {
+  std::string id;      // "vgg_small-w2-4-4-s1": also the run's folder name
+  std::string model;
+  double width = 1;
+  Precision precision;
+  uint64_t seed = 1;
+  train::TrainConfig config;  // out = <sweep folder>/runs/<id>
+};
+
+/// Every run of the grid, in a fixed order (model, width, precision, seed).
+std::vector<SweepRun> expand(const SweepGrid& grid, const std::string& sweep_folder);
+
+}  // namespace measure
+}  // namespace wrpn
