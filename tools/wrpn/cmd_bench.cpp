@@ -10,6 +10,10 @@
 #include "command.h"
 #include "train_flags.h"
 #include "wrpn/models/registry.h"
+#include "wrpn/measure/sweep_grid.h"
+#include "wrpn/models/summary.h"
+#include "wrpn/quant/packed_saving.h"
+#include "wrpn/train/memory_stats.h"
 #include "wrpn/train/optimizer.h"
 
 namespace wrpn {
@@ -26,13 +30,6 @@ struct BenchFlags {
   bool json = false;
 };
 
-std::pair<int, int> parse_precision(const std::string& p) {
-  const auto slash = p.find('/');
-  if (slash == std::string::npos) {
-    throw std::invalid_argument(fmt::format("precision must look like WBITS/ABITS, got '{}'", p));
-  }
-  return {std::stoi(p.substr(0, slash)), std::stoi(p.substr(slash + 1))};
-}
 
 // Seconds per training step (forward, backward, SGD step) on a synthetic batch.
 double time_steps(models::Network& model, const train::TrainConfig& config,
@@ -46,6 +43,82 @@ double time_steps(models::Network& model, const train::TrainConfig& config,
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
          double(steps);
+}
+
+struct MemoryBenchFlags {
+  int64_t batch_size = 256;
+  int64_t steps = 3;
+  int threads = 0;
+  std::vector<std::string> configs = {"1:32/32", "1:4/4", "2:4/4", "2:2/2"};
+};
+
+// Peak CPU tensor memory of training steps and their time, packed saving on and off.
+void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
+  CLI::App* app = bench->add_subcommand(
+      "memory", "Peak training memory and step time, activations saved packed vs as floats");
+  auto flags = std::make_shared<TrainFlags>();
+  flags->add_model_flags(app);
+  auto f = std::make_shared<MemoryBenchFlags>();
+  app->add_option("--batch-size", f->batch_size, "images per step");
+  app->add_option("--steps", f->steps, "timed steps per measurement");
+  app->add_option("--threads", f->threads, "intra-op threads (0: all cores)");
+  app->add_option("--configs", f->configs, "WIDTH:WBITS/ABITS list")->delimiter(',');
+  runs.push_back([app, flags, f]() {
+    if (!app->parsed()) return -1;
+    train::TrainConfig defaults;
+    const train::TrainConfig base = flags->resolve(defaults);
+    if (f->threads > 0) torch::set_num_threads(f->threads);
+    train::install_memory_stats();
+    const auto& m = base.model;
+    torch::manual_seed(0);
+    const torch::Tensor images =
+        torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
+    const torch::Tensor labels = torch::randint(m.classes, {f->batch_size}, torch::kInt64);
+    fmt::print("{} at batch {}, {} threads; peak = largest CPU tensor memory during a step\n",
+               m.name, f->batch_size, torch::get_num_threads());
+    fmt::print("{:<10} {:>12} {:>12} {:>8} {:>12} {:>12} {:>9} {:>14}\n", "config",
+               "peak packed", "peak float", "ratio", "ms packed", "ms float", "time +%",
+               "BN inputs MiB");
+    for (const auto& text : f->configs) {
+      const auto colon = text.find(':');
+      if (colon == std::string::npos) {
+        throw std::invalid_argument(fmt::format("config must look like WIDTH:WBITS/ABITS, got '{}'", text));
+      }
+      train::TrainConfig c = base;
+      c.model.width = std::stod(text.substr(0, colon));
+      const measure::Precision p = measure::parse_precision(text.substr(colon + 1));
+      c.model.weight_bits = p.weight_bits;
+      c.model.activation_bits = p.activation_bits;
+      double peak[2] = {0, 0}, ms[2] = {0, 0};
+      double bn_inputs = 0;
+      for (int packed = 1; packed >= 0; --packed) {
+        const quant::PackedSavingGuard guard(packed == 1);
+        torch::manual_seed(0);
+        auto model = models::build_model(c.model);
+        auto opt = train::make_optimizer(*model, c);
+        time_steps(*model, c, opt, images, labels, 1);  // warm-up: optimiser state exists
+        train::reset_peak_tensor_bytes();
+        const double seconds = time_steps(*model, c, opt, images, labels, f->steps);
+        peak[packed] = double(train::peak_tensor_bytes()) / (1 << 20);
+        ms[packed] = seconds * 1e3;
+        if (packed == 1) {
+          // Batch-norm inputs are the conv outputs, saved as floats in either mode.
+          for (const auto& l : models::summarize(*model, c.model).layers) {
+            if (l.kind == "conv") {
+              int64_t n = 1;
+              for (int64_t d : l.output_shape) n *= d;
+              bn_inputs += double(n) * 4.0 * double(f->batch_size) / (1 << 20);
+            }
+          }
+        }
+      }
+      fmt::print("{:<10} {:>10.1f}MB {:>10.1f}MB {:>8.3f} {:>12.1f} {:>12.1f} {:>+8.1f}% {:>14.1f}\n",
+                 text, peak[1], peak[0], peak[1] / peak[0], ms[1], ms[0],
+                 100.0 * (ms[1] / ms[0] - 1.0), bn_inputs);
+      std::fflush(stdout);
+    }
+    return 0;
+  });
 }
 
 }  // namespace
@@ -66,7 +139,14 @@ Command add_bench_command(CLI::App& root) {
                         "WBITS/ABITS list; the first is the baseline")
       ->delimiter(',');
   train_app->add_flag("--json", f->json, "print JSON");
-  return {app, [flags, f]() {
+  auto other_runs = std::make_shared<std::vector<std::function<int()>>>();
+  add_memory_bench(app, *other_runs);
+  return {app, [flags, f, train_app, other_runs]() {
+            for (const auto& run : *other_runs) {
+              const int rc = run();
+              if (rc >= 0) return rc;
+            }
+            (void)train_app;
             train::TrainConfig defaults;
             defaults.model.name = "vgg_small";
             defaults.model.width = 2;
@@ -90,7 +170,9 @@ Command add_bench_command(CLI::App& root) {
             std::vector<Entry> entries;
             for (const auto& p : f->precisions) {
               train::TrainConfig c = base;
-              std::tie(c.model.weight_bits, c.model.activation_bits) = parse_precision(p);
+              const measure::Precision precision = measure::parse_precision(p);
+              c.model.weight_bits = precision.weight_bits;
+              c.model.activation_bits = precision.activation_bits;
               Entry e{p, models::build_model(c.model), {}, {}};
               e.opt = train::make_optimizer(*e.model, c);
               time_steps(*e.model, c, e.opt, images, labels, 2);  // warm-up

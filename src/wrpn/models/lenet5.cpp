@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "wrpn/nn/packed_ops.h"
+
 namespace wrpn {
 namespace models {
 
@@ -14,9 +16,10 @@ LeNet5::LeNet5(const ModelSpec& spec) {
         fmt::format("lenet5 needs input size >= 16, got {}", spec.input_size));
   }
   const int64_t c1 = spec.wide(6), c2 = spec.wide(16), f1 = spec.wide(120), f2 = spec.wide(84);
-  const int a = spec.activation_bits;
-  conv1_ = register_module("conv1", nn::QConv2d(spec.conv(spec.in_channels, c1, 5,
-                                                          spec.first_weight_bits)));
+  const int a = abits_ = spec.activation_bits;
+  conv1_ = register_module(
+      "conv1",
+      nn::QConv2d(spec.conv(spec.in_channels, c1, 5, spec.first_weight_bits).input_bits(32)));
   bn1_ = register_module("bn1", torch::nn::BatchNorm2d(c1));
   act1_ = register_module("act1", nn::QReLU(a));
   conv2_ = register_module("conv2", nn::QConv2d(spec.conv(c1, c2, 5, spec.weight_bits)));
@@ -34,8 +37,8 @@ LeNet5::LeNet5(const ModelSpec& spec) {
 }
 
 torch::Tensor LeNet5::forward(torch::Tensor x) {
-  x = torch::max_pool2d(act1_(bn1_(conv1_(x))), 2);
-  x = torch::max_pool2d(act2_(bn2_(conv2_(x))), 2);
+  x = nn::max_pool2d_saving_codes(act1_(bn1_(conv1_(x))), 2, abits_);
+  x = nn::max_pool2d_saving_codes(act2_(bn2_(conv2_(x))), 2, abits_);
   x = x.flatten(1);
   x = act3_(bn3_(fc1_(x)));
   x = act4_(bn4_(fc2_(x)));

@@ -18,6 +18,7 @@ class LeNet5 : public Network {
   nn::QLinear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
   torch::nn::BatchNorm1d bn3_{nullptr}, bn4_{nullptr};
   nn::QReLU act1_{nullptr}, act2_{nullptr}, act3_{nullptr}, act4_{nullptr};
+  int abits_ = 32;
 };
 
 }  // namespace models

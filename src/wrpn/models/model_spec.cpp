@@ -35,6 +35,7 @@ nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int 
       .padding(padding)
       .bias(false)
       .weight_bits(bits)
+      .input_bits(activation_bits)
       .per_channel_alpha(per_channel_alpha)
       .weight_param(weight_param);
 }
@@ -43,6 +44,7 @@ nn::QLinearOptions ModelSpec::linear(int64_t in, int64_t out, int bits, bool bia
   return nn::QLinearOptions(in, out)
       .bias(bias)
       .weight_bits(bits)
+      .input_bits(activation_bits)
       .per_channel_alpha(per_channel_alpha)
       .weight_param(weight_param);
 }

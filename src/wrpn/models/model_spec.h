@@ -41,7 +41,8 @@ struct ModelSpec {
   /// "vgg_small w2 4/4" style label.
   std::string label() const;
 
-  /// Options for a conv of this model with the given weight bits.
+  /// Options for a conv of this model with the given weight bits, taking quantized
+  /// activations as input (set input_bits(32) on a layer that reads the image).
   nn::QConv2dOptions conv(int64_t in, int64_t out, int64_t kernel, int bits, int64_t stride = 1,
                           int64_t padding = 0) const;
   /// Options for a linear layer of this model with the given weight bits.

@@ -15,6 +15,7 @@ class VggSmall : public Network {
  private:
   torch::nn::Sequential stage1_{nullptr}, stage2_{nullptr}, stage3_{nullptr};
   nn::QLinear classifier_{nullptr};
+  int abits_ = 32;
 };
 
 }  // namespace models

@@ -1,5 +1,6 @@
 #include "wrpn/nn/qconv2d.h"
 
+#include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
 #include "wrpn/quant/quantizers.h"
 
@@ -17,6 +18,7 @@ void QConv2dImpl::reset() {
               "QConv2d in_channels (", options.in_channels(), ") and out_channels (",
               options.out_channels(), ") must be divisible by groups (", options.groups(), ")");
   quant::check_bits(options.weight_bits(), "QConv2d weight bits");
+  quant::check_bits(options.input_bits(), "QConv2d input bits");
   const auto k = *options.kernel_size();
   const int64_t fan_in = options.in_channels() / options.groups() * k[0] * k[1];
   weight = register_parameter(
@@ -38,8 +40,9 @@ torch::Tensor QConv2dImpl::effective_weight() const {
 torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == options.in_channels(),
               "QConv2d expects input (N, ", options.in_channels(), ", H, W), got ", x.sizes());
-  torch::Tensor y = torch::conv2d(x, effective_weight(), bias, options.stride(), options.padding(),
-                                  /*dilation=*/1, options.groups());
+  torch::Tensor y = conv2d_saving_codes(x, effective_weight(), bias, *options.stride(),
+                                        *options.padding(), options.groups(),
+                                        options.input_bits());
   last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;

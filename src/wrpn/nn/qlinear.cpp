@@ -1,5 +1,6 @@
 #include "wrpn/nn/qlinear.h"
 
+#include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
 #include "wrpn/quant/quantizers.h"
 
@@ -13,6 +14,7 @@ void QLinearImpl::reset() {
               "QLinear features must be positive, got in_features=", options.in_features(),
               " out_features=", options.out_features());
   quant::check_bits(options.weight_bits(), "QLinear weight bits");
+  quant::check_bits(options.input_bits(), "QLinear input bits");
   weight = register_parameter("weight",
                               torch::empty({options.out_features(), options.in_features()}));
   gain_ = init_weight(weight, options.weight_param(), options.in_features());
@@ -31,7 +33,7 @@ torch::Tensor QLinearImpl::effective_weight() const {
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == options.in_features(), "QLinear expects input (N, ",
               options.in_features(), "), got ", x.sizes());
-  torch::Tensor y = torch::linear(x, effective_weight(), bias);
+  torch::Tensor y = linear_saving_codes(x, effective_weight(), bias, options.input_bits());
   last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;

@@ -22,6 +22,9 @@ struct QLinearOptions {
   TORCH_ARG(int, weight_bits) = 32;
   /// 1-bit weights only: one alpha per output feature instead of per layer. Default false.
   TORCH_ARG(bool, per_channel_alpha) = false;
+  /// Bits of the input activations (1..8: the training backward keeps the input as packed
+  /// codes, see quant/packed_saving.h; 32: a float input such as the image). Default 32.
+  TORCH_ARG(int, input_bits) = 32;
   /// Weight parametrisation (see weight_param.h). Default Unit.
   TORCH_ARG(WeightParam, weight_param) = WeightParam::Unit;
 };

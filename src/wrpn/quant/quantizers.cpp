@@ -4,6 +4,7 @@
 
 #include "wrpn/kernels/fake_quantize.h"
 #include "wrpn/quant/bits.h"
+#include "wrpn/quant/packed_saving.h"
 
 namespace wrpn {
 namespace quant {
@@ -36,21 +37,34 @@ torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, dou
   return out;
 }
 
-// round(levels * clamp(x, lo, hi)) / levels with the straight-through gradient.
+// round(levels * clamp(x, lo, hi)) / levels with the straight-through gradient. With
+// `save_mask` the backward keeps only the clamp's mask (1 bit per element) instead of x.
 struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi,
-                               int64_t levels) {
-    ctx->save_for_backward({x});
+                               int64_t levels, bool save_mask) {
+    if (save_mask) {
+      const SavedMask mask = SavedMask::save(x, lo, hi);
+      ctx->saved_data["mask"] = mask.data;
+      ctx->saved_data["mask_bit_packed"] = mask.bit_packed;
+    } else {
+      ctx->save_for_backward({x});
+    }
     ctx->saved_data["lo"] = lo;
     ctx->saved_data["hi"] = hi;
     return fake_quantize(x, lo, hi, levels);
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    const torch::Tensor x = ctx->get_saved_variables()[0];
-    const double lo = ctx->saved_data["lo"].toDouble();
-    const double hi = ctx->saved_data["hi"].toDouble();
-    return {ste_clamp_grad(x, grads[0], lo, hi), torch::Tensor(), torch::Tensor(),
-            torch::Tensor()};
+    torch::Tensor grad;
+    if (ctx->saved_data.count("mask") != 0) {
+      SavedMask mask;
+      mask.data = ctx->saved_data["mask"].toTensor();
+      mask.bit_packed = ctx->saved_data["mask_bit_packed"].toBool();
+      grad = mask.apply(grads[0]);
+    } else {
+      grad = ste_clamp_grad(ctx->get_saved_variables()[0], grads[0],
+                            ctx->saved_data["lo"].toDouble(), ctx->saved_data["hi"].toDouble());
+    }
+    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -96,14 +110,14 @@ torch::Tensor fake_quantize(const torch::Tensor& x, double lo, double hi, int64_
 torch::Tensor quantize_activations(const torch::Tensor& a, int bits) {
   check_bits(bits, "activation bits");
   if (is_full_precision(bits)) return torch::relu(a);
-  return ClampRoundSte::apply(a, 0.0, 1.0, activation_levels(bits));
+  return ClampRoundSte::apply(a, 0.0, 1.0, activation_levels(bits), packed_saving_enabled());
 }
 
 torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channel) {
   check_bits(bits, "weight bits");
   if (is_full_precision(bits)) return w;
   if (bits == 1) return BinarySte::apply(w, per_channel);
-  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits));
+  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*save_mask=*/false);
 }
 
 }  // namespace quant

@@ -87,6 +87,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"limit_test", c.limit_test},
       {"crop_padding", c.crop_padding},
       {"flip", c.flip},
+      {"packed_saving", c.packed_saving},
   };
 }
 
@@ -127,6 +128,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
       else if (key == "limit_test") c.limit_test = value.get<int64_t>();
       else if (key == "crop_padding") c.crop_padding = value.get<int64_t>();
       else if (key == "flip") c.flip = value.get<bool>();
+      else if (key == "packed_saving") c.packed_saving = value.get<bool>();
       else throw std::invalid_argument(fmt::format("{}: unknown config key '{}'", source, key));
     } catch (const nlohmann::json::exception&) {
       throw std::invalid_argument(

@@ -12,6 +12,8 @@
 #include "wrpn/models/registry.h"
 #include "wrpn/train/atomic_file.h"
 #include "wrpn/train/checkpoint.h"
+#include "wrpn/train/memory_stats.h"
+#include "wrpn/quant/packed_saving.h"
 #include "wrpn/train/optimizer.h"
 #include "wrpn/train/progress.h"
 
@@ -36,6 +38,7 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"img_per_s", m.images_per_s},
           {"lr", m.lr},
           {"epoch_seconds", m.seconds},
+          {"peak_step_mb", double(m.peak_step_bytes) / (1 << 20)},
           {"zero_fraction", m.zero_fraction}};
 }
 
@@ -85,6 +88,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   config.validate();
   if (config.threads > 0) torch::set_num_threads(config.threads);
   torch::manual_seed(config.seed);
+  install_memory_stats();
+  const quant::PackedSavingGuard packed_saving(config.packed_saving);
 
   const auto train_set = load_dataset(config, /*train=*/true);
   const auto test_set = load_dataset(config, /*train=*/false);
@@ -128,12 +133,14 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
     double lr = 0;
+    int64_t peak_step_bytes = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       const double factor = lr_factor(config, epoch * steps_per_epoch + b, steps_per_epoch);
       set_lr_factor(opt, factor);
       lr = config.lr * factor;
       const data::Batch batch = train_loader.batch(epoch, b);
       opt.optimizer->zero_grad();
+      reset_peak_tensor_bytes();
       const torch::Tensor logits = model->forward(batch.images);
       const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
       const double loss_value = loss.item<double>();
@@ -144,6 +151,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
       }
       loss.backward();
       opt.optimizer->step();
+      peak_step_bytes = std::max(peak_step_bytes, peak_tensor_bytes());
       const int64_t n = batch.labels.size(0);
       loss_sum += loss_value * double(n);
       correct += count_topk_correct(logits.detach(), batch.labels, 1);
@@ -163,6 +171,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     m.train_loss = loss_sum / double(std::max<int64_t>(seen, 1));
     m.train_acc = 100.0 * double(correct) / double(std::max<int64_t>(seen, 1));
     m.lr = lr;
+    m.peak_step_bytes = peak_step_bytes;
     m.test = evaluate(*model, test_loader);
     m.zero_fraction = zero_fractions(*model);
 
@@ -172,9 +181,9 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
       double max_zero = 0;
       for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
       fmt::print("epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
-                 "{:.0f} img/s  lr {:.4g}  max zero-weight fraction {:.3f}\n",
+                 "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
                  m.epoch, config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1,
-                 m.images_per_s, m.lr, max_zero);
+                 m.images_per_s, m.lr, double(m.peak_step_bytes) / (1 << 20), max_zero);
       std::fflush(stdout);
     }
     result.last = m;

@@ -23,6 +23,8 @@ struct EpochMetrics {
   double images_per_s = 0;
   double lr = 0;
   double seconds = 0;
+  /// Largest CPU tensor memory during a training step (train/memory_stats.h), bytes.
+  int64_t peak_step_bytes = 0;
   std::map<std::string, double> zero_fraction;
 };
 

@@ -1,0 +1,26 @@
+// Conv, linear and max-pool whose backward pass keeps their input as packed k-bit codes
+// (quant/packed_saving.h) instead of a float tensor. The gradients are bit-identical to
+// LibTorch's own ops: the backward calls the same ATen kernels on the restored input.
+// With the switch off, at 32 input bits, or without gradients, they are the plain ops.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace wrpn {
+namespace nn {
+
+/// conv2d(x, weight, bias, stride, padding, dilation 1, groups); x holds `input_bits` codes.
+torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& bias, torch::IntArrayRef stride,
+                                  torch::IntArrayRef padding, int64_t groups, int input_bits);
+
+/// linear(x, weight, bias) for 2-D x holding `input_bits` codes.
+torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
+                                  const torch::Tensor& bias, int input_bits);
+
+/// max_pool2d(x, kernel) (stride = kernel, no padding); the pooling indices are recomputed in
+/// backward from the saved codes instead of being kept as int64.
+torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits);
+
+}  // namespace nn
+}  // namespace wrpn

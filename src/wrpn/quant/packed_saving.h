@@ -1,0 +1,58 @@
+// Keeping saved activations as packed k-bit codes instead of floats (training memory).
+//
+// A quantized activation is exactly code / (2^k - 1), so the backward pass can rebuild the
+// very float it needs from k bits. The activation quantizer saves its clip mask as 1 bit per
+// element; conv, linear and max-pool layers that consume quantized activations save the codes.
+// On the CPU codes are bit-packed (1, 2, 4 or 8 bits each); on other devices (a CUDA LibTorch
+// build) they are kept as uint8 through ATen ops.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace wrpn {
+namespace quant {
+
+/// Process-wide switch, on by default; off saves float tensors as LibTorch normally does.
+bool packed_saving_enabled();
+void set_packed_saving(bool enabled);
+
+/// RAII: sets the switch for a scope.
+class PackedSavingGuard {
+ public:
+  explicit PackedSavingGuard(bool enabled);
+  ~PackedSavingGuard();
+
+ private:
+  bool previous_;
+};
+
+/// A saved activation: packed codes, or the float tensor itself when it was not on the grid.
+struct SavedActivation {
+  torch::Tensor data;  // packed codes (uint8) or the original float tensor
+  std::vector<int64_t> sizes;
+  int bits = 32;       // 32: `data` is the float tensor
+  bool bit_packed = false;
+
+  /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x.
+  static SavedActivation save(const torch::Tensor& x, int bits);
+  /// The float tensor, bit-identical to the one saved.
+  torch::Tensor restore() const;
+  /// Bytes held.
+  int64_t bytes() const { return data.numel() * int64_t(data.element_size()); }
+};
+
+/// The clamp's gradient mask (lo <= x <= hi), 1 bit per element on the CPU.
+struct SavedMask {
+  torch::Tensor data;
+  std::vector<int64_t> sizes;
+  bool bit_packed = false;
+
+  static SavedMask save(const torch::Tensor& x, double lo, double hi);
+  /// g where the mask is set, 0 elsewhere.
+  torch::Tensor apply(const torch::Tensor& g) const;
+};
+
+}  // namespace quant
+}  // namespace wrpn
