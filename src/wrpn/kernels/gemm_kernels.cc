@@ -1,0 +1,444 @@
+// The optimised GEMM micro-kernels, written once with Highway and compiled for
+// every target in hwy_config.h. The reference twin is gemm_ref.cc.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "wrpn/kernels/gemm_kernels.cc"
+#include "wrpn/kernels/hwy_config.h"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "wrpn/kernels/codes.h"
+#include "wrpn/kernels/gemm_block.h"
+#include "wrpn/kernels/target_info.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace wrpn::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+constexpr int kMR = detail::kGemmTileM;
+constexpr int kNR = detail::kGemmTileN;
+
+const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
+
+// Row pointers of one tile; rows past the end repeat the last one, their results are dropped.
+template <typename T, typename Rows>
+HWY_INLINE const T* ClampedRow(const Rows& rows, int r, int end) {
+  return rows.row(std::min(r, end - 1));
+}
+
+// ---------------------------------------------------------------- shims
+// Ops Highway 1.0.3 lacks, mapped to one instruction where x86 has it.
+#if HWY_TARGET != HWY_SCALAR
+
+// vpmaddubsw: u8 x s8 adjacent pairs summed into saturating int16.
+template <class DI16, class VU8, class VI8>
+HWY_INLINE hn::Vec<DI16> MaddPairsU8S8(DI16 d16, VU8 a, VI8 w) {
+#if HWY_TARGET == HWY_AVX2
+  return hn::Vec<DI16>{_mm256_maddubs_epi16(a.raw, w.raw)};
+#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  return hn::Vec<DI16>{_mm512_maddubs_epi16(a.raw, w.raw)};
+#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  return hn::Vec<DI16>{_mm_maddubs_epi16(a.raw, w.raw)};
+#else
+  const hn::RebindToUnsigned<DI16> du16;
+  const auto a_even = hn::BitCast(d16, hn::And(hn::BitCast(du16, a), hn::Set(du16, 0xFF)));
+  const auto a_odd = hn::BitCast(d16, hn::ShiftRight<8>(hn::BitCast(du16, a)));
+  const auto w_even = hn::ShiftRight<8>(hn::ShiftLeft<8>(hn::BitCast(d16, w)));
+  const auto w_odd = hn::ShiftRight<8>(hn::BitCast(d16, w));
+  return hn::SaturatedAdd(hn::Mul(a_even, w_even), hn::Mul(a_odd, w_odd));
+#endif
+}
+
+// vpmaddwd with ones: adjacent int16 pairs summed into int32.
+template <class DI32, class VI16>
+HWY_INLINE hn::Vec<DI32> SumPairsI16(DI32 d32, VI16 v) {
+#if HWY_TARGET == HWY_AVX2
+  return hn::Vec<DI32>{_mm256_madd_epi16(v.raw, _mm256_set1_epi16(1))};
+#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  return hn::Vec<DI32>{_mm512_madd_epi16(v.raw, _mm512_set1_epi16(1))};
+#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  return hn::Vec<DI32>{_mm_madd_epi16(v.raw, _mm_set1_epi16(1))};
+#else
+  const auto v32 = hn::BitCast(d32, v);
+  return hn::Add(hn::ShiftRight<16>(v32), hn::ShiftRight<16>(hn::ShiftLeft<16>(v32)));
+#endif
+}
+
+// vpmaddwd: int16 x int16 adjacent pairs summed into int32 (exact).
+template <class DI32, class VI16>
+HWY_INLINE hn::Vec<DI32> MaddPairsI16(DI32 d32, VI16 a, VI16 b) {
+#if HWY_TARGET == HWY_AVX2
+  return hn::Vec<DI32>{_mm256_madd_epi16(a.raw, b.raw)};
+#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  return hn::Vec<DI32>{_mm512_madd_epi16(a.raw, b.raw)};
+#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  return hn::Vec<DI32>{_mm_madd_epi16(a.raw, b.raw)};
+#else
+  auto sum1 = hn::Zero(d32);
+  const auto sum0 = hn::ReorderWidenMulAccumulate(d32, a, b, hn::Zero(d32), sum1);
+  return hn::Add(sum0, sum1);
+#endif
+}
+
+// 4-way u8 x s8 dot products into int32 (exact): vpdpbusd on AVX-512 VNNI,
+// else even/odd bytes widened to int16 and vpmaddwd.
+template <class DI32, class VU8, class VI8>
+HWY_INLINE hn::Vec<DI32> DotU8S8(DI32 d32, hn::Vec<DI32> acc, VU8 a, VI8 w) {
+#if HWY_TARGET == HWY_AVX3_DL
+  // Highway 1.0.3's AVX3_DL target string enables avxvnni but not avx512vnni,
+  // so the intrinsic is unavailable; the CPU has it (AVX3_DL requires VNNI).
+  __m512i r = acc.raw;
+  asm("vpdpbusd %2, %1, %0" : "+v"(r) : "v"(a.raw), "v"(w.raw));
+  return hn::Vec<DI32>{r};
+#else
+  const hn::Repartition<int16_t, DI32> d16;
+  const hn::RebindToUnsigned<decltype(d16)> du16;
+  const auto a_even = hn::BitCast(d16, hn::And(hn::BitCast(du16, a), hn::Set(du16, 0xFF)));
+  const auto a_odd = hn::BitCast(d16, hn::ShiftRight<8>(hn::BitCast(du16, a)));
+  const auto w_even = hn::ShiftRight<8>(hn::ShiftLeft<8>(hn::BitCast(d16, w)));
+  const auto w_odd = hn::ShiftRight<8>(hn::BitCast(d16, w));
+  return hn::Add(acc, hn::Add(MaddPairsI16(d32, a_even, w_even), MaddPairsI16(d32, a_odd, w_odd)));
+#endif
+}
+
+// ---------------------------------------------------------------- bit-planes
+// S[r][c] = sum_k u[r][k] * a[c][k] = sum_{i,j} 2^(i+j) popcount(W_i & A_j).
+// Byte counters take at most 8 * (2^PW - 1) * (2^PA - 1) per step, so they are
+// flushed through SumsOf8 (vpsadbw) into 64-bit lanes before they can pass 255.
+template <int PW, int PA>
+HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
+                             int n_end, int64_t (&S)[kMR][kNR]) {
+  const hn::ScalableTag<uint64_t> d64;
+  const hn::Repartition<uint8_t, decltype(d64)> d8;
+  const size_t L = hn::Lanes(d64);
+  const size_t words = round_up((size_t(W.k) + 63) / 64, L);  // <= words_per_plane: padded over-read
+  constexpr int kMaxPerStep = 8 * ((1 << PW) - 1) * ((1 << PA) - 1);
+  constexpr size_t kChunkSteps = 255 / kMaxPerStep;
+  static_assert(kChunkSteps >= 1, "byte counters would overflow in one step");
+
+  const uint64_t* wp[kMR][PW];
+  const uint64_t* ap[kNR][PA];
+  for (int r = 0; r < kMR; ++r)
+    for (int i = 0; i < PW; ++i) wp[r][i] = W.plane(std::min(m + r, m_end - 1), i);
+  for (int c = 0; c < kNR; ++c)
+    for (int j = 0; j < PA; ++j) ap[c][j] = A.plane(std::min(n + c, n_end - 1), j);
+
+  hn::Vec<decltype(d64)> acc64[kMR][kNR];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) acc64[r][c] = hn::Zero(d64);
+
+  for (size_t w0 = 0; w0 < words; w0 += kChunkSteps * L) {
+    const size_t w_end = std::min(words, w0 + kChunkSteps * L);
+    hn::Vec<decltype(d8)> acc8[kMR][kNR];
+    for (int r = 0; r < kMR; ++r)
+      for (int c = 0; c < kNR; ++c) acc8[r][c] = hn::Zero(d8);
+    for (size_t w = w0; w < w_end; w += L) {
+      hn::Vec<decltype(d64)> av[kNR][PA];
+      for (int c = 0; c < kNR; ++c)
+        for (int j = 0; j < PA; ++j) av[c][j] = hn::Load(d64, ap[c][j] + w);
+      for (int r = 0; r < kMR; ++r) {
+        hn::Vec<decltype(d64)> wv[PW];
+        for (int i = 0; i < PW; ++i) wv[i] = hn::Load(d64, wp[r][i] + w);
+        for (int c = 0; c < kNR; ++c) {
+          // Horner over bit weight s = i + j: cnt = sum_s 2^s * level_s.
+          auto cnt = hn::Zero(d8);
+          for (int s = PW + PA - 2; s >= 0; --s) {
+            cnt = hn::Add(cnt, cnt);
+            for (int i = 0; i < PW; ++i) {
+              const int j = s - i;
+              if (j < 0 || j >= PA) continue;
+              cnt = hn::Add(cnt, hn::PopulationCount(hn::BitCast(d8, hn::And(wv[i], av[c][j]))));
+            }
+          }
+          acc8[r][c] = hn::Add(acc8[r][c], cnt);
+        }
+      }
+    }
+    for (int r = 0; r < kMR; ++r)
+      for (int c = 0; c < kNR; ++c) acc64[r][c] = hn::Add(acc64[r][c], hn::SumsOf8(acc8[r][c]));
+  }
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c)
+      S[r][c] = static_cast<int64_t>(hn::GetLane(hn::SumOfLanes(d64, acc64[r][c])));
+}
+
+// ---------------------------------------------------------------- byte rows
+// acc16 += vpmaddubsw(a, w) for `flush` steps, then widened into int32: the
+// flush count is madd_acc16_flush_steps, so int16 provably never overflows.
+HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                              int n, int n_end, int flush_steps, int32_t (&S)[kMR][kNR]) {
+  const hn::ScalableTag<uint8_t> du8;
+  const hn::Repartition<int8_t, decltype(du8)> di8;
+  const hn::Repartition<int16_t, decltype(du8)> di16;
+  const hn::Repartition<int32_t, decltype(du8)> di32;
+  const size_t L = hn::Lanes(du8);
+  const size_t k_end = round_up(size_t(pw.plan.k), L);
+  const int8_t* wp[kMR];
+  const uint8_t* ap[kNR];
+  for (int r = 0; r < kMR; ++r) wp[r] = ClampedRow<int8_t>(pw.bytes, m + r, m_end);
+  for (int c = 0; c < kNR; ++c) ap[c] = ClampedRow<uint8_t>(pa.bytes, n + c, n_end);
+
+  hn::Vec<decltype(di32)> acc32[kMR][kNR];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) acc32[r][c] = hn::Zero(di32);
+  const size_t chunk = size_t(flush_steps) * L;
+  for (size_t k0 = 0; k0 < k_end; k0 += chunk) {
+    const size_t k1 = std::min(k_end, k0 + chunk);
+    hn::Vec<decltype(di16)> acc16[kMR][kNR];
+    for (int r = 0; r < kMR; ++r)
+      for (int c = 0; c < kNR; ++c) acc16[r][c] = hn::Zero(di16);
+    for (size_t k = k0; k < k1; k += L) {
+      hn::Vec<decltype(du8)> av[kNR];
+      for (int c = 0; c < kNR; ++c) av[c] = hn::Load(du8, ap[c] + k);
+      for (int r = 0; r < kMR; ++r) {
+        const auto wv = hn::Load(di8, wp[r] + k);
+        for (int c = 0; c < kNR; ++c) acc16[r][c] = hn::Add(acc16[r][c], MaddPairsU8S8(di16, av[c], wv));
+      }
+    }
+    for (int r = 0; r < kMR; ++r)
+      for (int c = 0; c < kNR; ++c) acc32[r][c] = hn::Add(acc32[r][c], SumPairsI16(di32, acc16[r][c]));
+  }
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc32[r][c]));
+}
+
+// Widened to int32 every step: for pairs where one vpmaddubsw may take int16 near its limit.
+HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                              int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  const hn::ScalableTag<uint8_t> du8;
+  const hn::Repartition<int8_t, decltype(du8)> di8;
+  const hn::Repartition<int16_t, decltype(du8)> di16;
+  const hn::Repartition<int32_t, decltype(du8)> di32;
+  const size_t L = hn::Lanes(du8);
+  const size_t k_end = round_up(size_t(pw.plan.k), L);
+  const int8_t* wp[kMR];
+  const uint8_t* ap[kNR];
+  for (int r = 0; r < kMR; ++r) wp[r] = ClampedRow<int8_t>(pw.bytes, m + r, m_end);
+  for (int c = 0; c < kNR; ++c) ap[c] = ClampedRow<uint8_t>(pa.bytes, n + c, n_end);
+  hn::Vec<decltype(di32)> acc[kMR][kNR];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Zero(di32);
+  for (size_t k = 0; k < k_end; k += L) {
+    hn::Vec<decltype(du8)> av[kNR];
+    for (int c = 0; c < kNR; ++c) av[c] = hn::Load(du8, ap[c] + k);
+    for (int r = 0; r < kMR; ++r) {
+      const auto wv = hn::Load(di8, wp[r] + k);
+      for (int c = 0; c < kNR; ++c)
+        acc[r][c] = hn::Add(acc[r][c], SumPairsI16(di32, MaddPairsU8S8(di16, av[c], wv)));
+    }
+  }
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+}
+
+// int16 weights (packed wide ahead of time) x activations widened on load; vpmaddwd.
+HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  const hn::ScalableTag<int16_t> di16;
+  const hn::RebindToUnsigned<decltype(di16)> du16;
+  const hn::Rebind<uint8_t, decltype(di16)> du8h;  // half vector of bytes
+  const hn::Repartition<int32_t, decltype(di16)> di32;
+  const size_t L = hn::Lanes(di16);
+  const size_t k_end = round_up(size_t(pw.plan.k), L);
+  const int16_t* wp[kMR];
+  const uint8_t* ap[kNR];
+  for (int r = 0; r < kMR; ++r) wp[r] = ClampedRow<int16_t>(pw.words, m + r, m_end);
+  for (int c = 0; c < kNR; ++c) ap[c] = ClampedRow<uint8_t>(pa.bytes, n + c, n_end);
+  hn::Vec<decltype(di32)> acc[kMR][kNR];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Zero(di32);
+  for (size_t k = 0; k < k_end; k += L) {
+    hn::Vec<decltype(di16)> av[kNR];
+    for (int c = 0; c < kNR; ++c) av[c] = hn::BitCast(di16, hn::PromoteTo(du16, hn::Load(du8h, ap[c] + k)));
+    for (int r = 0; r < kMR; ++r) {
+      const auto wv = hn::Load(di16, wp[r] + k);
+      for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Add(acc[r][c], MaddPairsI16(di32, av[c], wv));
+    }
+  }
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+}
+
+HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  const hn::ScalableTag<uint8_t> du8;
+  const hn::Repartition<int8_t, decltype(du8)> di8;
+  const hn::Repartition<int32_t, decltype(du8)> di32;
+  const size_t L = hn::Lanes(du8);
+  const size_t k_end = round_up(size_t(pw.plan.k), L);
+  const int8_t* wp[kMR];
+  const uint8_t* ap[kNR];
+  for (int r = 0; r < kMR; ++r) wp[r] = ClampedRow<int8_t>(pw.bytes, m + r, m_end);
+  for (int c = 0; c < kNR; ++c) ap[c] = ClampedRow<uint8_t>(pa.bytes, n + c, n_end);
+  hn::Vec<decltype(di32)> acc[kMR][kNR];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Zero(di32);
+  for (size_t k = 0; k < k_end; k += L) {
+    hn::Vec<decltype(du8)> av[kNR];
+    for (int c = 0; c < kNR; ++c) av[c] = hn::Load(du8, ap[c] + k);
+    for (int r = 0; r < kMR; ++r) {
+      const auto wv = hn::Load(di8, wp[r] + k);
+      for (int c = 0; c < kNR; ++c) acc[r][c] = DotU8S8(di32, acc[r][c], av[c], wv);
+    }
+  }
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+}
+
+#else  // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
+
+template <int PW, int PA>
+HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
+                             int n_end, int64_t (&S)[kMR][kNR]) {
+  const size_t words = (size_t(W.k) + 63) / 64;
+  for (int r = 0; r < kMR; ++r) {
+    for (int c = 0; c < kNR; ++c) {
+      int64_t s = 0;
+      for (int i = 0; i < PW; ++i)
+        for (int j = 0; j < PA; ++j) {
+          const uint64_t* wp = W.plane(std::min(m + r, m_end - 1), i);
+          const uint64_t* ap = A.plane(std::min(n + c, n_end - 1), j);
+          int64_t cnt = 0;
+          for (size_t w = 0; w < words; ++w) cnt += __builtin_popcountll(wp[w] & ap[w]);
+          s += cnt << (i + j);
+        }
+      S[r][c] = s;
+    }
+  }
+}
+
+template <typename TW>
+HWY_INLINE void ScalarBytesTile(const ByteRows<TW>& W, const ByteRows<uint8_t>& A, int k, int m,
+                                int m_end, int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  for (int r = 0; r < kMR; ++r) {
+    const TW* w = ClampedRow<TW>(W, m + r, m_end);
+    for (int c = 0; c < kNR; ++c) {
+      const uint8_t* a = ClampedRow<uint8_t>(A, n + c, n_end);
+      int32_t s = 0;
+      for (int i = 0; i < k; ++i) s += int32_t(w[i]) * int32_t(a[i]);
+      S[r][c] = s;
+    }
+  }
+}
+
+HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                              int n, int n_end, int, int32_t (&S)[kMR][kNR]) {
+  ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
+}
+HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                              int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
+}
+HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  ScalarBytesTile(pw.words, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
+}
+HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
+                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+  ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
+// ---------------------------------------------------------------- block driver
+template <int PW, int PA>
+void BitplaneBlock(const detail::GemmBlock& b) {
+  const PackedWeights& pw = *b.w;
+  const PackedActivations& pa = *b.a;
+  // Offset-binary correction: w = scale_w * u + offset_w (sign bits: 2b - 1; else u - n).
+  const int64_t scale_w = pw.plan.weight_bits == 1 ? 2 : 1;
+  const int64_t offset_w = pw.plan.weight_bits == 1 ? -1 : -weight_code_max(pw.plan.weight_bits);
+  int64_t S[kMR][kNR];
+  for (int m = b.m0; m < b.m1; m += kMR) {
+    for (int n = b.n0; n < b.n1; n += kNR) {
+      BitplaneTile<PW, PA>(pw.bits, pa.bits, m, b.m1, n, b.n1, S);
+      for (int c = 0; c < kNR && n + c < b.n1; ++c) {
+        const int64_t asum = pa.code_sums[n + c];
+        int32_t* out = b.out + size_t(n + c) * b.ldo;
+        for (int r = 0; r < kMR && m + r < b.m1; ++r)
+          out[m + r] = static_cast<int32_t>(scale_w * S[r][c] + offset_w * asum);
+      }
+    }
+  }
+}
+
+template <class TileFn>
+HWY_INLINE void BytesBlock(const detail::GemmBlock& b, const TileFn& tile) {
+  int32_t S[kMR][kNR];
+  for (int m = b.m0; m < b.m1; m += kMR) {
+    for (int n = b.n0; n < b.n1; n += kNR) {
+      tile(m, n, S);
+      for (int c = 0; c < kNR && n + c < b.n1; ++c) {
+        int32_t* out = b.out + size_t(n + c) * b.ldo;
+        for (int r = 0; r < kMR && m + r < b.m1; ++r) out[m + r] = S[r][c];
+      }
+    }
+  }
+}
+
+void GemmBlockImpl(const detail::GemmBlock& b) {
+  const PackedWeights& pw = *b.w;
+  const PackedActivations& pa = *b.a;
+  switch (pw.plan.variant) {
+    case GemmVariant::kBitplanePopcount: {
+      const int key = pw.plan.weight_bits * 10 + pw.plan.act_bits;
+      if (key == 11) return BitplaneBlock<1, 1>(b);
+      if (key == 12) return BitplaneBlock<1, 2>(b);
+      if (key == 21) return BitplaneBlock<2, 1>(b);
+      if (key == 22) return BitplaneBlock<2, 2>(b);
+      break;
+    }
+    case GemmVariant::kMaddU8S8Acc16: {
+      const int flush = madd_acc16_flush_steps(pw.plan.weight_bits, pw.plan.act_bits);
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
+        MaddAcc16Tile(pw, pa, m, b.m1, n, b.n1, flush, S);
+      });
+    }
+    case GemmVariant::kMaddU8S8Acc32:
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
+        MaddAcc32Tile(pw, pa, m, b.m1, n, b.n1, S);
+      });
+    case GemmVariant::kMaddS16:
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
+        MaddS16Tile(pw, pa, m, b.m1, n, b.n1, S);
+      });
+    case GemmVariant::kDotU8S8:
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
+        DotU8S8Tile(pw, pa, m, b.m1, n, b.n1, S);
+      });
+  }
+  throw std::invalid_argument(std::string("no kernel for variant ") + gemm_variant_name(pw.plan.variant) +
+                              " at " + std::to_string(pw.plan.weight_bits) + "b x " +
+                              std::to_string(pw.plan.act_bits) + "b");
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace wrpn::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace wrpn::kernels {
+
+HWY_EXPORT(GemmBlockImpl);
+HWY_EXPORT(TargetNameImpl);
+
+namespace detail {
+void run_gemm_block(const GemmBlock& block) { HWY_DYNAMIC_DISPATCH(GemmBlockImpl)(block); }
+}  // namespace detail
+
+std::string active_target_name() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
+
+bool active_target_has_vnni() { return active_target_name() == "AVX3_DL"; }
+
+std::vector<int64_t> runnable_targets() { return hwy::SupportedAndGeneratedTargets(); }
+
+std::string target_name(int64_t target) { return hwy::TargetName(target); }
+
+void force_target(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
+
+}  // namespace wrpn::kernels
+#endif  // HWY_ONCE

@@ -1,0 +1,63 @@
+#include "wrpn/kernels/gemm_variant.h"
+
+#include <string>
+
+#include "wrpn/kernels/codes.h"
+#include "wrpn/kernels/target_info.h"
+
+namespace wrpn::kernels {
+
+const char* gemm_variant_name(GemmVariant v) {
+  switch (v) {
+    case GemmVariant::kBitplanePopcount: return "bitplane_popcount";
+    case GemmVariant::kMaddU8S8Acc16: return "madd_u8s8_acc16";
+    case GemmVariant::kMaddU8S8Acc32: return "madd_u8s8_acc32";
+    case GemmVariant::kMaddS16: return "madd_s16";
+    case GemmVariant::kDotU8S8: return "dot_u8s8";
+  }
+  return "unknown";
+}
+
+const std::vector<GemmVariant>& all_gemm_variants() {
+  static const std::vector<GemmVariant> all = {
+      GemmVariant::kBitplanePopcount, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
+      GemmVariant::kMaddS16, GemmVariant::kDotU8S8};
+  return all;
+}
+
+int madd_acc16_flush_steps(int weight_bits, int act_bits) {
+  const int per_step = 2 * act_code_max(act_bits) * weight_code_max(weight_bits);
+  return 32767 / per_step;
+}
+
+bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
+  check_bits(weight_bits, "weight");
+  check_bits(act_bits, "activation");
+  switch (v) {
+    case GemmVariant::kBitplanePopcount: return weight_bits <= 2 && act_bits <= 2;
+    case GemmVariant::kMaddU8S8Acc16:
+    case GemmVariant::kMaddU8S8Acc32: return madd_acc16_flush_steps(weight_bits, act_bits) >= 1;
+    case GemmVariant::kMaddS16:
+    case GemmVariant::kDotU8S8: return true;
+  }
+  return false;
+}
+
+// The dispatch rule, in one place. Cost per 256 MACs on AVX2 (vector ops):
+//   bit-planes: planes_w * k_a pairs x ~8 ops (AND, nibble-LUT popcount, add);
+//   vpmaddubsw: ~16 ops with int16 sums (8 madd + 8 add), ~24 when widened every step.
+// So bit-planes win while planes_w * k_a <= 2 (1b x 1b, 1b x 2b, 2b x 1b). With
+// AVX-512 VNNI one vpdpbusd does 64 exact MACs into int32, which beats the
+// pairwise path for every other pair, including 8b x 8b.
+GemmVariant select_gemm_variant(int weight_bits, int act_bits) {
+  check_bits(weight_bits, "weight");
+  check_bits(act_bits, "activation");
+  if (weight_bits * act_bits <= 2) return GemmVariant::kBitplanePopcount;
+  if (active_target_has_vnni()) return GemmVariant::kDotU8S8;
+  const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
+  if (flush >= 4) return GemmVariant::kMaddU8S8Acc16;
+  if (flush >= 1) return GemmVariant::kMaddU8S8Acc32;
+  return GemmVariant::kMaddS16;  // 8b x 8b: a vpmaddubsw pair sum could saturate
+}
+
+}  // namespace wrpn::kernels
