@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/gemm_block.h"
@@ -55,7 +56,9 @@ GemmPlan make_gemm_plan(int weight_bits, int act_bits, int k) {
   return make_gemm_plan(weight_bits, act_bits, k, select_gemm_variant(weight_bits, act_bits));
 }
 
-void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo, int threads) {
+namespace {
+
+void check_operands(const PackedWeights& w, const PackedActivations& a, size_t ldo) {
   const GemmPlan& p = w.plan;
   const GemmPlan& q = a.plan;
   if (p.weight_bits != q.weight_bits || p.act_bits != q.act_bits || p.k != q.k || p.variant != q.variant) {
@@ -70,8 +73,16 @@ void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, 
   if (p.variant == GemmVariant::kBitplanePopcount && (w.bits.rows != w.m || a.bits.rows != a.n)) {
     throw std::invalid_argument("bit-plane operands not packed (call finish_packed_activations)");
   }
+}
+
+// Splits the output into cache blocks and runs them over threads. `epilogue`,
+// when set, receives each block's int32 results in a scratch buffer laid out
+// like the output (row n - n0 at offset (n - n0) * M, channel m at m).
+template <class Epilogue>
+void run_blocks(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo, int threads,
+                const Epilogue* epilogue) {
   const int mb = static_cast<int>(std::max<size_t>(
-      detail::kGemmTileM, kWeightBlockBytes / std::max<size_t>(1, packed_row_bytes(p)) /
+      detail::kGemmTileM, kWeightBlockBytes / std::max<size_t>(1, packed_row_bytes(w.plan)) /
                               detail::kGemmTileM * detail::kGemmTileM));
   const int m_blocks = (w.m + mb - 1) / mb;
   const int n_blocks = (a.n + kPixelBlock - 1) / kPixelBlock;
@@ -84,10 +95,53 @@ void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, 
     block.m1 = std::min(w.m, block.m0 + mb);
     block.n0 = bn * kPixelBlock;
     block.n1 = std::min(a.n, block.n0 + kPixelBlock);
-    block.out = out;
-    block.ldo = ldo;
+    if (epilogue == nullptr) {
+      block.out = out;
+      block.ldo = ldo;
+      detail::run_gemm_block(block);
+      return;
+    }
+    thread_local std::vector<int32_t> scratch;
+    scratch.resize(size_t(kPixelBlock) * w.m);
+    block.out = scratch.data() - size_t(block.n0) * w.m;  // so row n lands at (n - n0) * M
+    block.ldo = w.m;
     detail::run_gemm_block(block);
+    (*epilogue)(scratch.data(), block.n0, block.n1, block.m0, block.m1);
   });
+}
+
+}  // namespace
+
+void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo, int threads) {
+  check_operands(w, a, ldo);
+  using None = void (*)(const int32_t*, int, int, int, int);
+  run_blocks<None>(w, a, out, ldo, threads, nullptr);
+}
+
+void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th,
+                     uint8_t* out, size_t ldo, int threads) {
+  check_operands(w, a, ldo);
+  if (th.channels != w.m) {
+    throw std::invalid_argument("thresholds for " + std::to_string(th.channels) + " channels, GEMM has M = " +
+                                std::to_string(w.m));
+  }
+  const auto epilogue = [&](const int32_t* acc, int n0, int n1, int m0, int m1) {
+    detail::requantize_channels(th, acc, w.m, n1 - n0, m0, m1, out + size_t(n0) * ldo, ldo);
+  };
+  run_blocks(w, a, nullptr, ldo, threads, &epilogue);
+}
+
+void gemm_dequantize(const PackedWeights& w, const PackedActivations& a, const ChannelAffine& affine, float* out,
+                     size_t ldo, int threads) {
+  check_operands(w, a, ldo);
+  if (affine.scale.size() != size_t(w.m) || affine.bias.size() != size_t(w.m)) {
+    throw std::invalid_argument("affine for " + std::to_string(affine.scale.size()) + " channels, GEMM has M = " +
+                                std::to_string(w.m));
+  }
+  const auto epilogue = [&](const int32_t* acc, int n0, int n1, int m0, int m1) {
+    detail::dequantize_channels(affine, acc, w.m, n1 - n0, m0, m1, out + size_t(n0) * ldo, ldo);
+  };
+  run_blocks(w, a, nullptr, ldo, threads, &epilogue);
 }
 
 }  // namespace wrpn::kernels

@@ -11,6 +11,7 @@
 #include "wrpn/kernels/format_bit_planes.h"
 #include "wrpn/kernels/format_byte_rows.h"
 #include "wrpn/kernels/gemm_variant.h"
+#include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::kernels {
 
@@ -61,5 +62,14 @@ void finish_packed_activations(PackedActivations& acts);
 // int32 accumulators: out[n * ldo + m]. threads: 0 = all hardware threads.
 void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo,
               int threads = 1);
+
+// GEMM with the next layer's quantizer fused per output block (the int32 block
+// stays in cache): out[n * ldo + m] = uint8 codes. th.channels must equal M.
+void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th,
+                     uint8_t* out, size_t ldo, int threads = 1);
+
+// GEMM with the float output fused: out[n * ldo + m] = float(acc) * scale[m] + bias[m].
+void gemm_dequantize(const PackedWeights& w, const PackedActivations& a, const ChannelAffine& affine, float* out,
+                     size_t ldo, int threads = 1);
 
 }  // namespace wrpn::kernels

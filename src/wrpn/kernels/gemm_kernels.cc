@@ -30,80 +30,9 @@ HWY_INLINE const T* ClampedRow(const Rows& rows, int r, int end) {
   return rows.row(std::min(r, end - 1));
 }
 
-// ---------------------------------------------------------------- shims
-// Ops Highway 1.0.3 lacks, mapped to one instruction where x86 has it.
+#include "wrpn/kernels/int_dot_shims-inl.h"
+
 #if HWY_TARGET != HWY_SCALAR
-
-// vpmaddubsw: u8 x s8 adjacent pairs summed into saturating int16.
-template <class DI16, class VU8, class VI8>
-HWY_INLINE hn::Vec<DI16> MaddPairsU8S8(DI16 d16, VU8 a, VI8 w) {
-#if HWY_TARGET == HWY_AVX2
-  return hn::Vec<DI16>{_mm256_maddubs_epi16(a.raw, w.raw)};
-#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  return hn::Vec<DI16>{_mm512_maddubs_epi16(a.raw, w.raw)};
-#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
-  return hn::Vec<DI16>{_mm_maddubs_epi16(a.raw, w.raw)};
-#else
-  const hn::RebindToUnsigned<DI16> du16;
-  const auto a_even = hn::BitCast(d16, hn::And(hn::BitCast(du16, a), hn::Set(du16, 0xFF)));
-  const auto a_odd = hn::BitCast(d16, hn::ShiftRight<8>(hn::BitCast(du16, a)));
-  const auto w_even = hn::ShiftRight<8>(hn::ShiftLeft<8>(hn::BitCast(d16, w)));
-  const auto w_odd = hn::ShiftRight<8>(hn::BitCast(d16, w));
-  return hn::SaturatedAdd(hn::Mul(a_even, w_even), hn::Mul(a_odd, w_odd));
-#endif
-}
-
-// vpmaddwd with ones: adjacent int16 pairs summed into int32.
-template <class DI32, class VI16>
-HWY_INLINE hn::Vec<DI32> SumPairsI16(DI32 d32, VI16 v) {
-#if HWY_TARGET == HWY_AVX2
-  return hn::Vec<DI32>{_mm256_madd_epi16(v.raw, _mm256_set1_epi16(1))};
-#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  return hn::Vec<DI32>{_mm512_madd_epi16(v.raw, _mm512_set1_epi16(1))};
-#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
-  return hn::Vec<DI32>{_mm_madd_epi16(v.raw, _mm_set1_epi16(1))};
-#else
-  const auto v32 = hn::BitCast(d32, v);
-  return hn::Add(hn::ShiftRight<16>(v32), hn::ShiftRight<16>(hn::ShiftLeft<16>(v32)));
-#endif
-}
-
-// vpmaddwd: int16 x int16 adjacent pairs summed into int32 (exact).
-template <class DI32, class VI16>
-HWY_INLINE hn::Vec<DI32> MaddPairsI16(DI32 d32, VI16 a, VI16 b) {
-#if HWY_TARGET == HWY_AVX2
-  return hn::Vec<DI32>{_mm256_madd_epi16(a.raw, b.raw)};
-#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  return hn::Vec<DI32>{_mm512_madd_epi16(a.raw, b.raw)};
-#elif HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
-  return hn::Vec<DI32>{_mm_madd_epi16(a.raw, b.raw)};
-#else
-  auto sum1 = hn::Zero(d32);
-  const auto sum0 = hn::ReorderWidenMulAccumulate(d32, a, b, hn::Zero(d32), sum1);
-  return hn::Add(sum0, sum1);
-#endif
-}
-
-// 4-way u8 x s8 dot products into int32 (exact): vpdpbusd on AVX-512 VNNI,
-// else even/odd bytes widened to int16 and vpmaddwd.
-template <class DI32, class VU8, class VI8>
-HWY_INLINE hn::Vec<DI32> DotU8S8(DI32 d32, hn::Vec<DI32> acc, VU8 a, VI8 w) {
-#if HWY_TARGET == HWY_AVX3_DL
-  // Highway 1.0.3's AVX3_DL target string enables avxvnni but not avx512vnni,
-  // so the intrinsic is unavailable; the CPU has it (AVX3_DL requires VNNI).
-  __m512i r = acc.raw;
-  asm("vpdpbusd %2, %1, %0" : "+v"(r) : "v"(a.raw), "v"(w.raw));
-  return hn::Vec<DI32>{r};
-#else
-  const hn::Repartition<int16_t, DI32> d16;
-  const hn::RebindToUnsigned<decltype(d16)> du16;
-  const auto a_even = hn::BitCast(d16, hn::And(hn::BitCast(du16, a), hn::Set(du16, 0xFF)));
-  const auto a_odd = hn::BitCast(d16, hn::ShiftRight<8>(hn::BitCast(du16, a)));
-  const auto w_even = hn::ShiftRight<8>(hn::ShiftLeft<8>(hn::BitCast(d16, w)));
-  const auto w_odd = hn::ShiftRight<8>(hn::BitCast(d16, w));
-  return hn::Add(acc, hn::Add(MaddPairsI16(d32, a_even, w_even), MaddPairsI16(d32, a_odd, w_odd)));
-#endif
-}
 
 // ---------------------------------------------------------------- bit-planes
 // S[r][c] = sum_k u[r][k] * a[c][k] = sum_{i,j} 2^(i+j) popcount(W_i & A_j).
