@@ -48,6 +48,15 @@ inline void check_act_code(int code, int act_bits) {
   }
 }
 
+// Checks `count` activation codes at once (a max reduction the compiler
+// vectorises); throws naming the first offending value.
+inline void check_act_codes(const uint8_t* codes, size_t count, int act_bits) {
+  uint8_t max_code = 0;
+  for (size_t i = 0; i < count; ++i) max_code = codes[i] > max_code ? codes[i] : max_code;
+  if (max_code <= act_code_max(act_bits)) return;
+  for (size_t i = 0; i < count; ++i) check_act_code(codes[i], act_bits);
+}
+
 // The value a weight code stands for, in units of the layer scale (sign(0) = +1 at 1 bit).
 inline int weight_code_value(int code, int weight_bits) {
   return weight_bits == 1 ? (code >= 0 ? 1 : -1) : code;

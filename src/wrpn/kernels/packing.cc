@@ -1,8 +1,10 @@
 // Packing of weights (once, ahead of time) and activations into the formats of
 // format_byte_rows.h and format_bit_planes.h.
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "wrpn/kernels/bit_plane_pack.h"
 #include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/gemm.h"
 
@@ -81,38 +83,18 @@ PackedActivations alloc_packed_activations(const GemmPlan& plan, int n) {
 
 void finish_packed_activations(PackedActivations& pa) {
   if (pa.plan.variant != GemmVariant::kBitplanePopcount) return;
-  const int k = pa.plan.k;
-  pa.bits = BitPlaneRows(pa.n, k, pa.plan.act_bits);
+  pa.bits = BitPlaneRows(pa.n, pa.plan.k, pa.plan.act_bits);
   pa.code_sums.assign(pa.n, 0);
-  for (int r = 0; r < pa.n; ++r) {
-    const uint8_t* row = pa.bytes.row(r);
-    int32_t sum = 0;
-    for (int p = 0; p < pa.plan.act_bits; ++p) {
-      uint64_t* plane = pa.bits.plane(r, p);
-      // 64 codes -> one word per plane.
-      for (int w0 = 0; w0 < k; w0 += kBitsPerWord) {
-        const int w1 = std::min(k, w0 + kBitsPerWord);
-        uint64_t word = 0;
-        for (int i = w0; i < w1; ++i) word |= uint64_t((row[i] >> p) & 1u) << (i - w0);
-        plane[w0 / kBitsPerWord] = word;
-      }
-    }
-    for (int i = 0; i < k; ++i) sum += row[i];
-    pa.code_sums[r] = sum;
-  }
+  pack_bit_planes(pa.bytes, pa.bits, pa.code_sums.data());
 }
 
 PackedActivations pack_activations(const GemmPlan& plan, const uint8_t* acts, int n, size_t lda) {
   check_stride(lda, plan.k, "activation");
   PackedActivations pa = alloc_packed_activations(plan, n);
-  const int amax = act_code_max(plan.act_bits);
   for (int r = 0; r < n; ++r) {
     const uint8_t* src = acts + size_t(r) * lda;
-    uint8_t* dst = pa.bytes.row(r);
-    for (int k = 0; k < plan.k; ++k) {
-      if (src[k] > amax) check_act_code(src[k], plan.act_bits);  // throws with the value
-      dst[k] = src[k];
-    }
+    check_act_codes(src, size_t(plan.k), plan.act_bits);
+    std::memcpy(pa.bytes.row(r), src, size_t(plan.k));
   }
   finish_packed_activations(pa);
   return pa;

@@ -1,0 +1,21 @@
+// The FP32 baseline through LibTorch, measured in the same run as the kernels.
+// Only this translation unit includes ATen; the kernel library never does.
+#pragma once
+
+#include <string>
+
+#include "wrpn/kernels/conv.h"
+
+namespace wrpn::bench {
+
+// M x K times K x N as a 1x1 convolution through oneDNN (at::mkldnn_convolution):
+// Debian's LibTorch links reference BLAS, so at::matmul would be a straw man.
+double fp32_onednn_gemm_seconds(int m, int n, int k, int threads);
+// at::matmul of the same shape (whatever BLAS this LibTorch links), for the record.
+double fp32_matmul_seconds(int m, int n, int k, int threads);
+// The convolution itself through oneDNN (NCHW, as LibTorch runs it).
+double fp32_onednn_conv_seconds(const wrpn::kernels::ConvShape& shape, int threads);
+// One line on the LibTorch build: oneDNN version, BLAS, ISA cap.
+std::string fp32_backend_info();
+
+}  // namespace wrpn::bench
