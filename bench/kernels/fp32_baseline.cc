@@ -9,11 +9,11 @@
 
 namespace wrpn::bench {
 
-double fp32_onednn_gemm_seconds(int m, int n, int k, int threads) {
+double fp32_onednn_gemm_seconds(const wrpn::kernels::ConvShape& s, int threads) {
   at::set_num_threads(threads);
   at::manual_seed(1);
-  const at::Tensor x = at::randn({1, k, 1, n});
-  const at::Tensor w = at::randn({m, k, 1, 1});
+  const at::Tensor x = at::randn({s.batch, s.gemm_k(), s.out_h(), s.out_w()});
+  const at::Tensor w = at::randn({s.gemm_m(), s.gemm_k(), 1, 1});
   return best_seconds([&] { at::mkldnn_convolution(x, w, {}, {0, 0}, {1, 1}, {1, 1}, 1); });
 }
 

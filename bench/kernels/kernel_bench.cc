@@ -66,7 +66,7 @@ double macs(const ConvShape& s) { return double(s.gemm_m()) * s.gemm_n() * s.gem
 double onednn_gemm_rate(const ConvShape& s, int threads) {
   return cached("gemm/" + std::to_string(s.gemm_m()) + "x" + std::to_string(s.gemm_n()) + "x" +
                     std::to_string(s.gemm_k()) + "/" + std::to_string(threads),
-                [&] { return macs(s) / fp32_onednn_gemm_seconds(s.gemm_m(), s.gemm_n(), s.gemm_k(), threads); });
+                [&] { return macs(s) / fp32_onednn_gemm_seconds(s, threads); });
 }
 
 double onednn_conv_rate(const LayerShape& l, int threads) {

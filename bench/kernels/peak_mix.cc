@@ -43,6 +43,31 @@ HWY_INLINE void PinTile(V (&x)[4], V (&y)[2]) {
 
 std::atomic<uint64_t> g_sink{0};
 
+// Eight named accumulators (an array of them made GCC store all eight to the
+// stack every iteration, which capped the loop at the store port).
+template <class DA, class VX, class VY, class Step>
+HWY_INLINE void RunTile(DA da, VX (&x)[4], VY (&y)[2], uint64_t iters, const Step& step) {
+  auto a0 = hn::Zero(da), a1 = hn::Zero(da), a2 = hn::Zero(da), a3 = hn::Zero(da);
+  auto a4 = hn::Zero(da), a5 = hn::Zero(da), a6 = hn::Zero(da), a7 = hn::Zero(da);
+  for (uint64_t it = 0; it < iters; ++it) {
+    PinTile(x, y);
+    a0 = step(a0, x[0], y[0]);
+    a1 = step(a1, x[0], y[1]);
+    a2 = step(a2, x[1], y[0]);
+    a3 = step(a3, x[1], y[1]);
+    a4 = step(a4, x[2], y[0]);
+    a5 = step(a5, x[2], y[1]);
+    a6 = step(a6, x[3], y[0]);
+    a7 = step(a7, x[3], y[1]);
+  }
+  const hn::Repartition<uint8_t, DA> du8;
+  const auto all = hn::Xor(hn::Xor(hn::Xor(hn::BitCast(du8, a0), hn::BitCast(du8, a1)),
+                                   hn::Xor(hn::BitCast(du8, a2), hn::BitCast(du8, a3))),
+                           hn::Xor(hn::Xor(hn::BitCast(du8, a4), hn::BitCast(du8, a5)),
+                                   hn::Xor(hn::BitCast(du8, a6), hn::BitCast(du8, a7))));
+  g_sink += hn::GetLane(all);
+}
+
 // Returns the MACs performed.
 uint64_t RunMix(int mix, uint64_t iters) {
   const hn::ScalableTag<uint8_t> du8;
@@ -51,100 +76,45 @@ uint64_t RunMix(int mix, uint64_t iters) {
   const hn::Repartition<int32_t, decltype(du8)> di32;
   const hn::Repartition<uint64_t, decltype(du8)> du64;
   const hn::Repartition<float, decltype(du8)> df;
-  uint64_t sink = 0;
+  hn::Vec<decltype(du8)> x8[4], y8[2];
+  for (int i = 0; i < 4; ++i) x8[i] = hn::Set(du8, uint8_t(3 + 16 * i));
+  for (int j = 0; j < 2; ++j) y8[j] = hn::Set(du8, uint8_t(5 + 64 * j));
   switch (static_cast<PeakMix>(mix)) {
     case PeakMix::kAndPopcountU8: {
       hn::Vec<decltype(du64)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(du64, 0x0123456789ABCDEFull * (i + 1));
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(du64, 0xFEDCBA9876543210ull ^ j);
-      hn::Vec<decltype(du8)> acc[8];
-      for (auto& a : acc) a = hn::Zero(du8);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j)
-            acc[i * 2 + j] = hn::Add(acc[i * 2 + j], hn::PopulationCount(hn::BitCast(du8, hn::And(x[i], y[j]))));
-      }
-      for (auto& a : acc) sink += hn::GetLane(a);
-      g_sink += sink;
+      for (int i = 0; i < 4; ++i) x[i] = hn::BitCast(du64, x8[i]);
+      for (int j = 0; j < 2; ++j) y[j] = hn::BitCast(du64, y8[j]);
+      RunTile(du8, x, y, iters, [&](auto acc, auto a, auto b) {
+        return hn::Add(acc, hn::PopulationCount(hn::BitCast(du8, hn::And(a, b))));
+      });
       return iters * 8 * hn::Lanes(du8) * 8;  // 8 pairs x bits per vector
     }
-    case PeakMix::kMaddU8S8Add16: {
-      hn::Vec<decltype(du8)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(du8, uint8_t(3 + i));
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(du8, uint8_t(5 + j));
-      hn::Vec<decltype(di16)> acc[8];
-      for (auto& a : acc) a = hn::Zero(di16);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j)
-            acc[i * 2 + j] = hn::Add(acc[i * 2 + j], MaddPairsU8S8(di16, y[j], hn::BitCast(di8, x[i])));
-      }
-      for (auto& a : acc) sink += uint16_t(hn::GetLane(a));
-      g_sink += sink;
+    case PeakMix::kMaddU8S8Add16:
+      RunTile(di16, x8, y8, iters, [&](auto acc, auto a, auto b) {
+        return hn::Add(acc, MaddPairsU8S8(di16, b, hn::BitCast(di8, a)));
+      });
       return iters * 8 * hn::Lanes(du8);
-    }
-    case PeakMix::kMaddU8S8Add32: {
-      hn::Vec<decltype(du8)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(du8, uint8_t(3 + i));
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(du8, uint8_t(5 + j));
-      hn::Vec<decltype(di32)> acc[8];
-      for (auto& a : acc) a = hn::Zero(di32);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j)
-            acc[i * 2 + j] = hn::Add(acc[i * 2 + j],
-                                     SumPairsI16(di32, MaddPairsU8S8(di16, y[j], hn::BitCast(di8, x[i]))));
-      }
-      for (auto& a : acc) sink += uint32_t(hn::GetLane(a));
-      g_sink += sink;
+    case PeakMix::kMaddU8S8Add32:
+      RunTile(di32, x8, y8, iters, [&](auto acc, auto a, auto b) {
+        return hn::Add(acc, SumPairsI16(di32, MaddPairsU8S8(di16, b, hn::BitCast(di8, a))));
+      });
       return iters * 8 * hn::Lanes(du8);
-    }
     case PeakMix::kMaddS16Add32: {
       hn::Vec<decltype(di16)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(di16, int16_t(3 + i));
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(di16, int16_t(5 + j));
-      hn::Vec<decltype(di32)> acc[8];
-      for (auto& a : acc) a = hn::Zero(di32);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j) acc[i * 2 + j] = hn::Add(acc[i * 2 + j], MaddPairsI16(di32, y[j], x[i]));
-      }
-      for (auto& a : acc) sink += uint32_t(hn::GetLane(a));
-      g_sink += sink;
+      for (int i = 0; i < 4; ++i) x[i] = hn::BitCast(di16, x8[i]);
+      for (int j = 0; j < 2; ++j) y[j] = hn::BitCast(di16, y8[j]);
+      RunTile(di32, x, y, iters, [&](auto acc, auto a, auto b) { return hn::Add(acc, MaddPairsI16(di32, b, a)); });
       return iters * 8 * hn::Lanes(di16);
     }
-    case PeakMix::kDotU8S8: {
-      hn::Vec<decltype(du8)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(du8, uint8_t(3 + i));
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(du8, uint8_t(5 + j));
-      hn::Vec<decltype(di32)> acc[8];
-      for (auto& a : acc) a = hn::Zero(di32);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j) acc[i * 2 + j] = DotU8S8(di32, acc[i * 2 + j], y[j], hn::BitCast(di8, x[i]));
-      }
-      for (auto& a : acc) sink += uint32_t(hn::GetLane(a));
-      g_sink += sink;
+    case PeakMix::kDotU8S8:
+      RunTile(di32, x8, y8, iters,
+              [&](auto acc, auto a, auto b) { return DotU8S8(di32, acc, b, hn::BitCast(di8, a)); });
       return iters * 8 * hn::Lanes(du8);
-    }
     case PeakMix::kFmaF32: {
       hn::Vec<decltype(df)> x[4], y[2];
       for (int i = 0; i < 4; ++i) x[i] = hn::Set(df, 1.0f + 1e-7f * i);
       for (int j = 0; j < 2; ++j) y[j] = hn::Set(df, 0.999999f - 1e-7f * j);
-      hn::Vec<decltype(df)> acc[8];
-      for (auto& a : acc) a = hn::Zero(df);
-      for (uint64_t it = 0; it < iters; ++it) {
-        PinTile(x, y);
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 2; ++j) acc[i * 2 + j] = hn::MulAdd(x[i], y[j], acc[i * 2 + j]);
-      }
-      for (auto& a : acc) sink += uint64_t(hn::GetLane(a));
-      g_sink += sink;
+      RunTile(df, x, y, iters, [&](auto acc, auto a, auto b) { return hn::MulAdd(a, b, acc); });
       return iters * 8 * hn::Lanes(df);
     }
   }

@@ -72,7 +72,7 @@ TEST(Padding, PackedRowsArePaddedWithZeros) {
           const GemmPlan plan = make_gemm_plan(kw, ka, k, v);
           const PackedWeights pw = pack_weights(plan, w.data(), rows, ld);
           const PackedActivations pa = pack_activations(plan, a.data(), rows, ld);
-          if (v == GemmVariant::kBitplanePopcount) {
+          if (is_bitplane_variant(v)) {
             for (const BitPlaneRows* b : {&pw.bits, &pa.bits}) {
               EXPECT_EQ(b->words_per_plane % kBitPlanePadWords, 0u);
               for (int r = 0; r < rows; ++r)
@@ -118,6 +118,18 @@ TEST(BitPlanePacking, OptimisedMatchesReferenceOnEveryTarget) {
       }
     }
   });
+}
+
+TEST(BitPlanePacking, NibbleSplitKeepsEachNibbleInItsOwnPlane) {
+  BitPlaneRows src(1, 70, 1);
+  src.plane(0, 0)[0] = 0xA5C3000000000000ull;
+  src.plane(0, 0)[1] = 0x3Full;
+  const BitPlaneRows s = split_nibbles(src);
+  ASSERT_EQ(s.planes, 2);
+  EXPECT_EQ(s.plane(0, 0)[0], 0x0503000000000000ull);
+  EXPECT_EQ(s.plane(0, 1)[0], 0x0A0C000000000000ull);
+  EXPECT_EQ(s.plane(0, 0)[1], 0x0Full);
+  EXPECT_EQ(s.plane(0, 1)[1], 0x03ull);
 }
 
 TEST(Padding, OverReadConstantsCoverTheWidestVector) {

@@ -7,6 +7,11 @@
 //   weights, k_w == 1: one plane, bit = 1 for +1 (code >= 0), 0 for -1;
 //   activations:       codes 0..2^k_a-1, k_a planes.
 // Layout: data[((r * planes) + p) * words_per_plane + word].
+//
+// Nibble-split variant (kBitplaneNibbleLut, for CPUs without a byte popcount):
+// each plane p is stored as two planes, 2p = its bits & 0x0F in every byte and
+// 2p+1 = (its bits >> 4) & 0x0F, so a 16-entry byte LUT (pshufb) counts an AND
+// directly; `planes` is then twice the code bits and the words per plane are unchanged.
 #pragma once
 
 #include <cstddef>
@@ -36,5 +41,8 @@ struct BitPlaneRows {
   uint64_t* plane(int r, int p) { return data.data() + (size_t(r) * planes + p) * words_per_plane; }
   const uint64_t* plane(int r, int p) const { return data.data() + (size_t(r) * planes + p) * words_per_plane; }
 };
+
+// Nibble-split copy of `src` (see above); padding stays zero.
+BitPlaneRows split_nibbles(const BitPlaneRows& src);
 
 }  // namespace wrpn::kernels

@@ -22,6 +22,7 @@ constexpr int kPixelBlock = 64;
 size_t packed_row_bytes(const GemmPlan& plan) {
   switch (plan.variant) {
     case GemmVariant::kBitplanePopcount: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 8;
+    case GemmVariant::kBitplaneNibbleLut: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 16;
     case GemmVariant::kMaddS16: return size_t(plan.k) * 2;
     default: return size_t(plan.k);
   }
@@ -70,7 +71,7 @@ void check_operands(const PackedWeights& w, const PackedActivations& a, size_t l
     throw std::invalid_argument("output row stride " + std::to_string(ldo) + " is less than M = " +
                                 std::to_string(w.m));
   }
-  if (p.variant == GemmVariant::kBitplanePopcount && (w.bits.rows != w.m || a.bits.rows != a.n)) {
+  if (is_bitplane_variant(p.variant) && (w.bits.rows != w.m || a.bits.rows != a.n)) {
     throw std::invalid_argument("bit-plane operands not packed (call finish_packed_activations)");
   }
 }

@@ -35,7 +35,7 @@ struct PackedWeights {
   int m = 0;                   // output channels
   ByteRows<int8_t> bytes;      // kMaddU8S8Acc16/Acc32, kDotU8S8
   ByteRows<int16_t> words;     // kMaddS16
-  BitPlaneRows bits;           // kBitplanePopcount (offset binary)
+  BitPlaneRows bits;           // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
 };
 
 // Activations packed for one plan. Exactly one of the formats is filled.
@@ -43,7 +43,7 @@ struct PackedActivations {
   GemmPlan plan;
   int n = 0;                   // pixels
   ByteRows<uint8_t> bytes;     // every madd/dot variant
-  BitPlaneRows bits;           // kBitplanePopcount
+  BitPlaneRows bits;           // bit-plane variants (nibble-split for kBitplaneNibbleLut)
   std::vector<int32_t> code_sums;  // sum_k A[n][k], for the offset-binary correction (bit-planes only)
 };
 

@@ -38,9 +38,12 @@ HWY_INLINE const T* ClampedRow(const Rows& rows, int r, int end) {
 // S[r][c] = sum_k u[r][k] * a[c][k] = sum_{i,j} 2^(i+j) popcount(W_i & A_j).
 // Byte counters take at most 8 * (2^PW - 1) * (2^PA - 1) per step, so they are
 // flushed through SumsOf8 (vpsadbw) into 64-bit lanes before they can pass 255.
-template <int PW, int PA>
+// kSplit: planes are nibble-split (format_bit_planes.h), counted by a 16-entry
+// byte LUT (pshufb) without the shift and masks a generic byte popcount needs.
+template <int PW, int PA, bool kSplit>
 HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
                              int n_end, int64_t (&S)[kMR][kNR]) {
+  constexpr int kHalves = kSplit ? 2 : 1;
   const hn::ScalableTag<uint64_t> d64;
   const hn::Repartition<uint8_t, decltype(d64)> d8;
   const size_t L = hn::Lanes(d64);
@@ -48,13 +51,17 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
   constexpr int kMaxPerStep = 8 * ((1 << PW) - 1) * ((1 << PA) - 1);
   constexpr size_t kChunkSteps = 255 / kMaxPerStep;
   static_assert(kChunkSteps >= 1, "byte counters would overflow in one step");
+  HWY_ALIGN static constexpr uint8_t kNibblePopcount[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+  const auto lut = hn::LoadDup128(d8, kNibblePopcount);
 
-  const uint64_t* wp[kMR][PW];
-  const uint64_t* ap[kNR][PA];
+  const uint64_t* wp[kMR][PW][kHalves];
+  const uint64_t* ap[kNR][PA][kHalves];
   for (int r = 0; r < kMR; ++r)
-    for (int i = 0; i < PW; ++i) wp[r][i] = W.plane(std::min(m + r, m_end - 1), i);
+    for (int i = 0; i < PW; ++i)
+      for (int h = 0; h < kHalves; ++h) wp[r][i][h] = W.plane(std::min(m + r, m_end - 1), i * kHalves + h);
   for (int c = 0; c < kNR; ++c)
-    for (int j = 0; j < PA; ++j) ap[c][j] = A.plane(std::min(n + c, n_end - 1), j);
+    for (int j = 0; j < PA; ++j)
+      for (int h = 0; h < kHalves; ++h) ap[c][j][h] = A.plane(std::min(n + c, n_end - 1), j * kHalves + h);
 
   hn::Vec<decltype(d64)> acc64[kMR][kNR];
   for (int r = 0; r < kMR; ++r)
@@ -66,12 +73,14 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
     for (int r = 0; r < kMR; ++r)
       for (int c = 0; c < kNR; ++c) acc8[r][c] = hn::Zero(d8);
     for (size_t w = w0; w < w_end; w += L) {
-      hn::Vec<decltype(d64)> av[kNR][PA];
+      hn::Vec<decltype(d64)> av[kNR][PA][kHalves];
       for (int c = 0; c < kNR; ++c)
-        for (int j = 0; j < PA; ++j) av[c][j] = hn::Load(d64, ap[c][j] + w);
+        for (int j = 0; j < PA; ++j)
+          for (int h = 0; h < kHalves; ++h) av[c][j][h] = hn::Load(d64, ap[c][j][h] + w);
       for (int r = 0; r < kMR; ++r) {
-        hn::Vec<decltype(d64)> wv[PW];
-        for (int i = 0; i < PW; ++i) wv[i] = hn::Load(d64, wp[r][i] + w);
+        hn::Vec<decltype(d64)> wv[PW][kHalves];
+        for (int i = 0; i < PW; ++i)
+          for (int h = 0; h < kHalves; ++h) wv[i][h] = hn::Load(d64, wp[r][i][h] + w);
         for (int c = 0; c < kNR; ++c) {
           // Horner over bit weight s = i + j: cnt = sum_s 2^s * level_s.
           auto cnt = hn::Zero(d8);
@@ -80,7 +89,10 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
             for (int i = 0; i < PW; ++i) {
               const int j = s - i;
               if (j < 0 || j >= PA) continue;
-              cnt = hn::Add(cnt, hn::PopulationCount(hn::BitCast(d8, hn::And(wv[i], av[c][j]))));
+              for (int h = 0; h < kHalves; ++h) {
+                const auto both = hn::BitCast(d8, hn::And(wv[i][h], av[c][j][h]));
+                cnt = hn::Add(cnt, kSplit ? hn::TableLookupBytes(lut, both) : hn::PopulationCount(both));
+              }
             }
           }
           acc8[r][c] = hn::Add(acc8[r][c], cnt);
@@ -220,21 +232,23 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
 
 #else  // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
 
-template <int PW, int PA>
+template <int PW, int PA, bool kSplit>
 HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
                              int n_end, int64_t (&S)[kMR][kNR]) {
+  constexpr int kHalves = kSplit ? 2 : 1;
   const size_t words = (size_t(W.k) + 63) / 64;
   for (int r = 0; r < kMR; ++r) {
     for (int c = 0; c < kNR; ++c) {
       int64_t s = 0;
       for (int i = 0; i < PW; ++i)
-        for (int j = 0; j < PA; ++j) {
-          const uint64_t* wp = W.plane(std::min(m + r, m_end - 1), i);
-          const uint64_t* ap = A.plane(std::min(n + c, n_end - 1), j);
-          int64_t cnt = 0;
-          for (size_t w = 0; w < words; ++w) cnt += __builtin_popcountll(wp[w] & ap[w]);
-          s += cnt << (i + j);
-        }
+        for (int j = 0; j < PA; ++j)
+          for (int h = 0; h < kHalves; ++h) {
+            const uint64_t* wp = W.plane(std::min(m + r, m_end - 1), i * kHalves + h);
+            const uint64_t* ap = A.plane(std::min(n + c, n_end - 1), j * kHalves + h);
+            int64_t cnt = 0;
+            for (size_t w = 0; w < words; ++w) cnt += __builtin_popcountll(wp[w] & ap[w]);
+            s += cnt << (i + j);
+          }
       S[r][c] = s;
     }
   }
@@ -274,7 +288,7 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
 #endif  // HWY_TARGET != HWY_SCALAR
 
 // ---------------------------------------------------------------- block driver
-template <int PW, int PA>
+template <int PW, int PA, bool kSplit>
 void BitplaneBlock(const detail::GemmBlock& b) {
   const PackedWeights& pw = *b.w;
   const PackedActivations& pa = *b.a;
@@ -284,7 +298,7 @@ void BitplaneBlock(const detail::GemmBlock& b) {
   int64_t S[kMR][kNR];
   for (int m = b.m0; m < b.m1; m += kMR) {
     for (int n = b.n0; n < b.n1; n += kNR) {
-      BitplaneTile<PW, PA>(pw.bits, pa.bits, m, b.m1, n, b.n1, S);
+      BitplaneTile<PW, PA, kSplit>(pw.bits, pa.bits, m, b.m1, n, b.n1, S);
       for (int c = 0; c < kNR && n + c < b.n1; ++c) {
         const int64_t asum = pa.code_sums[n + c];
         int32_t* out = b.out + size_t(n + c) * b.ldo;
@@ -315,10 +329,18 @@ void GemmBlockImpl(const detail::GemmBlock& b) {
   switch (pw.plan.variant) {
     case GemmVariant::kBitplanePopcount: {
       const int key = pw.plan.weight_bits * 10 + pw.plan.act_bits;
-      if (key == 11) return BitplaneBlock<1, 1>(b);
-      if (key == 12) return BitplaneBlock<1, 2>(b);
-      if (key == 21) return BitplaneBlock<2, 1>(b);
-      if (key == 22) return BitplaneBlock<2, 2>(b);
+      if (key == 11) return BitplaneBlock<1, 1, false>(b);
+      if (key == 12) return BitplaneBlock<1, 2, false>(b);
+      if (key == 21) return BitplaneBlock<2, 1, false>(b);
+      if (key == 22) return BitplaneBlock<2, 2, false>(b);
+      break;
+    }
+    case GemmVariant::kBitplaneNibbleLut: {
+      const int key = pw.plan.weight_bits * 10 + pw.plan.act_bits;
+      if (key == 11) return BitplaneBlock<1, 1, true>(b);
+      if (key == 12) return BitplaneBlock<1, 2, true>(b);
+      if (key == 21) return BitplaneBlock<2, 1, true>(b);
+      if (key == 22) return BitplaneBlock<2, 2, true>(b);
       break;
     }
     case GemmVariant::kMaddU8S8Acc16: {

@@ -10,6 +10,7 @@ namespace wrpn::kernels {
 const char* gemm_variant_name(GemmVariant v) {
   switch (v) {
     case GemmVariant::kBitplanePopcount: return "bitplane_popcount";
+    case GemmVariant::kBitplaneNibbleLut: return "bitplane_nibble_lut";
     case GemmVariant::kMaddU8S8Acc16: return "madd_u8s8_acc16";
     case GemmVariant::kMaddU8S8Acc32: return "madd_u8s8_acc32";
     case GemmVariant::kMaddS16: return "madd_s16";
@@ -20,7 +21,7 @@ const char* gemm_variant_name(GemmVariant v) {
 
 const std::vector<GemmVariant>& all_gemm_variants() {
   static const std::vector<GemmVariant> all = {
-      GemmVariant::kBitplanePopcount, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
+      GemmVariant::kBitplanePopcount, GemmVariant::kBitplaneNibbleLut, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
       GemmVariant::kMaddS16, GemmVariant::kDotU8S8};
   return all;
 }
@@ -34,7 +35,8 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
   switch (v) {
-    case GemmVariant::kBitplanePopcount: return weight_bits <= 2 && act_bits <= 2;
+    case GemmVariant::kBitplanePopcount:
+    case GemmVariant::kBitplaneNibbleLut: return weight_bits <= 2 && act_bits <= 2;
     case GemmVariant::kMaddU8S8Acc16:
     case GemmVariant::kMaddU8S8Acc32: return madd_acc16_flush_steps(weight_bits, act_bits) >= 1;
     case GemmVariant::kMaddS16:
@@ -44,7 +46,9 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
 }
 
 // The dispatch rule, in one place. Cost per 256 MACs on AVX2 (vector ops):
-//   bit-planes: planes_w * k_a pairs x ~8 ops (AND, nibble-LUT popcount, add);
+//   bit-planes: planes_w * k_a pairs x 6 ops (2 AND, 2 pshufb, 2 add) with the
+//   nibbles split at packing time (8 ops if split in the loop); with a native
+//   byte popcount (AVX3_DL: vpopcntb) 3 ops per 512 MACs, no split needed;
 //   vpmaddubsw: ~16 ops with int16 sums (8 madd + 8 add), ~24 when widened every step.
 // So bit-planes win while planes_w * k_a <= 2 (1b x 1b, 1b x 2b, 2b x 1b). With
 // AVX-512 VNNI one vpdpbusd does 64 exact MACs into int32, which beats the
@@ -52,8 +56,9 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
 GemmVariant select_gemm_variant(int weight_bits, int act_bits) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
-  if (weight_bits * act_bits <= 2) return GemmVariant::kBitplanePopcount;
-  if (active_target_has_vnni()) return GemmVariant::kDotU8S8;
+  const bool vnni = active_target_has_vnni();  // AVX3_DL: VNNI and BITALG come together
+  if (weight_bits * act_bits <= 2) return vnni ? GemmVariant::kBitplanePopcount : GemmVariant::kBitplaneNibbleLut;
+  if (vnni) return GemmVariant::kDotU8S8;
   const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
   if (flush >= 4) return GemmVariant::kMaddU8S8Acc16;
   if (flush >= 1) return GemmVariant::kMaddU8S8Acc32;

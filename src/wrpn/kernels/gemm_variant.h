@@ -10,6 +10,7 @@ namespace wrpn::kernels {
 // packed format and instruction mix. All are tested against gemm_s32_ref.
 enum class GemmVariant {
   kBitplanePopcount,  // AND + popcount over bit-planes (u8 counters, SumsOf8 flush); k_w, k_a <= 2
+  kBitplaneNibbleLut, // the same over nibble-split planes: AND + one 16-entry LUT (pshufb) per nibble
   kMaddU8S8Acc16,     // u8 x s8 pair products (vpmaddubsw), int16 sums flushed to int32 every few steps
   kMaddU8S8Acc32,     // u8 x s8 pair products (vpmaddubsw) widened to int32 every step
   kMaddS16,           // int16 x int16 pair products (vpmaddwd); exact for 8b x 8b
@@ -25,6 +26,11 @@ const std::vector<GemmVariant>& all_gemm_variants();
 // the bit-plane kernel is built for 1..2-bit operands, the vpmaddubsw kernels need
 // 2 * (2^k_a - 1) * n <= 32767 so a pair sum cannot saturate int16.
 bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits);
+
+// True for the variants that pack operands as bit-planes.
+inline bool is_bitplane_variant(GemmVariant v) {
+  return v == GemmVariant::kBitplanePopcount || v == GemmVariant::kBitplaneNibbleLut;
+}
 
 // Steps of vpmaddubsw results an int16 accumulator can take before it may
 // overflow: floor(32767 / (2 * (2^k_a - 1) * n)); 0 when one step already can.

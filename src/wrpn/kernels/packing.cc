@@ -31,6 +31,22 @@ void scatter_bits(BitPlaneRows& rows, int r, int k, unsigned code) {
 
 }  // namespace
 
+BitPlaneRows split_nibbles(const BitPlaneRows& src) {
+  BitPlaneRows dst(src.rows, src.k, 2 * src.planes);
+  constexpr uint64_t kLow = 0x0F0F0F0F0F0F0F0Full;
+  for (int r = 0; r < src.rows; ++r)
+    for (int p = 0; p < src.planes; ++p) {
+      const uint64_t* in = src.plane(r, p);
+      uint64_t* lo = dst.plane(r, 2 * p);
+      uint64_t* hi = dst.plane(r, 2 * p + 1);
+      for (size_t w = 0; w < src.words_per_plane; ++w) {
+        lo[w] = in[w] & kLow;
+        hi[w] = (in[w] >> 4) & kLow;
+      }
+    }
+  return dst;
+}
+
 PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, size_t ldw) {
   check_count(m, "weight rows (M)");
   check_stride(ldw, plan.k, "weight");
@@ -40,6 +56,7 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
   const int n_max = weight_code_max(plan.weight_bits);
   switch (plan.variant) {
     case GemmVariant::kBitplanePopcount:
+    case GemmVariant::kBitplaneNibbleLut:
       pw.bits = BitPlaneRows(m, plan.k, plan.weight_bits);
       for (int r = 0; r < m; ++r)
         for (int k = 0; k < plan.k; ++k) {
@@ -49,6 +66,7 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
           const unsigned u = plan.weight_bits == 1 ? (w >= 0 ? 1u : 0u) : unsigned(w + n_max);
           scatter_bits(pw.bits, r, k, u);
         }
+      if (plan.variant == GemmVariant::kBitplaneNibbleLut) pw.bits = split_nibbles(pw.bits);
       break;
     case GemmVariant::kMaddS16:
       pw.words = ByteRows<int16_t>(m, plan.k);
@@ -82,10 +100,11 @@ PackedActivations alloc_packed_activations(const GemmPlan& plan, int n) {
 }
 
 void finish_packed_activations(PackedActivations& pa) {
-  if (pa.plan.variant != GemmVariant::kBitplanePopcount) return;
+  if (!is_bitplane_variant(pa.plan.variant)) return;
   pa.bits = BitPlaneRows(pa.n, pa.plan.k, pa.plan.act_bits);
   pa.code_sums.assign(pa.n, 0);
   pack_bit_planes(pa.bytes, pa.bits, pa.code_sums.data());
+  if (pa.plan.variant == GemmVariant::kBitplaneNibbleLut) pa.bits = split_nibbles(pa.bits);
 }
 
 PackedActivations pack_activations(const GemmPlan& plan, const uint8_t* acts, int n, size_t lda) {
