@@ -35,6 +35,7 @@ using namespace wrpn::kernels;
 PeakMix mix_of(GemmVariant v) {
   switch (v) {
     case GemmVariant::kBitplanePopcount: return PeakMix::kAndPopcountU8;
+    case GemmVariant::kBitplaneNibbleLut: return PeakMix::kAndNibbleLutU8;
     case GemmVariant::kMaddU8S8Acc16: return PeakMix::kMaddU8S8Add16;
     case GemmVariant::kMaddU8S8Acc32: return PeakMix::kMaddU8S8Add32;
     case GemmVariant::kMaddS16: return PeakMix::kMaddS16Add32;
@@ -82,9 +83,9 @@ struct Operands {
   std::vector<uint8_t> input;  // NHWC codes, for the conv rows
 };
 
-std::unique_ptr<Operands> make_operands(const ConvShape& s, int kw, int ka) {
+std::unique_ptr<Operands> make_operands(const ConvShape& s, int kw, int ka, const GemmVariant* forced = nullptr) {
   auto op = std::make_unique<Operands>();
-  op->plan = make_gemm_plan(kw, ka, s.gemm_k());
+  op->plan = forced ? make_gemm_plan(kw, ka, s.gemm_k(), *forced) : make_gemm_plan(kw, ka, s.gemm_k());
   uint32_t x = 12345;
   auto next = [&] { return x = x * 1664525u + 1013904223u; };
   std::vector<int8_t> w(size_t(s.gemm_m()) * s.gemm_k());
@@ -104,8 +105,8 @@ void set_common_counters(benchmark::State& st, double rate, double fp32_rate, do
   st.counters["pct_peak"] = peak_rate > 0 ? 100.0 * rate / peak_rate : 0.0;
 }
 
-void gemm_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
-  const auto op = make_operands(l.conv, kw, ka);
+void gemm_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads, const GemmVariant* forced = nullptr) {
+  const auto op = make_operands(l.conv, kw, ka, forced);
   std::vector<int32_t> out(size_t(l.conv.gemm_n()) * l.conv.gemm_m());
   double s = 0;
   for (auto _ : st) s = best_seconds([&] { gemm_s32(op->w, op->a, out.data(), l.conv.gemm_m(), threads); });
@@ -166,7 +167,7 @@ std::vector<int> thread_counts() {
 
 void register_all() {
   const std::vector<std::pair<int, int>> key_pairs = {{1, 1}, {1, 2}, {2, 2}, {4, 4}, {8, 8}};
-  const std::vector<PeakMix> mixes = {PeakMix::kAndPopcountU8, PeakMix::kMaddU8S8Add16, PeakMix::kMaddU8S8Add32,
+  const std::vector<PeakMix> mixes = {PeakMix::kAndPopcountU8, PeakMix::kAndNibbleLutU8, PeakMix::kMaddU8S8Add16, PeakMix::kMaddU8S8Add32,
                                       PeakMix::kMaddS16Add32,  PeakMix::kDotU8S8,       PeakMix::kFmaF32};
   const auto reg = [](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -183,6 +184,15 @@ void register_all() {
         reg("conv/" + l.name + p + ts, [l, kw = kw, ka = ka, t](benchmark::State& st) { conv_row(st, l, kw, ka, t); });
       }
     }
+    // Every variant that is exact for a few pairs, on one large layer.
+    for (auto [kw, ka] : key_pairs)
+      for (GemmVariant v : all_gemm_variants()) {
+        if (!gemm_variant_supports(v, kw, ka)) continue;
+        const LayerShape big = bench_layers()[8];
+        const std::string p = "/w" + std::to_string(kw) + "a" + std::to_string(ka);
+        reg("variant/" + big.name + p + "/" + gemm_variant_name(v) + ts,
+            [big, kw = kw, ka = ka, v, t](benchmark::State& st) { gemm_row(st, big, kw, ka, t, &v); });
+      }
     // Every precision pair on one large layer.
     const LayerShape big = bench_layers()[8];  // r34_w1_s3_256x14
     for (int kw = 1; kw <= 8; ++kw)

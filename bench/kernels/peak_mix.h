@@ -10,7 +10,8 @@
 namespace wrpn::bench {
 
 enum class PeakMix {
-  kAndPopcountU8,   // AND + byte popcount (nibble LUT, or vpopcntb on AVX3_DL) + byte add
+  kAndPopcountU8,   // AND + byte popcount (generic nibble LUT with shift+masks, or vpopcntb on AVX3_DL) + byte add
+  kAndNibbleLutU8,  // on nibble-split planes: 2 x (AND + pshufb + byte add) per 256 MACs
   kMaddU8S8Add16,   // vpmaddubsw + vpaddw
   kMaddU8S8Add32,   // vpmaddubsw + vpmaddwd(ones) + vpaddd
   kMaddS16Add32,    // vpmaddwd + vpaddd
