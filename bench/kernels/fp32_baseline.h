@@ -8,9 +8,10 @@
 
 namespace wrpn::bench {
 
-// The layer's GEMM (M x K times K x N, N = batch * out_h * out_w) as a 1x1
-// convolution over the output grid through oneDNN (at::mkldnn_convolution):
-// Debian's LibTorch links reference BLAS, so at::matmul would be a straw man.
+// The layer's GEMM (M x K times K x N, N = batch * out_h * out_w) through oneDNN:
+// the fastest of a 1x1 convolution over the output grid (plain, or with blocked
+// operands) and an inner product. Debian's LibTorch links reference BLAS, so
+// at::matmul would be a straw man; it is measured separately for the record.
 double fp32_onednn_gemm_seconds(const wrpn::kernels::ConvShape& shape, int threads);
 // at::matmul of the same shape (whatever BLAS this LibTorch links), for the record.
 double fp32_matmul_seconds(int m, int n, int k, int threads);

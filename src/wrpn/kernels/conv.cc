@@ -1,5 +1,6 @@
 #include "wrpn/kernels/conv.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -44,15 +45,17 @@ PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& s, const ui
     for (int oy = 0; oy < oh; ++oy) {
       for (int ox = 0; ox < ow; ++ox, ++row) {
         uint8_t* dst = pa.bytes.row(row);  // zero-initialised: padding taps stay code 0
+        // Taps kx in [kx0, kx1) fall inside the input row and are contiguous in NHWC
+        // (and in the im2col row): one copy per kernel row.
+        const int ix0 = ox * s.stride - s.pad;
+        const int kx0 = std::max(0, -ix0);
+        const int kx1 = std::min(s.kernel_w, s.in_w - ix0);
+        if (kx1 <= kx0) continue;
         for (int ky = 0; ky < s.kernel_h; ++ky) {
           const int iy = oy * s.stride - s.pad + ky;
           if (iy < 0 || iy >= s.in_h) continue;
-          for (int kx = 0; kx < s.kernel_w; ++kx) {
-            const int ix = ox * s.stride - s.pad + kx;
-            if (ix < 0 || ix >= s.in_w) continue;
-            const uint8_t* src = input + ((size_t(b) * s.in_h + iy) * s.in_w + ix) * s.in_c;
-            std::memcpy(dst + (size_t(ky) * s.kernel_w + kx) * run, src, run);
-          }
+          const uint8_t* src = input + ((size_t(b) * s.in_h + iy) * s.in_w + ix0 + kx0) * s.in_c;
+          std::memcpy(dst + (size_t(ky) * s.kernel_w + kx0) * run, src, size_t(kx1 - kx0) * run);
         }
       }
     }

@@ -1,5 +1,6 @@
 #include "wrpn/kernels/output_transform.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -96,23 +97,58 @@ RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int
     for (int level = 1; level <= th.levels; ++level)
       th.t[size_t(m) * th.levels + level - 1] = first_reaching(g, level, -kMaxAbsAccumulator, kMaxAbsAccumulator);
   }
+  th.t_by_level.resize(th.t.size());
+  for (int m = 0; m < th.channels; ++m)
+    for (int l = 0; l < th.levels; ++l) th.t_by_level[size_t(l) * th.channels + m] = th.t[size_t(m) * th.levels + l];
+  th.scale = affine.scale;
+  th.bias = affine.bias;
   return th;
 }
 
 namespace detail {
 
+// Up to this many levels (4-bit codes) every threshold is compared, channels
+// innermost so the compiler vectorises; above it a float first guess is
+// corrected against the thresholds, so the result stays exact either way.
+constexpr int kLinearMaxLevels = 15;
+
 void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,
                          uint8_t* out, size_t ldo) {
-  const int top_step = (th.levels + 1) / 2;  // 2^(out_bits-1)
+  const int count = m1 - m0;
+  const int32_t* sign = th.sign.data() + m0;
+  if (th.levels <= kLinearMaxLevels) {
+    int32_t x[256], code[256];
+    for (int j = 0; j < n; ++j) {
+      const int32_t* a = acc + j * lda + m0;
+      uint8_t* o = out + j * ldo + m0;
+      for (int c0 = 0; c0 < count; c0 += 256) {
+        const int len = std::min(256, count - c0);
+        for (int i = 0; i < len; ++i) {
+          x[i] = sign[c0 + i] * a[c0 + i];
+          code[i] = 0;
+        }
+        for (int l = 0; l < th.levels; ++l) {
+          const int32_t* t = th.t_by_level.data() + size_t(l) * th.channels + m0 + c0;
+          for (int i = 0; i < len; ++i) code[i] += x[i] >= t[i];
+        }
+        for (int i = 0; i < len; ++i) o[c0 + i] = static_cast<uint8_t>(code[i]);
+      }
+    }
+    return;
+  }
+  const float levels = float(th.levels);
+  constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, half to even
   for (int j = 0; j < n; ++j) {
     const int32_t* a = acc + j * lda;
     uint8_t* o = out + j * ldo;
     for (int m = m0; m < m1; ++m) {
+      const float v = float(a[m]) * th.scale[m] + th.bias[m];
+      const float y = (v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v)) * levels;  // a guess: no libm calls
+      int code = static_cast<int>((y + kRoundMagic) - kRoundMagic);
       const int32_t x = th.sign[m] * a[m];
       const int32_t* t = th.t.data() + size_t(m) * th.levels;
-      // Branch-free binary search for #{level : x >= t[level - 1]} (thresholds sorted).
-      int code = 0;
-      for (int step = top_step; step > 0; step >>= 1) code += (x >= t[code + step - 1]) ? step : 0;
+      while (code < th.levels && x >= t[code]) ++code;  // the thresholds decide
+      while (code > 0 && x < t[code - 1]) --code;
       o[m] = static_cast<uint8_t>(code);
     }
   }
