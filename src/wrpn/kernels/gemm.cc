@@ -99,13 +99,15 @@ void run_blocks(const PackedWeights& w, const PackedActivations& a, int32_t* out
     if (epilogue == nullptr) {
       block.out = out;
       block.ldo = ldo;
+      block.n_origin = 0;
       detail::run_gemm_block(block);
       return;
     }
     thread_local std::vector<int32_t> scratch;
     scratch.resize(size_t(kPixelBlock) * w.m);
-    block.out = scratch.data() - size_t(block.n0) * w.m;  // so row n lands at (n - n0) * M
+    block.out = scratch.data();  // row n lands at (n - n0) * M
     block.ldo = w.m;
+    block.n_origin = block.n0;
     detail::run_gemm_block(block);
     (*epilogue)(scratch.data(), block.n0, block.n1, block.m0, block.m1);
   });

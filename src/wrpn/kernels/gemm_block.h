@@ -12,13 +12,15 @@ namespace wrpn::kernels::detail {
 constexpr int kGemmTileM = 4;
 constexpr int kGemmTileN = 2;
 
-// Computes out[n * ldo + m] for m in [m0, m1), n in [n0, n1) with the plan's variant.
+// Computes out[(n - n_origin) * ldo + m] for m in [m0, m1), n in [n0, n1) with the
+// plan's variant (n_origin = 0 writes the full output; = n0 writes a block scratch).
 struct GemmBlock {
   const PackedWeights* w;
   const PackedActivations* a;
   int m0, m1, n0, n1;
   int32_t* out;
   size_t ldo;
+  int n_origin;
 };
 
 // Runs the block on the target HWY_DYNAMIC_DISPATCH picks (gemm_kernels.cc).

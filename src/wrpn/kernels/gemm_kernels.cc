@@ -34,6 +34,17 @@ HWY_INLINE const T* ClampedRow(const Rows& rows, int r, int end) {
 
 #if HWY_TARGET != HWY_SCALAR
 
+static_assert(kMR * kNR == 8, "ReduceTile sums the tile's eight accumulators at once");
+
+// S[r][c] = sum of the lanes of acc[r][c].
+template <class DI32>
+HWY_INLINE void ReduceTile(DI32 d32, const hn::Vec<DI32> (&acc)[kMR][kNR], int32_t (&S)[kMR][kNR]) {
+  hn::Vec<DI32> flat[8];
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) flat[r * kNR + c] = acc[r][c];
+  ReduceEight(d32, flat, &S[0][0]);
+}
+
 // ---------------------------------------------------------------- bit-planes
 // S[r][c] = sum_k u[r][k] * a[c][k] = sum_{i,j} 2^(i+j) popcount(W_i & A_j).
 // Byte counters take at most 8 * (2^PW - 1) * (2^PA - 1) per step, so they are
@@ -102,9 +113,16 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
     for (int r = 0; r < kMR; ++r)
       for (int c = 0; c < kNR; ++c) acc64[r][c] = hn::Add(acc64[r][c], hn::SumsOf8(acc8[r][c]));
   }
+  // Totals stay below 2^31 (make_gemm_plan bounds K), so the high halves of the
+  // 64-bit lanes are zero and the lanes can be summed as int32.
+  const hn::Repartition<int32_t, decltype(d64)> d32;
+  hn::Vec<decltype(d32)> acc32[kMR][kNR];
   for (int r = 0; r < kMR; ++r)
-    for (int c = 0; c < kNR; ++c)
-      S[r][c] = static_cast<int64_t>(hn::GetLane(hn::SumOfLanes(d64, acc64[r][c])));
+    for (int c = 0; c < kNR; ++c) acc32[r][c] = hn::BitCast(d32, acc64[r][c]);
+  int32_t S32[kMR][kNR];
+  ReduceTile(d32, acc32, S32);
+  for (int r = 0; r < kMR; ++r)
+    for (int c = 0; c < kNR; ++c) S[r][c] = S32[r][c];
 }
 
 // ---------------------------------------------------------------- byte rows
@@ -143,8 +161,7 @@ HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& 
     for (int r = 0; r < kMR; ++r)
       for (int c = 0; c < kNR; ++c) acc32[r][c] = hn::Add(acc32[r][c], SumPairsI16(di32, acc16[r][c]));
   }
-  for (int r = 0; r < kMR; ++r)
-    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc32[r][c]));
+  ReduceTile(di32, acc32, S);
 }
 
 // Widened to int32 every step: for pairs where one vpmaddubsw may take int16 near its limit.
@@ -172,8 +189,7 @@ HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& 
         acc[r][c] = hn::Add(acc[r][c], SumPairsI16(di32, MaddPairsU8S8(di16, av[c], wv)));
     }
   }
-  for (int r = 0; r < kMR; ++r)
-    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+  ReduceTile(di32, acc, S);
 }
 
 // int16 weights (packed wide ahead of time) x activations widened on load; vpmaddwd.
@@ -200,8 +216,7 @@ HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa
       for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Add(acc[r][c], MaddPairsI16(di32, av[c], wv));
     }
   }
-  for (int r = 0; r < kMR; ++r)
-    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+  ReduceTile(di32, acc, S);
 }
 
 HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
@@ -226,8 +241,7 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
       for (int c = 0; c < kNR; ++c) acc[r][c] = DotU8S8(di32, acc[r][c], av[c], wv);
     }
   }
-  for (int r = 0; r < kMR; ++r)
-    for (int c = 0; c < kNR; ++c) S[r][c] = hn::GetLane(hn::SumOfLanes(di32, acc[r][c]));
+  ReduceTile(di32, acc, S);
 }
 
 #else  // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
@@ -301,7 +315,7 @@ void BitplaneBlock(const detail::GemmBlock& b) {
       BitplaneTile<PW, PA, kSplit>(pw.bits, pa.bits, m, b.m1, n, b.n1, S);
       for (int c = 0; c < kNR && n + c < b.n1; ++c) {
         const int64_t asum = pa.code_sums[n + c];
-        int32_t* out = b.out + size_t(n + c) * b.ldo;
+        int32_t* out = b.out + size_t(n + c - b.n_origin) * b.ldo;
         for (int r = 0; r < kMR && m + r < b.m1; ++r)
           out[m + r] = static_cast<int32_t>(scale_w * S[r][c] + offset_w * asum);
       }
@@ -316,7 +330,7 @@ HWY_INLINE void BytesBlock(const detail::GemmBlock& b, const TileFn& tile) {
     for (int n = b.n0; n < b.n1; n += kNR) {
       tile(m, n, S);
       for (int c = 0; c < kNR && n + c < b.n1; ++c) {
-        int32_t* out = b.out + size_t(n + c) * b.ldo;
+        int32_t* out = b.out + size_t(n + c - b.n_origin) * b.ldo;
         for (int r = 0; r < kMR && m + r < b.m1; ++r) out[m + r] = S[r][c];
       }
     }
