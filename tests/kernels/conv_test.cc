@@ -66,7 +66,7 @@ TEST(Conv, Im2colPackedGemmMatchesDirectConvolution) {
   }
 }
 
-// The conv path on every target, for the dispatched variant of a few pairs.
+// The conv path on every target, for every exact variant of a few pairs.
 TEST(Conv, EveryTargetMatchesDirectConvolution) {
   ConvShape s;
   s.batch = 1;
@@ -83,9 +83,12 @@ TEST(Conv, EveryTargetMatchesDirectConvolution) {
       const auto w = testing::random_weights(kw, size_t(s.out_c) * s.gemm_k(), 12);
       std::vector<int32_t> want(size_t(s.gemm_n()) * s.out_c), got(want.size());
       conv2d_s32_ref(kw, ka, s, in.data(), w.data(), want.data());
-      const GemmPlan plan = make_gemm_plan(kw, ka, s.gemm_k());
-      gemm_s32(pack_conv_weights(plan, s, w.data()), im2col_pack(plan, s, in.data()), got.data(), s.out_c);
-      ASSERT_EQ(got, want) << kw << "x" << ka;
+      for (GemmVariant v : all_gemm_variants()) {
+        if (!gemm_variant_supports(v, kw, ka)) continue;
+        const GemmPlan plan = make_gemm_plan(kw, ka, s.gemm_k(), v);
+        gemm_s32(pack_conv_weights(plan, s, w.data()), im2col_pack(plan, s, in.data()), got.data(), s.out_c);
+        ASSERT_EQ(got, want) << kw << "x" << ka << " " << gemm_variant_name(v);
+      }
     }
   });
 }

@@ -85,24 +85,31 @@ INSTANTIATE_TEST_SUITE_P(AllPairs, GemmPairTest, ::testing::ValuesIn(all_pairs()
 TEST(GemmDispatch, SelectedVariantIsExactForEveryPair) {
   testing::for_each_target([](int64_t) {
     for (int kw = 1; kw <= 8; ++kw)
-      for (int ka = 1; ka <= 8; ++ka) EXPECT_TRUE(gemm_variant_supports(select_gemm_variant(kw, ka), kw, ka));
+      for (int ka = 1; ka <= 8; ++ka) for (int k : {1, 64, 511, 512, 1024, 4608}) EXPECT_TRUE(gemm_variant_supports(select_gemm_variant(kw, ka, k), kw, ka));
   });
 }
 
 TEST(GemmDispatch, RuleMatchesDocumentedTable) {
-  testing::ScopedTarget avx2(0);  // whatever the CPU offers
-  for (auto [kw, ka] : {std::pair{1, 1}, {2, 1}, {1, 2}})
-    EXPECT_TRUE(is_bitplane_variant(select_gemm_variant(kw, ka))) << kw << "x" << ka;
-  if (!active_target_has_vnni()) {
-    EXPECT_EQ(select_gemm_variant(1, 1), GemmVariant::kBitplaneNibbleLut);
-    EXPECT_EQ(select_gemm_variant(2, 2), GemmVariant::kMaddU8S8Acc16);
-    EXPECT_EQ(select_gemm_variant(4, 4), GemmVariant::kMaddU8S8Acc16);
-    EXPECT_EQ(select_gemm_variant(7, 8), GemmVariant::kMaddU8S8Acc32);
-    EXPECT_EQ(select_gemm_variant(8, 8), GemmVariant::kMaddS16);
-  } else {
-    EXPECT_EQ(select_gemm_variant(1, 1), GemmVariant::kBitplanePopcount);
-    EXPECT_EQ(select_gemm_variant(8, 8), GemmVariant::kDotU8S8);
-  }
+  testing::for_each_target([](int64_t) {
+    const int big = 4608;
+    for (auto [kw, ka] : {std::pair{1, 1}, {2, 1}, {1, 2}}) {
+      EXPECT_TRUE(is_bitplane_variant(select_gemm_variant(kw, ka, big))) << kw << "x" << ka;
+      EXPECT_FALSE(is_bitplane_variant(select_gemm_variant(kw, ka, 144))) << kw << "x" << ka;  // short K
+    }
+    if (!active_target_has_vnni()) {
+      EXPECT_EQ(select_gemm_variant(1, 1, big), GemmVariant::kBitplaneNibbleLut);
+      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinK), GemmVariant::kBitplaneNibbleLut);
+      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinK - 1), GemmVariant::kMaddU8S8Acc16);
+      EXPECT_EQ(select_gemm_variant(2, 2, big), GemmVariant::kMaddU8S8Acc16);
+      EXPECT_EQ(select_gemm_variant(4, 4, big), GemmVariant::kMaddU8S8Acc16);
+      EXPECT_EQ(select_gemm_variant(7, 8, big), GemmVariant::kMaddU8S8Acc32);
+      EXPECT_EQ(select_gemm_variant(8, 8, big), GemmVariant::kMaddS16);
+    } else {
+      EXPECT_EQ(select_gemm_variant(1, 1, big), GemmVariant::kBitplanePopcount);
+      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinKWithVnni - 1), GemmVariant::kDotU8S8);
+      EXPECT_EQ(select_gemm_variant(8, 8, big), GemmVariant::kDotU8S8);
+    }
+  });
 }
 
 TEST(GemmDispatch, Acc16FlushStepsNeverOverflow) {

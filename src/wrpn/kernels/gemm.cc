@@ -54,7 +54,9 @@ GemmPlan make_gemm_plan(int weight_bits, int act_bits, int k, GemmVariant varian
 }
 
 GemmPlan make_gemm_plan(int weight_bits, int act_bits, int k) {
-  return make_gemm_plan(weight_bits, act_bits, k, select_gemm_variant(weight_bits, act_bits));
+  check_bits(weight_bits, "weight");
+  check_bits(act_bits, "activation");
+  return make_gemm_plan(weight_bits, act_bits, k, select_gemm_variant(weight_bits, act_bits, k));
 }
 
 namespace {

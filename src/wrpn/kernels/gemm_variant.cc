@@ -53,11 +53,13 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
 // So bit-planes win while planes_w * k_a <= 2 (1b x 1b, 1b x 2b, 2b x 1b). With
 // AVX-512 VNNI one vpdpbusd does 64 exact MACs into int32, which beats the
 // pairwise path for every other pair, including 8b x 8b.
-GemmVariant select_gemm_variant(int weight_bits, int act_bits) {
+// Short reductions (K below kBitplaneMinK*) take the byte path for every pair.
+GemmVariant select_gemm_variant(int weight_bits, int act_bits, int k) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
   const bool vnni = active_target_has_vnni();  // AVX3_DL: VNNI and BITALG come together
-  if (weight_bits * act_bits <= 2) return vnni ? GemmVariant::kBitplanePopcount : GemmVariant::kBitplaneNibbleLut;
+  if (weight_bits * act_bits <= 2 && k >= (vnni ? kBitplaneMinKWithVnni : kBitplaneMinK))
+    return vnni ? GemmVariant::kBitplanePopcount : GemmVariant::kBitplaneNibbleLut;
   if (vnni) return GemmVariant::kDotU8S8;
   const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
   if (flush >= 4) return GemmVariant::kMaddU8S8Acc16;

@@ -36,8 +36,14 @@ inline bool is_bitplane_variant(GemmVariant v) {
 // overflow: floor(32767 / (2 * (2^k_a - 1) * n)); 0 when one step already can.
 int madd_acc16_flush_steps(int weight_bits, int act_bits);
 
+// Shortest reduction (codes) for which bit-planes are chosen: below it the
+// per-tile epilogue and the 256/512-bit vector granularity of a plane cost more
+// than the popcount saves (measured: vgg_small K = 144..288, 1x1 downsample K = 64..128).
+constexpr int kBitplaneMinK = 512;            // targets without VNNI (AVX2 class)
+constexpr int kBitplaneMinKWithVnni = 1024;   // AVX3_DL: vpdpbusd is 4x faster than vpmaddubsw
+
 // The dispatch rule (see docs/KERNELS.md): the fastest exact variant for the
-// pair on the CPU target that HWY_DYNAMIC_DISPATCH would run now.
-GemmVariant select_gemm_variant(int weight_bits, int act_bits);
+// pair and reduction length K on the CPU target that HWY_DYNAMIC_DISPATCH would run now.
+GemmVariant select_gemm_variant(int weight_bits, int act_bits, int k);
 
 }  // namespace wrpn::kernels
