@@ -24,41 +24,34 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 #if HWY_TARGET != HWY_SCALAR && HWY_ARCH_X86
 
-// Tells the compiler the register may have changed: no instruction, but the
-// loop body cannot be hoisted or folded.
-template <class V>
-HWY_INLINE void Pin(V& v) {
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  asm volatile("" : "+v"(v.raw));
-#else
-  asm volatile("" : "+x"(v.raw));
-#endif
-}
-
-template <class V>
-HWY_INLINE void PinTile(V (&x)[4], V (&y)[2]) {
-  for (auto& v : x) Pin(v);
-  for (auto& v : y) Pin(v);
-}
-
 std::atomic<uint64_t> g_sink{0};
 
-// Eight named accumulators (an array of them made GCC store all eight to the
-// stack every iteration, which capped the loop at the store port).
-template <class DA, class VX, class VY, class Step>
-HWY_INLINE void RunTile(DA da, VX (&x)[4], VY (&y)[2], uint64_t iters, const Step& step) {
+// The micro-kernel's 4 x 2 tile: 4 "weight" vectors and 2 "activation" vectors
+// read from an L1-resident buffer every iteration (as the kernels read their
+// operands, often as memory operands), eight named accumulators in registers.
+// The empty asm with a memory clobber makes every iteration reload the operands,
+// so nothing is hoisted out of the loop; it emits no instruction. (Pinning the
+// operands in registers instead left AVX2 with too few of its 16 registers and
+// GCC spilled accumulators, which understated the peak.)
+template <class DA, class DX, class DY, class Step>
+HWY_INLINE void RunTile(DA da, DX dx, const hn::TFromD<DX>* xs, DY dy, const hn::TFromD<DY>* ys, uint64_t iters,
+                        const Step& step) {
+  const size_t lx = hn::Lanes(dx), ly = hn::Lanes(dy);
   auto a0 = hn::Zero(da), a1 = hn::Zero(da), a2 = hn::Zero(da), a3 = hn::Zero(da);
   auto a4 = hn::Zero(da), a5 = hn::Zero(da), a6 = hn::Zero(da), a7 = hn::Zero(da);
   for (uint64_t it = 0; it < iters; ++it) {
-    PinTile(x, y);
-    a0 = step(a0, x[0], y[0]);
-    a1 = step(a1, x[0], y[1]);
-    a2 = step(a2, x[1], y[0]);
-    a3 = step(a3, x[1], y[1]);
-    a4 = step(a4, x[2], y[0]);
-    a5 = step(a5, x[2], y[1]);
-    a6 = step(a6, x[3], y[0]);
-    a7 = step(a7, x[3], y[1]);
+    asm volatile("" ::: "memory");
+    const auto y0 = hn::Load(dy, ys), y1 = hn::Load(dy, ys + ly);
+    const auto x0 = hn::Load(dx, xs), x1 = hn::Load(dx, xs + lx);
+    const auto x2 = hn::Load(dx, xs + 2 * lx), x3 = hn::Load(dx, xs + 3 * lx);
+    a0 = step(a0, x0, y0);
+    a1 = step(a1, x0, y1);
+    a2 = step(a2, x1, y0);
+    a3 = step(a3, x1, y1);
+    a4 = step(a4, x2, y0);
+    a5 = step(a5, x2, y1);
+    a6 = step(a6, x3, y0);
+    a7 = step(a7, x3, y1);
   }
   const hn::Repartition<uint8_t, DA> du8;
   const auto all = hn::Xor(hn::Xor(hn::Xor(hn::BitCast(du8, a0), hn::BitCast(du8, a1)),
@@ -68,6 +61,16 @@ HWY_INLINE void RunTile(DA da, VX (&x)[4], VY (&y)[2], uint64_t iters, const Ste
   g_sink += hn::GetLane(all);
 }
 
+// Operand buffers: 4 + 2 vectors of the widest target, arbitrary non-zero bytes.
+struct Operands {
+  HWY_ALIGN uint8_t x[4 * HWY_MAX_BYTES];
+  HWY_ALIGN uint8_t y[2 * HWY_MAX_BYTES];
+  Operands(uint8_t mask) {
+    for (size_t i = 0; i < sizeof(x); ++i) x[i] = uint8_t((3 + 37 * i) & mask);
+    for (size_t i = 0; i < sizeof(y); ++i) y[i] = uint8_t((5 + 91 * i) & mask);
+  }
+};
+
 // Returns the MACs performed.
 uint64_t RunMix(int mix, uint64_t iters) {
   const hn::ScalableTag<uint8_t> du8;
@@ -76,65 +79,45 @@ uint64_t RunMix(int mix, uint64_t iters) {
   const hn::Repartition<int32_t, decltype(du8)> di32;
   const hn::Repartition<uint64_t, decltype(du8)> du64;
   const hn::Repartition<float, decltype(du8)> df;
-  hn::Vec<decltype(du8)> x8[4], y8[2];
-  for (int i = 0; i < 4; ++i) x8[i] = hn::Set(du8, uint8_t(3 + 16 * i));
-  for (int j = 0; j < 2; ++j) y8[j] = hn::Set(du8, uint8_t(5 + 64 * j));
+  const Operands bytes(0xFF), nibbles(0x0F), small(0x3F);
   switch (static_cast<PeakMix>(mix)) {
-    case PeakMix::kAndPopcountU8: {
-      hn::Vec<decltype(du64)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::BitCast(du64, x8[i]);
-      for (int j = 0; j < 2; ++j) y[j] = hn::BitCast(du64, y8[j]);
-      RunTile(du8, x, y, iters, [&](auto acc, auto a, auto b) {
-        return hn::Add(acc, hn::PopulationCount(hn::BitCast(du8, hn::And(a, b))));
-      });
+    case PeakMix::kAndPopcountU8:
+      RunTile(du8, du64, reinterpret_cast<const uint64_t*>(bytes.x), du64,
+              reinterpret_cast<const uint64_t*>(bytes.y), iters, [&](auto acc, auto a, auto b) {
+                return hn::Add(acc, hn::PopulationCount(hn::BitCast(du8, hn::And(a, b))));
+              });
       return iters * 8 * hn::Lanes(du8) * 8;  // 8 pairs x bits per vector
-    }
     case PeakMix::kAndNibbleLutU8: {
-      // x/y hold a low-nibble and a high-nibble plane each; 8 pairs of (lo, hi).
       HWY_ALIGN static constexpr uint8_t kLut[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
       const auto lut = hn::LoadDup128(du8, kLut);
-      const auto nib = hn::Set(du8, 0x0F);
-      hn::Vec<decltype(du8)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::And(x8[i], nib);
-      for (int j = 0; j < 2; ++j) y[j] = hn::And(y8[j], nib);
-      hn::Vec<decltype(du8)> xh[4], yh[2];
-      for (int i = 0; i < 4; ++i) xh[i] = hn::And(hn::Add(x8[i], x8[i]), nib);
-      for (int j = 0; j < 2; ++j) yh[j] = hn::And(hn::Add(y8[j], y8[j]), nib);
-      // Two tiles per iteration: the low and the high halves of the same 4 x 2 pairs.
-      RunTile(du8, x, y, iters, [&](auto acc, auto a, auto b) {
-        return hn::Add(acc, hn::TableLookupBytes(lut, hn::And(a, b)));
-      });
-      RunTile(du8, xh, yh, iters, [&](auto acc, auto a, auto b) {
-        return hn::Add(acc, hn::TableLookupBytes(lut, hn::And(a, b)));
-      });
+      // Two tiles: the low and the high nibble planes of the same 4 x 2 pairs.
+      const auto step = [&](auto acc, auto a, auto b) { return hn::Add(acc, hn::TableLookupBytes(lut, hn::And(a, b))); };
+      RunTile(du8, du8, nibbles.x, du8, nibbles.y, iters, step);
+      RunTile(du8, du8, nibbles.x, du8, nibbles.y, iters, step);
       return iters * 8 * hn::Lanes(du8) * 8;  // 8 pairs x bits per (split) vector pair
     }
     case PeakMix::kMaddU8S8Add16:
-      RunTile(di16, x8, y8, iters, [&](auto acc, auto a, auto b) {
-        return hn::Add(acc, MaddPairsU8S8(di16, b, hn::BitCast(di8, a)));
-      });
+      RunTile(di16, di8, reinterpret_cast<const int8_t*>(small.x), du8, small.y, iters,
+              [&](auto acc, auto w, auto a) { return hn::Add(acc, MaddPairsU8S8(di16, a, w)); });
       return iters * 8 * hn::Lanes(du8);
     case PeakMix::kMaddU8S8Add32:
-      RunTile(di32, x8, y8, iters, [&](auto acc, auto a, auto b) {
-        return hn::Add(acc, SumPairsI16(di32, MaddPairsU8S8(di16, b, hn::BitCast(di8, a))));
-      });
+      RunTile(di32, di8, reinterpret_cast<const int8_t*>(small.x), du8, small.y, iters,
+              [&](auto acc, auto w, auto a) { return hn::Add(acc, SumPairsI16(di32, MaddPairsU8S8(di16, a, w))); });
       return iters * 8 * hn::Lanes(du8);
-    case PeakMix::kMaddS16Add32: {
-      hn::Vec<decltype(di16)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::BitCast(di16, x8[i]);
-      for (int j = 0; j < 2; ++j) y[j] = hn::BitCast(di16, y8[j]);
-      RunTile(di32, x, y, iters, [&](auto acc, auto a, auto b) { return hn::Add(acc, MaddPairsI16(di32, b, a)); });
+    case PeakMix::kMaddS16Add32:
+      RunTile(di32, di16, reinterpret_cast<const int16_t*>(small.x), di16,
+              reinterpret_cast<const int16_t*>(small.y), iters,
+              [&](auto acc, auto w, auto a) { return hn::Add(acc, MaddPairsI16(di32, a, w)); });
       return iters * 8 * hn::Lanes(di16);
-    }
     case PeakMix::kDotU8S8:
-      RunTile(di32, x8, y8, iters,
-              [&](auto acc, auto a, auto b) { return DotU8S8(di32, acc, b, hn::BitCast(di8, a)); });
+      RunTile(di32, di8, reinterpret_cast<const int8_t*>(small.x), du8, small.y, iters,
+              [&](auto acc, auto w, auto a) { return DotU8S8(di32, acc, a, w); });
       return iters * 8 * hn::Lanes(du8);
     case PeakMix::kFmaF32: {
-      hn::Vec<decltype(df)> x[4], y[2];
-      for (int i = 0; i < 4; ++i) x[i] = hn::Set(df, 1.0f + 1e-7f * i);
-      for (int j = 0; j < 2; ++j) y[j] = hn::Set(df, 0.999999f - 1e-7f * j);
-      RunTile(df, x, y, iters, [&](auto acc, auto a, auto b) { return hn::MulAdd(a, b, acc); });
+      HWY_ALIGN float fx[4 * HWY_MAX_BYTES / 4], fy[2 * HWY_MAX_BYTES / 4];
+      for (size_t i = 0; i < 4 * HWY_MAX_BYTES / 4; ++i) fx[i] = 1.0f + 1e-7f * float(i);
+      for (size_t i = 0; i < 2 * HWY_MAX_BYTES / 4; ++i) fy[i] = 0.999999f - 1e-7f * float(i);
+      RunTile(df, df, fx, df, fy, iters, [&](auto acc, auto a, auto b) { return hn::MulAdd(a, b, acc); });
       return iters * 8 * hn::Lanes(df);
     }
   }
