@@ -151,7 +151,12 @@ def main():
     dirs = [Path(d) for d in (sys.argv[1:] or ["bench/kernels/results"])]
     runs = {}
     for tag in ("best", "avx2"):
-        loaded = [load(d / f"{tag}.json") for d in dirs if (d / f"{tag}.json").exists()]
+        loaded = []
+        for d in dirs:
+            try:
+                loaded.append(load(d / f"{tag}.json"))
+            except (FileNotFoundError, json.JSONDecodeError) as e:  # a run still writing, or absent
+                print(f"skipping {d / (tag + '.json')}: {e}", file=sys.stderr)
         if loaded:
             runs[tag] = merge(loaded)
     print(f"Best of {len(dirs)} run(s): " + ", ".join(str(d) for d in dirs) + "\n")
@@ -164,7 +169,7 @@ def main():
             g = any_rows.get(f"gemm/{layer}/w1a1/t1")
             layers.append((layer, r.get("label", "")))
     # M x N x K from the layer names is not stored; recompute from the shapes table in bench_shapes.h.
-    print("## Peaks of each instruction mix (GMAC/s, register-only loops)\n")
+    print("## Peaks of each instruction mix (GMAC/s; the micro-kernel tile, operands from L1, accumulators in registers)\n")
     print(peaks_table(runs))
     for tag, (ctx, rows) in runs.items():
         print(f"\n## {tag}: target {ctx.get('wrpn_target')}, {ctx.get('fp32_backend')}\n")
