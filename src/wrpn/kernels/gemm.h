@@ -38,11 +38,12 @@ struct PackedWeights {
   BitPlaneRows bits;           // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
 };
 
-// Activations packed for one plan. Exactly one of the formats is filled.
+// Activations packed for one plan. `bytes` is always filled (the kernel format of
+// the madd/dot variants, the staging rows of the bit-plane variants).
 struct PackedActivations {
   GemmPlan plan;
   int n = 0;                   // pixels
-  ByteRows<uint8_t> bytes;     // every madd/dot variant
+  ByteRows<uint8_t> bytes;     // every variant (see above)
   BitPlaneRows bits;           // bit-plane variants (nibble-split for kBitplaneNibbleLut)
   std::vector<int32_t> code_sums;  // sum_k A[n][k], for the offset-binary correction (bit-planes only)
 };
@@ -53,10 +54,11 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
 // Packs an N x K row-major matrix of activation codes (row stride lda >= K). Validates every code.
 PackedActivations pack_activations(const GemmPlan& plan, const uint8_t* acts, int n, size_t lda);
 
-// Allocates empty (zero) packed activations; fill with byte rows directly (im2col does) and
-// then call finish_packed_activations.
+// Allocates empty (zero) packed activations; fill `bytes` rows directly (im2col does)
+// with valid codes, leaving the padding zero, then call finish_packed_activations.
 PackedActivations alloc_packed_activations(const GemmPlan& plan, int n);
-// For bit-plane plans: re-packs the byte rows of `staging` into planes; computes code sums.
+// For bit-plane plans: packs the byte rows into planes and computes the code sums
+// (a no-op for the byte variants). Does not re-validate codes.
 void finish_packed_activations(PackedActivations& acts);
 
 // int32 accumulators: out[n * ldo + m]. threads: 0 = all hardware threads.

@@ -1,5 +1,6 @@
 #include "wrpn/kernels/thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
