@@ -32,8 +32,11 @@ namespace {
 
 using namespace wrpn::kernels;
 
-PeakMix mix_of(GemmVariant v) {
+PeakMix mix_of(GemmVariant v, int kw, int ka) {
   switch (v) {
+    case GemmVariant::kQuadChannelLanes:  // vpdpbusd with VNNI, else vpmaddubsw (exact dots for 8b x 8b)
+      if (active_target_has_vnni() || madd_acc16_flush_steps(kw, ka) == 0) return PeakMix::kDotU8S8;
+      return PeakMix::kMaddU8S8Add16;
     case GemmVariant::kBitplanePopcount: return PeakMix::kAndPopcountU8;
     case GemmVariant::kBitplaneNibbleLut: return PeakMix::kAndNibbleLutU8;
     case GemmVariant::kMaddU8S8Acc16: return PeakMix::kMaddU8S8Add16;
@@ -110,7 +113,7 @@ void gemm_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads, c
   std::vector<int32_t> out(size_t(l.conv.gemm_n()) * l.conv.gemm_m());
   double s = 0;
   for (auto _ : st) s = best_seconds([&] { gemm_s32(op->w, op->a, out.data(), l.conv.gemm_m(), threads); });
-  set_common_counters(st, macs(l.conv) / s, onednn_gemm_rate(l.conv, threads), peak(mix_of(op->plan.variant), threads));
+  set_common_counters(st, macs(l.conv) / s, onednn_gemm_rate(l.conv, threads), peak(mix_of(op->plan.variant, kw, ka), threads));
   st.SetLabel(gemm_variant_name(op->plan.variant));
 }
 
@@ -130,7 +133,7 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
       const PackedActivations a = im2col_pack(op->plan, l.conv, op->input.data());
       gemm_requantize(op->w, a, th, out.data(), l.conv.gemm_m(), threads);
     });
-  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(mix_of(op->plan.variant), threads));
+  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(mix_of(op->plan.variant, kw, ka), threads));
   st.SetLabel(gemm_variant_name(op->plan.variant));
 }
 

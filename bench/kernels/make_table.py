@@ -59,6 +59,10 @@ def merge(loaded):
                 r["fp32_GMACps"] = base
                 r["x_fp32"] = r["GMACps"] / base
             mix = MIX_OF_VARIANT.get(r.get("label", ""))
+            if r.get("label") == "quad_channel_lanes":
+                pair = next((x for x in parts if x.startswith("w") and "a" in x and x[1:].split("a")[0].isdigit()), "")
+                vnni = ctx.get("wrpn_target") == "AVX3_DL"
+                mix = "dpbusd" if vnni or pair == "w8a8" else "maddubs_add16"
             p = rows.get(f"peak/{mix}/{threads}") if mix else None
             if p:
                 r["pct_peak"] = 100.0 * r["GMACps"] / p["GMACps"]

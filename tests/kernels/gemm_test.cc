@@ -94,19 +94,23 @@ TEST(GemmDispatch, RuleMatchesDocumentedTable) {
     const int big = 4608;
     for (auto [kw, ka] : {std::pair{1, 1}, {2, 1}, {1, 2}}) {
       EXPECT_TRUE(is_bitplane_variant(select_gemm_variant(kw, ka, big))) << kw << "x" << ka;
-      EXPECT_FALSE(is_bitplane_variant(select_gemm_variant(kw, ka, 144))) << kw << "x" << ka;  // short K
+      EXPECT_TRUE(is_bitplane_variant(select_gemm_variant(kw, ka, kBitplaneMinK))) << kw << "x" << ka;
     }
+    for (int kw = 1; kw <= 8; ++kw)
+      for (int ka = 1; ka <= 8; ++ka)
+        for (int k : {1, 64, 144, kQuadLanesMaxK - 1})
+          EXPECT_EQ(select_gemm_variant(kw, ka, k), GemmVariant::kQuadChannelLanes) << kw << "x" << ka << " K=" << k;
     if (!active_target_has_vnni()) {
       EXPECT_EQ(select_gemm_variant(1, 1, big), GemmVariant::kBitplaneNibbleLut);
-      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinK), GemmVariant::kBitplaneNibbleLut);
-      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinK - 1), GemmVariant::kMaddU8S8Acc16);
+      EXPECT_EQ(select_gemm_variant(4, 4, kQuadLanesMaxKPairwise - 1), GemmVariant::kQuadChannelLanes);
+      EXPECT_EQ(select_gemm_variant(8, 8, kQuadLanesMaxK), GemmVariant::kMaddS16);
       EXPECT_EQ(select_gemm_variant(2, 2, big), GemmVariant::kMaddU8S8Acc16);
       EXPECT_EQ(select_gemm_variant(4, 4, big), GemmVariant::kMaddU8S8Acc16);
       EXPECT_EQ(select_gemm_variant(7, 8, big), GemmVariant::kMaddU8S8Acc32);
       EXPECT_EQ(select_gemm_variant(8, 8, big), GemmVariant::kMaddS16);
     } else {
       EXPECT_EQ(select_gemm_variant(1, 1, big), GemmVariant::kBitplanePopcount);
-      EXPECT_EQ(select_gemm_variant(1, 1, kBitplaneMinKWithVnni - 1), GemmVariant::kDotU8S8);
+      EXPECT_EQ(select_gemm_variant(4, 4, kQuadLanesMaxK), GemmVariant::kDotU8S8);
       EXPECT_EQ(select_gemm_variant(8, 8, big), GemmVariant::kDotU8S8);
     }
   });

@@ -84,7 +84,14 @@ TEST(Padding, PackedRowsArePaddedWithZeros) {
             EXPECT_EQ(pa.bytes.stride % kByteRowPadElements, 0u);
             for (int r = 0; r < rows; ++r)
               for (size_t i = k; i < pa.bytes.stride; ++i) ASSERT_EQ(pa.bytes.row(r)[i], 0) << i;
-            if (v == GemmVariant::kMaddS16) {
+            if (v == GemmVariant::kQuadChannelLanes) {
+              const ChannelQuads& q = pw.quads;
+              EXPECT_EQ(q.m_padded % kChannelQuadPadChannels, 0u);
+              EXPECT_GE(q.m_padded, size_t(rows) + kChannelQuadPadChannels);
+              for (int kk = 0; kk < q.k_quads * 4; ++kk)
+                for (size_t mm = 0; mm < q.m_padded; ++mm)
+                  if (kk >= k || mm >= size_t(rows)) ASSERT_EQ(q.at(kk, int(mm)), 0) << kk << "," << mm;
+            } else if (v == GemmVariant::kMaddS16) {
               for (int r = 0; r < rows; ++r)
                 for (size_t i = k; i < pw.words.stride; ++i) ASSERT_EQ(pw.words.row(r)[i], 0) << i;
             } else {

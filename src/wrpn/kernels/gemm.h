@@ -10,6 +10,7 @@
 
 #include "wrpn/kernels/format_bit_planes.h"
 #include "wrpn/kernels/format_byte_rows.h"
+#include "wrpn/kernels/format_channel_quads.h"
 #include "wrpn/kernels/gemm_variant.h"
 #include "wrpn/kernels/output_transform.h"
 
@@ -36,6 +37,7 @@ struct PackedWeights {
   ByteRows<int8_t> bytes;      // kMaddU8S8Acc16/Acc32, kDotU8S8
   ByteRows<int16_t> words;     // kMaddS16
   BitPlaneRows bits;           // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
+  ChannelQuads quads;          // kQuadChannelLanes
 };
 
 // Activations packed for one plan. `bytes` is always filled (the kernel format of

@@ -244,6 +244,93 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
   ReduceTile(di32, acc, S);
 }
 
+
+// ---------------------------------------------------------------- channel lanes
+// Output channels in int32 lanes, each holding 4 consecutive k (format_channel_quads.h);
+// one pixel's 4 activation codes are broadcast to every lane. A tile is kQuadPixels
+// pixels x 2 vectors of channels and is stored straight from its lanes: no
+// horizontal sums, which is what short reductions need.
+constexpr int kQuadPixels = 4;
+
+HWY_INLINE void QuadChannelLanesBlock(const detail::GemmBlock& b) {
+  const PackedWeights& pw = *b.w;
+  const PackedActivations& pa = *b.a;
+  const hn::ScalableTag<int32_t> di32;
+  const hn::Repartition<uint32_t, decltype(di32)> du32;
+  const hn::Repartition<uint8_t, decltype(di32)> du8;
+  const hn::Repartition<int8_t, decltype(di32)> di8;
+  const hn::Repartition<int16_t, decltype(di32)> di16;
+  const size_t L = hn::Lanes(di32);
+  const ChannelQuads& q = pw.quads;
+  const int k_quads = q.k_quads;
+#if HWY_TARGET == HWY_AVX3_DL
+  const int flush = 0;  // vpdpbusd accumulates exactly in int32
+#else
+  const int flush = madd_acc16_flush_steps(pw.plan.weight_bits, pw.plan.act_bits);  // 0: 8b x 8b
+#endif
+  HWY_ALIGN int32_t partial[HWY_MAX_BYTES / 4];
+  for (int m = b.m0; m < b.m1; m += int(2 * L)) {
+    for (int n = b.n0; n < b.n1; n += kQuadPixels) {
+      const uint8_t* ap[kQuadPixels];
+      for (int p = 0; p < kQuadPixels; ++p) ap[p] = ClampedRow<uint8_t>(pa.bytes, n + p, b.n1);
+      hn::Vec<decltype(di32)> acc[2][kQuadPixels];
+      for (int v = 0; v < 2; ++v)
+        for (int p = 0; p < kQuadPixels; ++p) acc[v][p] = hn::Zero(di32);
+      if (flush == 0) {
+        // Exact 4-way dots into int32 every step (vpdpbusd, or its exact emulation).
+        for (int kq = 0; kq < k_quads; ++kq) {
+          const int8_t* wrow = q.quad_row(kq) + size_t(m) * 4;
+          const auto w0 = hn::LoadU(di8, wrow);
+          const auto w1 = hn::LoadU(di8, wrow + 4 * L);
+          for (int p = 0; p < kQuadPixels; ++p) {
+            uint32_t a4;
+            std::memcpy(&a4, ap[p] + 4 * kq, 4);
+            const auto a = hn::BitCast(du8, hn::Set(du32, a4));
+            acc[0][p] = DotU8S8(di32, acc[0][p], a, w0);
+            acc[1][p] = DotU8S8(di32, acc[1][p], a, w1);
+          }
+        }
+      } else {
+        // vpmaddubsw pair sums kept in int16 for `flush` steps (provably no overflow).
+        for (int k0 = 0; k0 < k_quads; k0 += flush) {
+          const int k1 = std::min(k_quads, k0 + flush);
+          hn::Vec<decltype(di16)> acc16[2][kQuadPixels];
+          for (int v = 0; v < 2; ++v)
+            for (int p = 0; p < kQuadPixels; ++p) acc16[v][p] = hn::Zero(di16);
+          for (int kq = k0; kq < k1; ++kq) {
+            const int8_t* wrow = q.quad_row(kq) + size_t(m) * 4;
+            const auto w0 = hn::LoadU(di8, wrow);
+            const auto w1 = hn::LoadU(di8, wrow + 4 * L);
+            for (int p = 0; p < kQuadPixels; ++p) {
+              uint32_t a4;
+              std::memcpy(&a4, ap[p] + 4 * kq, 4);
+              const auto a = hn::BitCast(du8, hn::Set(du32, a4));
+              acc16[0][p] = hn::Add(acc16[0][p], MaddPairsU8S8(di16, a, w0));
+              acc16[1][p] = hn::Add(acc16[1][p], MaddPairsU8S8(di16, a, w1));
+            }
+          }
+          for (int v = 0; v < 2; ++v)
+            for (int p = 0; p < kQuadPixels; ++p) acc[v][p] = hn::Add(acc[v][p], SumPairsI16(di32, acc16[v][p]));
+        }
+      }
+      for (int p = 0; p < kQuadPixels && n + p < b.n1; ++p) {
+        int32_t* out = b.out + size_t(n + p - b.n_origin) * b.ldo;
+        for (int v = 0; v < 2; ++v) {
+          const int c0 = m + v * int(L);
+          const int count = std::min<int>(int(L), b.m1 - c0);
+          if (count <= 0) break;
+          if (count == int(L)) {
+            hn::StoreU(acc[v][p], di32, out + c0);
+          } else {
+            hn::Store(acc[v][p], di32, partial);
+            std::memcpy(out + c0, partial, size_t(count) * sizeof(int32_t));
+          }
+        }
+      }
+    }
+  }
+}
+
 #else  // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
 
 template <int PW, int PA, bool kSplit>
@@ -299,6 +386,20 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
   ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
 }
 
+
+HWY_INLINE void QuadChannelLanesBlock(const detail::GemmBlock& b) {
+  const PackedWeights& pw = *b.w;
+  const PackedActivations& pa = *b.a;
+  for (int n = b.n0; n < b.n1; ++n) {
+    const uint8_t* a = pa.bytes.row(n);
+    int32_t* out = b.out + size_t(n - b.n_origin) * b.ldo;
+    for (int m = b.m0; m < b.m1; ++m) {
+      int32_t s = 0;
+      for (int k = 0; k < pw.plan.k; ++k) s += int32_t(pw.quads.at(k, m)) * int32_t(a[k]);
+      out[m] = s;
+    }
+  }
+}
 #endif  // HWY_TARGET != HWY_SCALAR
 
 // ---------------------------------------------------------------- block driver
@@ -371,6 +472,8 @@ void GemmBlockImpl(const detail::GemmBlock& b) {
       return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
         MaddS16Tile(pw, pa, m, b.m1, n, b.n1, S);
       });
+    case GemmVariant::kQuadChannelLanes:
+      return QuadChannelLanesBlock(b);
     case GemmVariant::kDotU8S8:
       return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
         DotU8S8Tile(pw, pa, m, b.m1, n, b.n1, S);

@@ -15,6 +15,7 @@ const char* gemm_variant_name(GemmVariant v) {
     case GemmVariant::kMaddU8S8Acc32: return "madd_u8s8_acc32";
     case GemmVariant::kMaddS16: return "madd_s16";
     case GemmVariant::kDotU8S8: return "dot_u8s8";
+    case GemmVariant::kQuadChannelLanes: return "quad_channel_lanes";
   }
   return "unknown";
 }
@@ -22,7 +23,7 @@ const char* gemm_variant_name(GemmVariant v) {
 const std::vector<GemmVariant>& all_gemm_variants() {
   static const std::vector<GemmVariant> all = {
       GemmVariant::kBitplanePopcount, GemmVariant::kBitplaneNibbleLut, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
-      GemmVariant::kMaddS16, GemmVariant::kDotU8S8};
+      GemmVariant::kMaddS16, GemmVariant::kDotU8S8, GemmVariant::kQuadChannelLanes};
   return all;
 }
 
@@ -40,7 +41,8 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
     case GemmVariant::kMaddU8S8Acc16:
     case GemmVariant::kMaddU8S8Acc32: return madd_acc16_flush_steps(weight_bits, act_bits) >= 1;
     case GemmVariant::kMaddS16:
-    case GemmVariant::kDotU8S8: return true;
+    case GemmVariant::kDotU8S8:
+    case GemmVariant::kQuadChannelLanes: return true;
   }
   return false;
 }
@@ -53,15 +55,18 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
 // So bit-planes win while planes_w * k_a <= 2 (1b x 1b, 1b x 2b, 2b x 1b). With
 // AVX-512 VNNI one vpdpbusd does 64 exact MACs into int32, which beats the
 // pairwise path for every other pair, including 8b x 8b.
-// Short reductions (K below kBitplaneMinK*) take the byte path for every pair.
+// Short reductions take the channel-lanes kernel: the K-vectorised kernels pay
+// eight horizontal sums per 4 x 2 tile, which dominate when K is a few vectors.
 GemmVariant select_gemm_variant(int weight_bits, int act_bits, int k) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
   const bool vnni = active_target_has_vnni();  // AVX3_DL: VNNI and BITALG come together
-  if (weight_bits * act_bits <= 2 && k >= (vnni ? kBitplaneMinKWithVnni : kBitplaneMinK))
+  const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
+  if (k < kQuadLanesMaxK) return GemmVariant::kQuadChannelLanes;
+  if (weight_bits * act_bits <= 2 && k >= kBitplaneMinK)
     return vnni ? GemmVariant::kBitplanePopcount : GemmVariant::kBitplaneNibbleLut;
   if (vnni) return GemmVariant::kDotU8S8;
-  const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
+  if (flush >= 1 && k < kQuadLanesMaxKPairwise) return GemmVariant::kQuadChannelLanes;
   if (flush >= 4) return GemmVariant::kMaddU8S8Acc16;
   if (flush >= 1) return GemmVariant::kMaddU8S8Acc32;
   return GemmVariant::kMaddS16;  // 8b x 8b: a vpmaddubsw pair sum could saturate

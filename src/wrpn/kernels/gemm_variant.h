@@ -15,6 +15,8 @@ enum class GemmVariant {
   kMaddU8S8Acc32,     // u8 x s8 pair products (vpmaddubsw) widened to int32 every step
   kMaddS16,           // int16 x int16 pair products (vpmaddwd); exact for 8b x 8b
   kDotU8S8,           // 4-way u8 x s8 dot into int32 (AVX-512 VNNI vpdpbusd; emulated elsewhere)
+  kQuadChannelLanes,  // channels in lanes, 4 k per lane: vpdpbusd with VNNI, else vpmaddubsw + int16 sums;
+                      // no horizontal sums, for short K
 };
 
 const char* gemm_variant_name(GemmVariant v);
@@ -36,11 +38,13 @@ inline bool is_bitplane_variant(GemmVariant v) {
 // overflow: floor(32767 / (2 * (2^k_a - 1) * n)); 0 when one step already can.
 int madd_acc16_flush_steps(int weight_bits, int act_bits);
 
-// Shortest reduction (codes) for which bit-planes are chosen: below it the
-// per-tile epilogue and the 256/512-bit vector granularity of a plane cost more
-// than the popcount saves (measured: vgg_small K = 144..288, 1x1 downsample K = 64..128).
-constexpr int kBitplaneMinK = 512;            // targets without VNNI (AVX2 class)
-constexpr int kBitplaneMinKWithVnni = 1024;   // AVX3_DL: vpdpbusd is 4x faster than vpmaddubsw
+// Reduction lengths (codes) where the choice changes, measured on this machine
+// (docs/KERNELS.md): below kQuadLanesMaxK the channel-lanes kernel, which needs
+// no horizontal sums, beats every K-vectorised kernel; with vpmaddubsw (no VNNI)
+// it keeps up to kQuadLanesMaxKPairwise; bit-planes win from kBitplaneMinK.
+constexpr int kQuadLanesMaxK = 1024;
+constexpr int kQuadLanesMaxKPairwise = 2048;
+constexpr int kBitplaneMinK = 1024;
 
 // The dispatch rule (see docs/KERNELS.md): the fastest exact variant for the
 // pair and reduction length K on the CPU target that HWY_DYNAMIC_DISPATCH would run now.

@@ -68,6 +68,15 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
         }
       if (plan.variant == GemmVariant::kBitplaneNibbleLut) pw.bits = split_nibbles(pw.bits);
       break;
+    case GemmVariant::kQuadChannelLanes:
+      pw.quads = ChannelQuads(m, plan.k);
+      for (int r = 0; r < m; ++r)
+        for (int k = 0; k < plan.k; ++k) {
+          const int w = weights[size_t(r) * ldw + k];
+          check_weight_code(w, plan.weight_bits);
+          pw.quads.at(k, r) = static_cast<int8_t>(weight_code_value(w, plan.weight_bits));
+        }
+      break;
     case GemmVariant::kMaddS16:
       pw.words = ByteRows<int16_t>(m, plan.k);
       for (int r = 0; r < m; ++r)
