@@ -154,3 +154,45 @@ TEST(GemmErrors, BadArgumentsThrowWithTheValue) {
 
 }  // namespace
 }  // namespace wrpn::kernels
+
+namespace wrpn::kernels {
+namespace {
+
+// Long K makes the driver split M into several weight blocks (128 KiB of packed
+// rows each), so tiles start at block boundaries that are not multiples of the
+// vector width; the fused requantize then sees channel sub-ranges.
+TEST(GemmBlocking, BlocksAlongMMatchReference) {
+  const int m = 130, n = 9, k = 2048;
+  for (auto [kw, ka] : {std::pair{1, 1}, {2, 1}, {4, 4}, {8, 8}}) {
+    const auto w = testing::random_weights(kw, size_t(m) * k, 900 + kw);
+    const auto a = testing::random_acts(ka, size_t(n) * k, 901 + ka);
+    std::vector<int32_t> expect(size_t(n) * m);
+    gemm_s32_ref(kw, ka, w.data(), k, a.data(), k, m, n, k, expect.data(), m);
+    ChannelAffine aff;
+    for (int i = 0; i < m; ++i) {
+      aff.scale.push_back((i % 3 - 1) * 0.37f / float(k));
+      aff.bias.push_back(0.5f);
+    }
+    const RequantizeThresholds th = make_requantize_thresholds(aff, ka);
+    std::vector<uint8_t> codes_expect(expect.size());
+    requantize_ref(aff, ka, expect.data(), m, n, codes_expect.data(), m);
+    testing::for_each_target([&](int64_t) {
+      for (GemmVariant v : all_gemm_variants()) {
+        if (!gemm_variant_supports(v, kw, ka)) continue;
+        SCOPED_TRACE(gemm_variant_name(v));
+        const GemmPlan plan = make_gemm_plan(kw, ka, k, v);
+        const PackedWeights pw = pack_weights(plan, w.data(), m, k);
+        const PackedActivations pa = pack_activations(plan, a.data(), n, k);
+        std::vector<int32_t> got(expect.size());
+        gemm_s32(pw, pa, got.data(), m, 2);
+        ASSERT_EQ(got, expect);
+        std::vector<uint8_t> codes(expect.size());
+        gemm_requantize(pw, pa, th, codes.data(), m, 2);
+        ASSERT_EQ(codes, codes_expect);
+      }
+    });
+  }
+}
+
+}  // namespace
+}  // namespace wrpn::kernels
