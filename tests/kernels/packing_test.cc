@@ -90,7 +90,9 @@ TEST(Padding, PackedRowsArePaddedWithZeros) {
               EXPECT_GE(q.m_padded, size_t(rows) + kChannelQuadPadChannels);
               for (int kk = 0; kk < q.k_quads * 4; ++kk)
                 for (size_t mm = 0; mm < q.m_padded; ++mm)
-                  if (kk >= k || mm >= size_t(rows)) ASSERT_EQ(q.at(kk, int(mm)), 0) << kk << "," << mm;
+                  if (kk >= k || mm >= size_t(rows)) {
+                    ASSERT_EQ(q.at(kk, int(mm)), 0) << kk << "," << mm;
+                  }
             } else if (v == GemmVariant::kMaddS16) {
               for (int r = 0; r < rows; ++r)
                 for (size_t i = k; i < pw.words.stride; ++i) ASSERT_EQ(pw.words.row(r)[i], 0) << i;
