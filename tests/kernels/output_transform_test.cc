@@ -31,8 +31,10 @@ ChannelAffine hard_channels() {
   return c;
 }
 
+// On every target: the 5..8-bit path is a Highway kernel (guess, then gathered thresholds).
 TEST(RequantizeThresholds, MatchFloatOnEveryCodeBoundary) {
   const ChannelAffine aff = hard_channels();
+  testing::for_each_target([&](int64_t) {
   for (int bits = 1; bits <= 8; ++bits) {
     const RequantizeThresholds th = make_requantize_thresholds(aff, bits);
     ASSERT_EQ(th.channels, int(aff.scale.size()));
@@ -57,6 +59,7 @@ TEST(RequantizeThresholds, MatchFloatOnEveryCodeBoundary) {
       ASSERT_EQ(got, want) << "bits " << bits << " acc " << acc;
     }
   }
+  });
 }
 
 TEST(RequantizeThresholds, TiesRoundHalfToEven) {

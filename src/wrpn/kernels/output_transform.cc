@@ -6,6 +6,7 @@
 #include <string>
 
 #include "wrpn/kernels/codes.h"
+#include "wrpn/kernels/requantize_kernels.h"
 
 namespace wrpn::kernels {
 namespace {
@@ -136,22 +137,7 @@ void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, siz
     }
     return;
   }
-  const float levels = float(th.levels);
-  constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, half to even
-  for (int j = 0; j < n; ++j) {
-    const int32_t* a = acc + j * lda;
-    uint8_t* o = out + j * ldo;
-    for (int m = m0; m < m1; ++m) {
-      const float v = float(a[m]) * th.scale[m] + th.bias[m];
-      const float y = (v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v)) * levels;  // a guess: no libm calls
-      int code = static_cast<int>((y + kRoundMagic) - kRoundMagic);
-      const int32_t x = th.sign[m] * a[m];
-      const int32_t* t = th.t.data() + size_t(m) * th.levels;
-      while (code < th.levels && x >= t[code]) ++code;  // the thresholds decide
-      while (code > 0 && x < t[code - 1]) --code;
-      o[m] = static_cast<uint8_t>(code);
-    }
-  }
+  detail::requantize_guess_correct(th, acc, lda, n, m0, m1, out, ldo);
 }
 
 void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, int m0, int m1,
