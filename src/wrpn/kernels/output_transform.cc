@@ -98,9 +98,6 @@ RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int
     for (int level = 1; level <= th.levels; ++level)
       th.t[size_t(m) * th.levels + level - 1] = first_reaching(g, level, -kMaxAbsAccumulator, kMaxAbsAccumulator);
   }
-  th.t_by_level.resize(th.t.size());
-  for (int m = 0; m < th.channels; ++m)
-    for (int l = 0; l < th.levels; ++l) th.t_by_level[size_t(l) * th.channels + m] = th.t[size_t(m) * th.levels + l];
   th.scale = affine.scale;
   th.bias = affine.bias;
   return th;
@@ -108,35 +105,10 @@ RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int
 
 namespace detail {
 
-// Up to this many levels (4-bit codes) every threshold is compared, channels
-// innermost so the compiler vectorises; above it a float first guess is
-// corrected against the thresholds, so the result stays exact either way.
-constexpr int kLinearMaxLevels = 15;
-
+// A float first guess per output, corrected against the thresholds (which
+// decide, so the result is exact): requantize_kernels.cc, vectorised.
 void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,
                          uint8_t* out, size_t ldo) {
-  const int count = m1 - m0;
-  const int32_t* sign = th.sign.data() + m0;
-  if (th.levels <= kLinearMaxLevels) {
-    int32_t x[256], code[256];
-    for (int j = 0; j < n; ++j) {
-      const int32_t* a = acc + j * lda + m0;
-      uint8_t* o = out + j * ldo + m0;
-      for (int c0 = 0; c0 < count; c0 += 256) {
-        const int len = std::min(256, count - c0);
-        for (int i = 0; i < len; ++i) {
-          x[i] = sign[c0 + i] * a[c0 + i];
-          code[i] = 0;
-        }
-        for (int l = 0; l < th.levels; ++l) {
-          const int32_t* t = th.t_by_level.data() + size_t(l) * th.channels + m0 + c0;
-          for (int i = 0; i < len; ++i) code[i] += x[i] >= t[i];
-        }
-        for (int i = 0; i < len; ++i) o[c0 + i] = static_cast<uint8_t>(code[i]);
-      }
-    }
-    return;
-  }
   detail::requantize_guess_correct(th, acc, lda, n, m0, m1, out, ldo);
 }
 

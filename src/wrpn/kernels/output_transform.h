@@ -45,7 +45,6 @@ struct RequantizeThresholds {
   int levels = 0;               // 2^out_bits - 1
   std::vector<int32_t> sign;    // +1, or -1 where scale < 0
   std::vector<int32_t> t;       // [channel][level], non-decreasing in level
-  std::vector<int32_t> t_by_level;  // the same, [level][channel]: contiguous channels vectorise
   std::vector<float> scale, bias;   // the affine, for a first guess that the thresholds then correct
 };
 

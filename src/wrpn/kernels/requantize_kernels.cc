@@ -1,5 +1,5 @@
-// Requantize for 5..8-bit outputs, written once with Highway: a float guess
-// per lane, corrected against the integer thresholds, which decide. Exact.
+// Requantize, written once with Highway: a float guess per lane, corrected
+// against the integer thresholds (gathered), which decide. Exact.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "wrpn/kernels/requantize_kernels.cc"
 #include "wrpn/kernels/hwy_config.h"

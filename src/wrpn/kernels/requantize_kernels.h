@@ -1,4 +1,4 @@
-// Internal: the vectorised requantize for 5..8-bit outputs (output_transform.cc calls it).
+// Internal: the vectorised requantize (output_transform.cc calls it for every output width).
 #pragma once
 
 #include <cstddef>
