@@ -5,8 +5,9 @@ Usage: bench/kernels/make_table.py RUN_DIR [RUN_DIR ...] > tables.md
 
 With several run directories every row keeps its best rate over the runs (the
 machine is shared, so the fastest run is the least disturbed), on both sides of
-each ratio: ours and FP32 alike; ratios and peak percentages are recomputed
-from those best rates.
+each ratio: ours and FP32 alike, FP32 GEMM (conv) rates taken only from the runs
+that also measured our GEMM (conv) rows; ratios and peak percentages are
+recomputed from those best rates.
 """
 import json
 import statistics
@@ -38,14 +39,25 @@ def merge(loaded):
     ctx = loaded[0][0]
     rows = {}
     for _, run in loaded:
+        # FP32 GEMM rates only from runs that measured our GEMM rows, FP32 conv rates only from
+        # runs that measured our conv rows: each ratio compares rates taken from the same runs.
+        has_gemm = any(n.startswith("gemm/") for n in run)
+        has_conv = any(n.startswith("conv/") for n in run)
         for name, r in run.items():
+            if name.startswith("fp32/"):
+                cur = rows.setdefault(name, {"GMACps": 0.0, "conv_GMACps": 0.0, "matmul_GMACps": 0.0})
+                if has_gemm:
+                    cur["GMACps"] = max(cur["GMACps"], r.get("GMACps", 0))
+                    cur["matmul_GMACps"] = max(cur["matmul_GMACps"], r.get("matmul_GMACps", 0))
+                if has_conv:
+                    cur["conv_GMACps"] = max(cur["conv_GMACps"], r.get("conv_GMACps", 0))
+                continue
             if name not in rows:
                 rows[name] = dict(r)
                 continue
             cur = rows[name]
-            if name.startswith("fp32/"):
-                for key in ("GMACps", "conv_GMACps", "matmul_GMACps"):
-                    cur[key] = max(cur.get(key, 0), r.get(key, 0))
+            if False:
+                pass
             elif r.get("GMACps", 0) > cur.get("GMACps", 0):
                 rows[name] = dict(r)
     for name, r in rows.items():
