@@ -1,0 +1,131 @@
+// Convolution as im2col into packed codes + packed GEMM, against the direct
+// convolution oracle, for the zoo's kernel sizes, strides and zero padding.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernel_test_util.h"
+#include "wrpn/kernels/conv.h"
+
+namespace wrpn::kernels {
+namespace {
+
+struct ConvCase {
+  int kernel, stride, pad;
+};
+
+std::vector<ConvShape> conv_shapes() {
+  std::vector<ConvShape> shapes;
+  const std::vector<ConvCase> kinds = {{3, 1, 1}, {3, 2, 1}, {5, 1, 2}, {5, 2, 2}, {1, 1, 0}, {1, 2, 0}, {3, 1, 0}};
+  const int dims[][4] = {{2, 7, 5, 3}, {1, 9, 9, 33}, {1, 4, 6, 16}};  // batch, h, w, in_c
+  const int outs[] = {5, 17};
+  int i = 0;
+  for (const ConvCase& kc : kinds)
+    for (const auto& d : dims) {
+      ConvShape s;
+      s.batch = d[0];
+      s.in_h = d[1];
+      s.in_w = d[2];
+      s.in_c = d[3];
+      s.out_c = outs[i++ % 2];
+      s.kernel_h = s.kernel_w = kc.kernel;
+      s.stride = kc.stride;
+      s.pad = kc.pad;
+      if (s.in_h + 2 * s.pad < s.kernel_h || s.in_w + 2 * s.pad < s.kernel_w) continue;
+      shapes.push_back(s);
+    }
+  return shapes;
+}
+
+std::string describe(const ConvShape& s) {
+  return std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " s" + std::to_string(s.stride) + " p" +
+         std::to_string(s.pad) + " in " + std::to_string(s.batch) + "x" + std::to_string(s.in_h) + "x" +
+         std::to_string(s.in_w) + "x" + std::to_string(s.in_c) + " out_c " + std::to_string(s.out_c);
+}
+
+TEST(Conv, Im2colPackedGemmMatchesDirectConvolution) {
+  const std::pair<int, int> pairs[] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 4}, {4, 4}, {8, 8}, {5, 3}, {1, 8}};
+  uint32_t seed = 5;
+  for (const ConvShape& s : conv_shapes()) {
+    SCOPED_TRACE(describe(s));
+    for (auto [kw, ka] : pairs) {
+      SCOPED_TRACE("kw=" + std::to_string(kw) + " ka=" + std::to_string(ka));
+      const auto in = testing::random_acts(ka, size_t(s.batch) * s.in_h * s.in_w * s.in_c, ++seed);
+      const auto w = testing::random_weights(kw, size_t(s.out_c) * s.gemm_k(), ++seed);
+      std::vector<int32_t> want(size_t(s.gemm_n()) * s.out_c);
+      conv2d_s32_ref(kw, ka, s, in.data(), w.data(), want.data());
+      const GemmPlan plan = make_gemm_plan(kw, ka, s.gemm_k());
+      const PackedWeights pw = pack_conv_weights(plan, s, w.data());
+      const PackedActivations pa = im2col_pack(plan, s, in.data());
+      std::vector<int32_t> got(want.size(), -7);
+      gemm_s32(pw, pa, got.data(), s.out_c, 2);
+      ASSERT_EQ(got, want);
+    }
+  }
+}
+
+// The conv path on every target, for every exact variant of a few pairs.
+TEST(Conv, EveryTargetMatchesDirectConvolution) {
+  ConvShape s;
+  s.batch = 1;
+  s.in_h = 9;
+  s.in_w = 7;
+  s.in_c = 33;
+  s.out_c = 6;
+  s.kernel_h = s.kernel_w = 3;
+  s.stride = 2;
+  s.pad = 1;
+  testing::for_each_target([&](int64_t) {
+    for (auto [kw, ka] : {std::pair{1, 1}, {2, 2}, {4, 4}, {8, 8}}) {
+      const auto in = testing::random_acts(ka, size_t(s.in_h) * s.in_w * s.in_c, 11);
+      const auto w = testing::random_weights(kw, size_t(s.out_c) * s.gemm_k(), 12);
+      std::vector<int32_t> want(size_t(s.gemm_n()) * s.out_c), got(want.size());
+      conv2d_s32_ref(kw, ka, s, in.data(), w.data(), want.data());
+      for (GemmVariant v : all_gemm_variants()) {
+        if (!gemm_variant_supports(v, kw, ka)) continue;
+        const GemmPlan plan = make_gemm_plan(kw, ka, s.gemm_k(), v);
+        gemm_s32(pack_conv_weights(plan, s, w.data()), im2col_pack(plan, s, in.data()), got.data(), s.out_c);
+        ASSERT_EQ(got, want) << kw << "x" << ka << " " << gemm_variant_name(v);
+      }
+    }
+  });
+}
+
+TEST(Conv, ReorderOihwToOhwi) {
+  const int o = 2, i = 3, h = 2, w = 2;
+  std::vector<int8_t> oihw(o * i * h * w), ohwi(oihw.size());
+  for (size_t n = 0; n < oihw.size(); ++n) oihw[n] = static_cast<int8_t>(n);
+  reorder_oihw_to_ohwi(oihw.data(), o, i, h, w, ohwi.data());
+  for (int a = 0; a < o; ++a)
+    for (int b = 0; b < i; ++b)
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          EXPECT_EQ(ohwi[((a * h + y) * w + x) * i + b], oihw[((a * i + b) * h + y) * w + x]);
+}
+
+TEST(Conv, InvalidShapesThrowNamingTheField) {
+  ConvShape s;
+  s.in_h = 2;
+  s.in_w = 2;
+  s.in_c = 1;
+  s.out_c = 1;
+  s.kernel_h = s.kernel_w = 5;
+  try {
+    s.validate();
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel_h = 5"), std::string::npos) << e.what();
+  }
+  s.kernel_h = s.kernel_w = 1;
+  s.stride = 0;
+  EXPECT_THROW(s.validate(), std::invalid_argument);
+  s.stride = 1;
+  const GemmPlan wrong_k = make_gemm_plan(2, 2, 7);
+  const uint8_t in[4] = {0, 1, 2, 3};
+  EXPECT_THROW(im2col_pack(wrong_k, s, in), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wrpn::kernels
