@@ -23,6 +23,8 @@ struct EpochMetrics {
   double images_per_s = 0;
   double lr = 0;
   double seconds = 0;
+  /// Training images skipped as unreadable this epoch (imagefolder with skip_corrupt).
+  int64_t skipped_images = 0;
   std::map<std::string, double> zero_fraction;
 };
 
