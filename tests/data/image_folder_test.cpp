@@ -94,10 +94,15 @@ TEST(Jpeg, DecodesWhatItEncodedWithinTolerance) {
 }
 
 TEST(Jpeg, ScaleIsTheSmallestThatKeepsTheTargetSize) {
-  const JpegScale five_eighths = choose_jpeg_scale(500, 375, 224);  // 313x235 >= 224
-  EXPECT_EQ(five_eighths.num * 8, 5 * five_eighths.denom);
+  // Only the SIMD-accelerated 1/2, 1/4, 1/8 are used: 500x375 at 1/2 is 250x188 < 224.
+  const JpegScale full_size = choose_jpeg_scale(500, 375, 224);
+  EXPECT_EQ(full_size.num, full_size.denom);
+  const JpegScale half = choose_jpeg_scale(1000, 800, 224);  // 500x400; 1/4 is 250x200
+  EXPECT_EQ(half.num * 2, half.denom);
   const JpegScale quarter = choose_jpeg_scale(2000, 1500, 224);  // 500x375; 1/8 is too small
   EXPECT_EQ(quarter.num * 4, quarter.denom);
+  const JpegScale eighth = choose_jpeg_scale(4000, 3000, 224);  // 500x375
+  EXPECT_EQ(eighth.num * 8, eighth.denom);
   const JpegScale full = choose_jpeg_scale(200, 150, 224);  // never upscale in the decoder
   EXPECT_EQ(full.num, full.denom);
 }

@@ -87,6 +87,7 @@ int run_loader_bench(const LoaderFlags& f) {
                       {"images_per_s_per_thread", row.images_per_s_per_thread}});
     }
     fmt::print("{}\n", nlohmann::json{{"jpeg", fmt::format("{}x{}", f.bench.width, f.bench.height)},
+                                      {"dct_scaling", f.bench.dct_scaling},
                                       {"mean_file_kb", r.mean_file_kb},
                                       {"image_size", f.bench.image_size},
                                       {"loader", rows},
@@ -97,9 +98,10 @@ int run_loader_bench(const LoaderFlags& f) {
                                 .dump(2));
     return 0;
   }
-  fmt::print("{} generated {}x{} JPEGs ({:.0f} KB mean), random-resized crop + flip to {}x{}\n",
+  fmt::print("{} generated {}x{} JPEGs ({:.0f} KB mean), random-resized crop + flip to {}x{}, "
+             "DCT scaling {}\n",
              f.bench.images, f.bench.width, f.bench.height, r.mean_file_kb, f.bench.image_size,
-             f.bench.image_size);
+             f.bench.image_size, f.bench.dct_scaling ? "on" : "off");
   fmt::print("{:<8} {:>12} {:>20}\n", "workers", "images/s", "images/s per thread");
   for (const auto& row : r.rows) {
     fmt::print("{:<8} {:>12.1f} {:>20.1f}\n", row.workers == 0 ? std::string("0 (main)")
@@ -138,6 +140,9 @@ Command add_bench_command(CLI::App& root) {
   loader_app->add_option("--images", lf->bench.images, "generated JPEGs");
   loader_app->add_option("--jpeg-width", lf->bench.width, "JPEG width (ImageNet typical: 500)");
   loader_app->add_option("--jpeg-height", lf->bench.height, "JPEG height (ImageNet typical: 375)");
+  loader_app->add_option("--quality", lf->bench.quality, "JPEG quality of the generated files");
+  loader_app->add_option("--dct-scaling", lf->bench.dct_scaling,
+                         "decode at a reduced size when the crop allows (true/false)");
   loader_app->add_option("--image-size", lf->bench.image_size, "output side in pixels");
   loader_app->add_option("--batch-size", lf->bench.batch_size, "loader batch size");
   loader_app->add_option("--epochs", lf->bench.epochs, "timed passes over the images");

@@ -126,7 +126,9 @@ void ImageFolder::render(int64_t index, SplitMix64* rng, bool* flip, const std::
   const auto [width, height] = decoder.size(bytes, file);
   CropBox box = choose_box(width, height, rng);
   *flip = rng != nullptr && rng->below(2) == 1;
-  const JpegScale s = choose_jpeg_scale(box.width, box.height, options_.image_size());
+  const JpegScale s = options_.dct_scaling()
+                          ? choose_jpeg_scale(box.width, box.height, options_.image_size())
+                          : JpegScale{};
   decoder.decode(bytes, file, s, image);
   // The box in the coordinates of the reduced image.
   const double fx = double(image.width) / width, fy = double(image.height) / height;

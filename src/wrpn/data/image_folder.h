@@ -34,6 +34,9 @@ struct ImageFolderOptions {
   TORCH_ARG(double, min_area) = 0.08;
   /// Evaluation: the centre crop's share of the resized short side (224 / 256).
   TORCH_ARG(double, crop_fraction) = 0.875;
+  /// Decode at the smallest DCT-reduced size (1/2, 1/4, 1/8) that keeps the region at least
+  /// image_size on both sides; false always decodes at full size (for comparison).
+  TORCH_ARG(bool, dct_scaling) = true;
   /// Skip (and count) unreadable images instead of stopping with an error.
   TORCH_ARG(bool, skip_corrupt) = false;
   /// Class folder names, in class-index order; empty means this folder's sorted sub-folders.

@@ -1,5 +1,5 @@
 // JPEG decoding and encoding with libjpeg-turbo (TurboJPEG API), including its DCT-domain
-// scaling: decoding at 1/2, 3/8 or 1/4 size costs a fraction of a full decode and a resize.
+// scaling: decoding at 1/2, 1/4 or 1/8 size costs a fraction of a full decode and a resize.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +24,9 @@ struct JpegScale {
   int scaled(int dimension) const { return (dimension * num + denom - 1) / denom; }
 };
 
-/// The smallest scale <= 1 that keeps a region of region_w x region_h pixels at least
-/// `target` pixels on both sides (1/1 when even the full size is smaller).
+/// The smallest of 1/1, 1/2, 1/4, 1/8 that keeps a region of region_w x region_h pixels at
+/// least `target` pixels on both sides (1/1 when even the full size is smaller). The other
+/// n/8 factors libjpeg-turbo offers have no SIMD code and are slower than a full decode.
 JpegScale choose_jpeg_scale(double region_w, double region_h, int64_t target);
 
 /// One TurboJPEG decompressor; not thread-safe, so keep one per thread.

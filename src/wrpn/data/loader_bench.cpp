@@ -60,7 +60,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o) {
   result.mean_file_kb = bytes / double(std::max<int64_t>(o.images, 1)) / 1024.0;
 
   const auto folder = std::make_shared<ImageFolder>(
-      root.string(), ImageFolderOptions().image_size(o.image_size).train(true));
+      root.string(), ImageFolderOptions().image_size(o.image_size).train(true).dct_scaling(o.dct_scaling));
   for (int workers : o.workers) {
     BatchLoader loader(std::shared_ptr<const SampleSource>(folder),
                        LoaderOptions().batch_size(o.batch_size).seed(o.seed).workers(workers));
