@@ -3,7 +3,11 @@
 // 32/32 and 4/4.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -168,6 +172,40 @@ TEST(ZooModels, TooSmallInputsAreRejectedWithTheMinimum) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "alexnet_bn needs input size >= 63, got 32");
   }
+}
+
+// The CLI's `wrpn info` walks residual nets (every QConv2d ran once) and `wrpn bench loader`
+// runs; both print JSON we can check.
+nlohmann::json cli_json(const std::string& args) {
+  const std::string cmd = std::string(WRPN_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args << "\n" << out;
+  return nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+}
+
+TEST(ZooCli, InfoAndLoaderBenchWorkForTheZoo) {
+  const auto info = cli_json("info --model resnet20 --in-channels 3 --input-size 32 --json");
+  EXPECT_EQ(info["params"], 269722);
+  EXPECT_EQ(info["macs"], 40551040);
+  const auto wide = cli_json(
+      "info --model resnet18 --width 2 --wbits 4 --abits 4 --in-channels 3 --input-size 64 --json");
+  int64_t quantized = 0;
+  for (const auto& layer : wide["layers"]) {
+    if (layer["kind"] == "batchnorm") continue;
+    EXPECT_GT(layer["macs"].get<int64_t>(), 0) << layer["name"];
+    quantized += layer["weight_bits"] == 4;
+  }
+  EXPECT_EQ(quantized, 19);  // 16 block convs + 3 downsampling shortcuts; stem and fc at 32
+  const auto bench = cli_json(
+      "bench loader --images 6 --jpeg-width 80 --jpeg-height 60 --image-size 32 --batch-size 2 "
+      "--epochs 1 --workers 0,2 --model resnet20 --train-batch 2 --train-steps 1 --threads 1 --json");
+  ASSERT_EQ(bench["loader"].size(), 2u);
+  EXPECT_GT(bench["loader"][1]["images_per_s"].get<double>(), 0);
+  EXPECT_GE(bench["workers_needed"].get<double>(), 1);
 }
 
 // Every recipe in configs/ is a valid config for `wrpn train --config FILE --data DIR`, and the
