@@ -1,6 +1,7 @@
 // JPEG decoding with libjpeg-turbo and the ImageNet-style folder: images written by the test
 // decode within a stated tolerance, folders map to the right class indices, and every kind
 // of bad input has its own error.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "wrpn/data/batch_loader.h"
 #include "wrpn/data/image_folder.h"
 #include "wrpn/data/jpeg.h"
+#include "wrpn/train/trainer.h"
 
 namespace wrpn {
 namespace data {
@@ -73,6 +75,11 @@ TEST(Jpeg, DecodesWhatItEncodedWithinTolerance) {
   // (measured: 4 and 1.03).
   EXPECT_LE(max_error, 4);
   EXPECT_LE(sum_error / double(original.pixels.size()), 1.5);
+
+  // A bad stream leaves the decoder usable for the next image.
+  const std::vector<uint8_t> garbage = {0xFF, 0xD8, 0xFF, 0xDB, 0, 0};
+  EXPECT_EQ(error_of([&] { decoder.size(garbage, "bad.jpg"); }).rfind("cannot decode JPEG bad.jpg: ", 0), 0u);
+  EXPECT_EQ(decoder.size(jpeg, "g.jpg"), std::make_pair(96, 64));
 
   // DCT scaling: half size, each pixel close to the mean of its 2x2 block.
   decoder.decode(jpeg, "g.jpg", {1, 2}, decoded);
@@ -197,6 +204,44 @@ TEST(ImageFolder, BadFoldersAndFilesHaveTheirOwnErrors) {
     EXPECT_EQ(error_of([&] { strict.read_sample(0, rng, out.data()); }),
               "cannot read " + dir.file("full/1.jpg"));
   }
+}
+
+// `dataset: imagefolder` end to end: train/ and val/ folders, a corrupt training JPEG stops
+// the run naming it, or with skip_corrupt is skipped and counted in the epoch's metrics.
+TEST(ImageFolderTraining, CorruptImageStopsTheRunOrIsSkippedAndCounted) {
+  TempDir dir("folder-train");
+  SplitMix64 rng(4);
+  for (int i = 0; i < 12; ++i) {
+    const uint8_t v = uint8_t(i % 2 == 0 ? 40 : 210);  // two classes: dark and bright
+    RgbImage img = solid(48 + i, 40, v, v, v);
+    for (auto& p : img.pixels) p = uint8_t(std::clamp(int(p) + int(rng.below(21)) - 10, 0, 255));
+    write_jpeg(dir.file(fmt::format("train/{}/{:02d}.jpg", i % 2 == 0 ? "dark" : "bright", i)), img);
+    if (i < 4) write_jpeg(dir.file(fmt::format("val/{}/{:02d}.jpg", i % 2 == 0 ? "dark" : "bright", i)), img);
+  }
+  write_bytes(dir.file("train/dark/99.jpg"), {0xFF, 0xD8, 0xFF, 0xDB, 0, 0});
+  train::TrainConfig c;
+  c.model.name = "resnet20";
+  c.dataset = "imagefolder";
+  c.data_dir = dir.str();
+  c.image_size = 32;
+  c.epochs = 1;
+  c.batch_size = 4;
+  c.threads = 1;
+  c.workers = 2;
+  c.out = dir.file("run");
+  train::TrainHooks quiet;
+  quiet.verbose = false;
+  quiet.progress = false;
+  const std::string error = error_of([&] { train::run_training(c, false, quiet); });
+  EXPECT_EQ(error.rfind("cannot decode JPEG " + dir.file("train/dark/99.jpg") + ": ", 0), 0u)
+      << error;
+
+  c.skip_corrupt = true;
+  const train::TrainResult r = train::run_training(c, false, quiet);
+  // Exactly one: the decoder recovers from the bad file (libjpeg-turbo needs a fresh handle).
+  EXPECT_EQ(r.last.skipped_images, 1);
+  EXPECT_EQ(r.last.test.samples, 4);
+  EXPECT_EQ(r.model->forward(torch::zeros({1, 3, 32, 32})).size(1), 2);  // classes from folders
 }
 
 }  // namespace

@@ -34,17 +34,25 @@ JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
 
 JpegDecoder::~JpegDecoder() { tjDestroy(handle_); }
 
+void JpegDecoder::fail(const std::string& name, std::string reason) {
+  if (reason.empty()) reason = tjGetErrorStr2(handle_);
+  // libjpeg-turbo 2.1 leaves a handle that failed mid-header in a state where every later
+  // call fails ("Improper call to JPEG library in state 201"): start afresh.
+  tjDestroy(handle_);
+  handle_ = tjInitDecompress();
+  if (handle_ == nullptr) throw std::runtime_error("cannot create a libjpeg-turbo decompressor");
+  throw std::runtime_error(fmt::format("cannot decode JPEG {}: {}", name, reason));
+}
+
 std::pair<int, int> JpegDecoder::size(const std::vector<uint8_t>& jpeg, const std::string& name) {
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width,
                           &height, &subsampling, &colorspace) != 0) {
-    throw std::runtime_error(
-        fmt::format("cannot decode JPEG {}: {}", name, tjGetErrorStr2(handle_)));
+    fail(name);
   }
   // A stream cut short inside the header can come back as a "success" of size 0x0.
   if (width < 1 || height < 1) {
-    throw std::runtime_error(fmt::format("cannot decode JPEG {}: the header gives no image size ({} bytes)",
-                                         name, jpeg.size()));
+    fail(name, fmt::format("the header gives no image size ({} bytes)", jpeg.size()));
   }
   return {width, height};
 }
@@ -59,8 +67,7 @@ void JpegDecoder::decode(const std::vector<uint8_t>& jpeg, const std::string& na
                     out.pixels.data(), out.width, /*pitch=*/0, out.height, TJPF_RGB,
                     TJFLAG_FASTDCT) != 0 &&
       tjGetErrorCode(handle_) != TJERR_WARNING) {
-    throw std::runtime_error(
-        fmt::format("cannot decode JPEG {}: {}", name, tjGetErrorStr2(handle_)));
+    fail(name);
   }
 }
 

@@ -47,6 +47,11 @@ class JpegDecoder {
               RgbImage& out);
 
  private:
+  // Throws the error for `name` after replacing the handle, which libjpeg-turbo may have left
+  // unusable.
+  // `reason` empty: libjpeg-turbo's message.
+  [[noreturn]] void fail(const std::string& name, std::string reason = "");
+
   void* handle_;
 };
 
