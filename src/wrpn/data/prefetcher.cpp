@@ -36,8 +36,11 @@ std::pair<int64_t, int64_t> Prefetcher::position_of(int64_t job) const {
 void Prefetcher::work() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
+    // Never run into the next epoch before the consumer does: an evaluation loader is asked
+    // for epoch 0 again and again, and batches made for "epoch 1" would all be thrown away.
     changed_.wait(lock, [this] {
-      return stop_ || (started_ && next_job_ < next_take_ + capacity_);
+      return stop_ || (started_ && next_job_ < next_take_ + capacity_ &&
+                       position_of(next_job_).first <= position_of(next_take_).first);
     });
     if (stop_) return;
     const int64_t job = next_job_++;

@@ -1,7 +1,8 @@
 // Worker threads that make batches ahead of the consumer into a bounded queue. Batches are
 // numbered in the order the consumer will ask for them and handed out strictly in that order,
 // so the result is the same for any number of workers; a request out of sequence restarts
-// the pipeline from there (results of the abandoned sequence are dropped).
+// the pipeline from there (results of the abandoned sequence are dropped). Workers do not
+// start the next epoch's batches until the consumer has asked for its first one.
 #pragma once
 
 #include <condition_variable>
