@@ -70,7 +70,9 @@ TEST(ZooModels, ImageNetResNetsMatchPublishedParametersAndMacs) {
     // Every conv is followed by one BN; every BN but the shortcut's by a ReLU (quantizer).
     int64_t bn_elements = 0, relu_elements = 0;
     for (const auto& layer : s.layers) {
-      if (layer.kind != "batchnorm") EXPECT_GT(layer.macs, 0) << p.name << " " << layer.name;
+      if (layer.kind != "batchnorm") {
+        EXPECT_GT(layer.macs, 0) << p.name << " " << layer.name;
+      }
       if (layer.kind != "conv") continue;
       int64_t elements = 1;
       for (int64_t d : layer.output_shape) elements *= d;
