@@ -12,6 +12,7 @@
 #include <map>
 
 #include "wrpn/models/registry.h"
+#include "wrpn/models/resnet.h"
 #include "wrpn/models/summary.h"
 #include "wrpn/train/train_config.h"
 
@@ -163,6 +164,23 @@ TEST(ZooModels, EveryModelTrainsAForwardBackwardStepAtWidthsOneAndTwo) {
         EXPECT_EQ(with_grad, total) << label;
       }
     }
+  }
+}
+
+// The downsampling 1x1 shortcut convs follow wbits by default; the option keeps them at 32.
+TEST(ZooModels, ResNetShortcutQuantizationIsAnOption) {
+  ModelSpec spec = imagenet_spec("resnet18", 64);
+  spec.weight_bits = 4;
+  for (bool quantize : {true, false}) {
+    ResNet model(spec, ResNetOptions().blocks({2, 2, 2, 2}).quantize_shortcut(quantize));
+    int64_t four_bit = 0, shortcuts_at_32 = 0;
+    for (const auto& layer : summarize(model, spec).layers) {
+      four_bit += layer.kind != "batchnorm" && layer.weight_bits == 4;
+      shortcuts_at_32 += layer.name.find("downsample") != std::string::npos &&
+                         layer.kind == "conv" && layer.weight_bits == 32;
+    }
+    EXPECT_EQ(four_bit, quantize ? 19 : 16);
+    EXPECT_EQ(shortcuts_at_32, quantize ? 0 : 3);
   }
 }
 
