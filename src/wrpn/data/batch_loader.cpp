@@ -4,91 +4,101 @@
 
 #include <numeric>
 
+#include "wrpn/data/prefetcher.h"
 #include "wrpn/data/rng.h"
 
 namespace wrpn {
 namespace data {
+namespace {
+
+void check_options(const LoaderOptions& o) {
+  if (o.batch_size() < 1) {
+    throw std::invalid_argument(fmt::format("batch size must be >= 1, got {}", o.batch_size()));
+  }
+  if (o.limit() < 0) {
+    throw std::invalid_argument(fmt::format("sample limit must be >= 0, got {}", o.limit()));
+  }
+  if (o.crop_padding() < 0) {
+    throw std::invalid_argument(fmt::format("crop padding must be >= 0, got {}", o.crop_padding()));
+  }
+  if (o.workers() < 0) {
+    throw std::invalid_argument(fmt::format("loader workers must be >= 0, got {}", o.workers()));
+  }
+  if (o.prefetch_batches() < 0) {
+    throw std::invalid_argument(
+        fmt::format("prefetch batches must be >= 0, got {}", o.prefetch_batches()));
+  }
+}
+
+}  // namespace
 
 BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
-    : dataset_(std::move(dataset)), options_(options) {
-  if (options_.batch_size() < 1) {
-    throw std::invalid_argument(
-        fmt::format("batch size must be >= 1, got {}", options_.batch_size()));
-  }
-  if (options_.limit() < 0) {
-    throw std::invalid_argument(fmt::format("sample limit must be >= 0, got {}", options_.limit()));
-  }
-  if (options_.crop_padding() < 0) {
-    throw std::invalid_argument(
-        fmt::format("crop padding must be >= 0, got {}", options_.crop_padding()));
-  }
-  num_samples_ = dataset_->size();
+    : BatchLoader((check_options(options),
+                   as_sample_source(std::move(dataset), options.crop_padding(), options.flip())),
+                  options) {}
+
+BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options)
+    : source_(std::move(source)), options_(options) {
+  check_options(options_);
+  num_samples_ = source_->size();
   if (options_.limit() > 0) num_samples_ = std::min(num_samples_, options_.limit());
-  const ImageShape s = dataset_->shape();
-  scratch_.resize(size_t(s.pixels()));
-  const auto mean = dataset_->channel_mean();
-  const auto std = dataset_->channel_std();
-  for (int64_t c = 0; c < s.channels; ++c) {
-    scale_.push_back(1.0f / (255.0f * std[size_t(c)]));
-    shift_.push_back(-mean[size_t(c)] / std[size_t(c)]);
+  const ImageShape s = source_->shape();
+  if (options_.workers() == 0) {
+    const int64_t b = std::min(options_.batch_size(), std::max<int64_t>(num_samples_, 1));
+    images_ = torch::empty({b, s.channels, s.height, s.width});
+    labels_ = torch::empty({b}, torch::kInt64);
+  } else if (num_batches() > 0) {
+    const int capacity =
+        options_.prefetch_batches() > 0 ? options_.prefetch_batches() : 2 * options_.workers();
+    prefetcher_ = std::make_unique<Prefetcher>(
+        [this, s](int64_t epoch, int64_t index) {
+          const int64_t b = options_.batch_size();
+          return assemble(epoch, index, torch::empty({b, s.channels, s.height, s.width}),
+                          torch::empty({b}, torch::kInt64));
+        },
+        num_batches(), options_.workers(), capacity);
   }
-  const int64_t b = std::min(options_.batch_size(), std::max<int64_t>(num_samples_, 1));
-  images_ = torch::empty({b, s.channels, s.height, s.width});
-  labels_ = torch::empty({b}, torch::kInt64);
 }
+
+BatchLoader::~BatchLoader() = default;
 
 int64_t BatchLoader::num_batches() const {
   return (num_samples_ + options_.batch_size() - 1) / options_.batch_size();
 }
 
+std::shared_ptr<const std::vector<int64_t>> BatchLoader::order_for(int64_t epoch) {
+  std::lock_guard<std::mutex> lock(order_mutex_);
+  if (order_epoch_ != epoch) {
+    order_ = std::make_shared<const std::vector<int64_t>>(
+        permutation(num_samples_, options_.seed(), uint64_t(epoch)));
+    order_epoch_ = epoch;
+  }
+  return order_;
+}
+
 Batch BatchLoader::batch(int64_t epoch, int64_t index) {
   TORCH_CHECK(index >= 0 && index < num_batches(), "batch index ", index, " outside 0..",
               num_batches() - 1);
-  if (options_.shuffle() && order_epoch_ != epoch) {
-    order_ = permutation(num_samples_, options_.seed(), uint64_t(epoch));
-    order_epoch_ = epoch;
-  }
-  const int64_t first = index * options_.batch_size();
-  const int64_t count = std::min(options_.batch_size(), num_samples_ - first);
-  for (int64_t slot = 0; slot < count; ++slot) {
-    const int64_t position = first + slot;
-    const int64_t sample = options_.shuffle() ? order_[size_t(position)] : position;
-    fill_sample(epoch, position, sample, slot);
-  }
-  return {images_.narrow(0, 0, count), labels_.narrow(0, 0, count)};
+  if (prefetcher_) return prefetcher_->take(epoch, index);
+  return assemble(epoch, index, images_, labels_);
 }
 
-void BatchLoader::fill_sample(int64_t epoch, int64_t position, int64_t sample, int64_t slot) {
-  const ImageShape s = dataset_->shape();
-  dataset_->read_image(sample, scratch_.data());
-  labels_.data_ptr<int64_t>()[slot] = dataset_->label(sample);
-
-  // Augmentation draws come from a stream of their own per (epoch, position).
-  int64_t dy = 0, dx = 0;
-  bool flip = false;
-  const int64_t pad = options_.crop_padding();
-  if (pad > 0 || options_.flip()) {
+Batch BatchLoader::assemble(int64_t epoch, int64_t index, torch::Tensor images,
+                            torch::Tensor labels) {
+  const auto order = options_.shuffle() ? order_for(epoch) : nullptr;
+  const int64_t first = index * options_.batch_size();
+  const int64_t count = std::min(options_.batch_size(), num_samples_ - first);
+  const int64_t pixels = source_->shape().pixels();
+  int64_t kept = 0;
+  for (int64_t slot = 0; slot < count; ++slot) {
+    const int64_t position = first + slot;
+    const int64_t sample = order ? (*order)[size_t(position)] : position;
+    // Augmentation draws come from a stream of their own per (epoch, position).
     SplitMix64 rng(options_.seed() ^ 0xa5a5a5a5ULL, uint64_t(epoch) << 32 ^ uint64_t(position));
-    if (pad > 0) {
-      dy = int64_t(rng.below(uint64_t(2 * pad + 1))) - pad;
-      dx = int64_t(rng.below(uint64_t(2 * pad + 1))) - pad;
-    }
-    if (options_.flip()) flip = rng.below(2) == 1;
+    if (!source_->read_sample(sample, rng, images.data_ptr<float>() + kept * pixels)) continue;
+    labels.data_ptr<int64_t>()[kept++] = source_->label(sample);
   }
-  float* out = images_.data_ptr<float>() + slot * s.pixels();
-  for (int64_t c = 0; c < s.channels; ++c) {
-    const uint8_t* plane = scratch_.data() + c * s.height * s.width;
-    const float scale = scale_[size_t(c)], shift = shift_[size_t(c)];
-    for (int64_t y = 0; y < s.height; ++y) {
-      const int64_t sy = y + dy;
-      for (int64_t x = 0; x < s.width; ++x) {
-        const int64_t sx = (flip ? s.width - 1 - x : x) + dx;
-        const bool inside = sy >= 0 && sy < s.height && sx >= 0 && sx < s.width;
-        const float pixel = inside ? float(plane[sy * s.width + sx]) : 0.0f;
-        *out++ = pixel * scale + shift;
-      }
-    }
-  }
+  return {images.narrow(0, 0, kept), labels.narrow(0, 0, kept), count - kept};
 }
 
 }  // namespace data

@@ -1,12 +1,15 @@
 // Turns a Dataset into normalised float batches, reproducibly: batch b of epoch e depends
-// only on (seed, e, b), so a resumed run sees exactly the batches an uninterrupted one would.
+// only on (seed, e, b), so a resumed run sees exactly the batches an uninterrupted one would,
+// and with worker threads the batches are bit-identical to those of the calling thread.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <memory>
+#include <mutex>
 
 #include "wrpn/data/dataset.h"
+#include "wrpn/data/sample_source.h"
 
 namespace wrpn {
 namespace data {
@@ -24,36 +27,52 @@ struct LoaderOptions {
   TORCH_ARG(bool, flip) = false;
   /// Use only the first `limit` samples of the dataset; 0 means all.
   TORCH_ARG(int64_t, limit) = 0;
+  /// Threads that make batches ahead of the training loop; 0 makes them in the calling
+  /// thread when asked.
+  TORCH_ARG(int, workers) = 0;
+  /// With workers: the most batches made ahead; 0 means 2 per worker.
+  TORCH_ARG(int, prefetch_batches) = 0;
 };
 
 struct Batch {
   torch::Tensor images;  // (B, C, H, W) float32, normalised
   torch::Tensor labels;  // (B) int64
+  /// Samples of this batch the source could not read and skipped (see ImageFolderOptions).
+  int64_t skipped = 0;
 };
+
+class Prefetcher;
 
 class BatchLoader {
  public:
+  /// Crop padding and flip apply to fixed-size datasets; a dataset that makes its own
+  /// samples (ImageFolder) augments itself.
   BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options);
+  BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options);
+  ~BatchLoader();
 
   int64_t num_samples() const { return num_samples_; }
   int64_t num_batches() const;
-  const Dataset& dataset() const { return *dataset_; }
+  const SampleSource& source() const { return *source_; }
 
-  /// Batch `index` of epoch `epoch`. The tensors are views of buffers reused by the next
-  /// call: use them before asking for another batch.
+  /// Batch `index` of epoch `epoch`. Without workers the tensors are views of buffers reused
+  /// by the next call: use them before asking for another batch.
   Batch batch(int64_t epoch, int64_t index);
 
  private:
-  void fill_sample(int64_t epoch, int64_t position, int64_t sample, int64_t slot);
+  std::shared_ptr<const std::vector<int64_t>> order_for(int64_t epoch);
+  // Fills batch (epoch, index) into the first rows of images/labels; returns the batch,
+  // narrowed to the samples kept.
+  Batch assemble(int64_t epoch, int64_t index, torch::Tensor images, torch::Tensor labels);
 
-  std::shared_ptr<const Dataset> dataset_;
+  std::shared_ptr<const SampleSource> source_;
   LoaderOptions options_;
   int64_t num_samples_;
+  std::mutex order_mutex_;
   int64_t order_epoch_ = -1;
-  std::vector<int64_t> order_;
-  std::vector<uint8_t> scratch_;
-  std::vector<float> scale_, shift_;  // per channel: x = pixel * scale + shift
+  std::shared_ptr<const std::vector<int64_t>> order_;
   torch::Tensor images_, labels_;
+  std::unique_ptr<Prefetcher> prefetcher_;
 };
 
 }  // namespace data

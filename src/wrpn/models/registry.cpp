@@ -5,7 +5,11 @@
 
 #include <stdexcept>
 
+#include "wrpn/models/alexnet_bn.h"
+#include "wrpn/models/cifar_resnet.h"
+#include "wrpn/models/inception_bn.h"
 #include "wrpn/models/lenet5.h"
+#include "wrpn/models/resnet.h"
 #include "wrpn/models/vgg_small.h"
 
 namespace wrpn {
@@ -18,12 +22,28 @@ ModelEntry entry(std::string name, std::string description) {
           [](const ModelSpec& spec) { return std::make_shared<Model>(spec); }};
 }
 
+ModelEntry entry(std::string name, std::string description,
+                 std::shared_ptr<Network> (*make)(const ModelSpec&)) {
+  return {std::move(name), std::move(description), make};
+}
+
 }  // namespace
 
 const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> registry = {
       entry<LeNet5>("lenet5", "LeNet-5 with batch norm (28x28 or larger inputs)"),
       entry<VggSmall>("vgg_small", "5-conv VGG-style net with batch norm and global pooling"),
+      entry<AlexNetBn>("alexnet_bn", "AlexNet with batch norm, ImageNet (63x63 or larger inputs)"),
+      entry("resnet18", "ResNet-18, ImageNet form (basic blocks 2-2-2-2)", make_resnet18),
+      entry("resnet34", "ResNet-34, ImageNet form (basic blocks 3-4-6-3)", make_resnet34),
+      entry("resnet50", "ResNet-50, ImageNet form (bottlenecks 3-4-6-3, stride on the 3x3)",
+            make_resnet50),
+      entry<InceptionBn>("inception_bn", "Inception with batch norm (BN-Inception), ImageNet"),
+      entry("resnet20", "ResNet-20, CIFAR form (option A shortcuts)", make_resnet20),
+      entry("resnet32", "ResNet-32, CIFAR form (option A shortcuts)", make_resnet32),
+      entry("resnet56", "ResNet-56, CIFAR form (option A shortcuts)", make_resnet56),
+      entry("preact_resnet20", "pre-activation ResNet-20, CIFAR form (option A shortcuts)",
+            make_preact_resnet20),
   };
   return registry;
 }

@@ -30,8 +30,11 @@ void TrainConfig::validate() const {
   const auto names = models::model_names();
   require(std::find(names.begin(), names.end(), model.name) != names.end(),
           fmt::format("unknown model '{}'", model.name));
-  require(one_of(dataset, {"fashion-mnist", "mnist"}),
-          fmt::format("dataset must be fashion-mnist or mnist, got '{}'", dataset));
+  require(one_of(dataset, {"fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder"}),
+          fmt::format("dataset must be fashion-mnist, mnist, cifar10, cifar100 or imagefolder, "
+                      "got '{}'", dataset));
+  require(workers >= 0 && workers <= 64, fmt::format("workers must be in 0..64, got {}", workers));
+  require(image_size >= 8, fmt::format("image size must be >= 8, got {}", image_size));
   require(epochs >= 1, fmt::format("epochs must be >= 1, got {}", epochs));
   require(batch_size >= 1, fmt::format("batch size must be >= 1, got {}", batch_size));
   require(one_of(optimizer, {"sgd", "adam", "adamw"}),
@@ -69,6 +72,9 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"input_size", c.model.input_size},
       {"dataset", c.dataset},
       {"data", c.data_dir},
+      {"workers", c.workers},
+      {"image_size", c.image_size},
+      {"skip_corrupt", c.skip_corrupt},
       {"epochs", c.epochs},
       {"batch_size", c.batch_size},
       {"optimizer", c.optimizer},
@@ -110,6 +116,9 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
       else if (key == "input_size") c.model.input_size = value.get<int64_t>();
       else if (key == "dataset") c.dataset = value.get<std::string>();
       else if (key == "data") c.data_dir = value.get<std::string>();
+      else if (key == "workers") c.workers = value.get<int>();
+      else if (key == "image_size") c.image_size = value.get<int64_t>();
+      else if (key == "skip_corrupt") c.skip_corrupt = value.get<bool>();
       else if (key == "epochs") c.epochs = value.get<int64_t>();
       else if (key == "batch_size") c.batch_size = value.get<int64_t>();
       else if (key == "optimizer") c.optimizer = value.get<std::string>();

@@ -14,10 +14,17 @@ namespace train {
 
 struct TrainConfig {
   models::ModelSpec model;
-  /// "fashion-mnist" or "mnist".
+  /// "fashion-mnist", "mnist", "cifar10", "cifar100" or "imagefolder" (train/ and val/
+  /// sub-folders of class folders of JPEGs).
   std::string dataset = "fashion-mnist";
   /// Folder holding the dataset files.
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  /// Loader threads making batches ahead of the training loop; 0 = in the training thread.
+  int workers = 0;
+  /// imagefolder: side of the square training and evaluation images.
+  int64_t image_size = 224;
+  /// imagefolder: skip unreadable images (counted in metrics.jsonl) instead of stopping.
+  bool skip_corrupt = false;
   int64_t epochs = 10;
   int64_t batch_size = 128;
   /// "sgd", "adam" or "adamw".

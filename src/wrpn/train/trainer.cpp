@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "wrpn/data/batch_loader.h"
+#include "wrpn/data/cifar.h"
+#include "wrpn/data/image_folder.h"
 #include "wrpn/data/mnist.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/atomic_file.h"
@@ -38,7 +40,11 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"img_per_s", m.images_per_s},
           {"lr", m.lr},
           {"epoch_seconds", m.seconds},
+<<<<<<< HEAD
           {"peak_step_mb", double(m.peak_step_bytes) / (1 << 20)},
+=======
+          {"skipped_images", m.skipped_images},
+>>>>>>> zoo
           {"zero_fraction", m.zero_fraction}};
 }
 
@@ -69,6 +75,23 @@ std::string checkpoint_path(const std::string& run_folder) {
 }
 
 std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
+  const data::Split split = train ? data::Split::Train : data::Split::Test;
+  if (c.dataset == "cifar10" || c.dataset == "cifar100") {
+    return data::load_cifar(c.data_dir, split, c.dataset);
+  }
+  if (c.dataset == "imagefolder") {
+    // Validation classes are the training folder's, so that the indices agree.
+    const auto train_set = std::make_shared<data::ImageFolder>(
+        (fs::path(c.data_dir) / "train").string(),
+        data::ImageFolderOptions().image_size(c.image_size).train(true).skip_corrupt(c.skip_corrupt));
+    if (train) return train_set;
+    return std::make_shared<data::ImageFolder>(
+        (fs::path(c.data_dir) / "val").string(), data::ImageFolderOptions()
+                                                     .image_size(c.image_size)
+                                                     .train(false)
+                                                     .skip_corrupt(c.skip_corrupt)
+                                                     .classes(train_set->classes()));
+  }
   return data::load_mnist(c.data_dir, train ? data::Split::Train : data::Split::Test, c.dataset);
 }
 
@@ -117,11 +140,13 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
                                                 .seed(config.seed)
                                                 .crop_padding(config.crop_padding)
                                                 .flip(config.flip)
-                                                .limit(config.limit_train));
+                                                .limit(config.limit_train)
+                                                .workers(config.workers));
   data::BatchLoader test_loader(test_set, data::LoaderOptions()
                                               .batch_size(std::max<int64_t>(config.batch_size, 256))
                                               .shuffle(false)
-                                              .limit(config.limit_test));
+                                              .limit(config.limit_test)
+                                              .workers(config.workers));
   const int64_t steps_per_epoch = train_loader.num_batches();
   ProgressLine progress(hooks.progress && ProgressLine::stderr_is_terminal());
 
@@ -131,7 +156,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     model->train();
     const auto epoch_start = Clock::now();
     double loss_sum = 0;
-    int64_t correct = 0, seen = 0;
+    int64_t correct = 0, seen = 0, skipped = 0;
     double lr = 0;
     int64_t peak_step_bytes = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
@@ -139,6 +164,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
       set_lr_factor(opt, factor);
       lr = config.lr * factor;
       const data::Batch batch = train_loader.batch(epoch, b);
+      skipped += batch.skipped;
+      if (batch.labels.size(0) == 0) continue;  // every image of the batch was unreadable
       opt.optimizer->zero_grad();
       reset_peak_tensor_bytes();
       const torch::Tensor logits = model->forward(batch.images);
@@ -171,7 +198,11 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     m.train_loss = loss_sum / double(std::max<int64_t>(seen, 1));
     m.train_acc = 100.0 * double(correct) / double(std::max<int64_t>(seen, 1));
     m.lr = lr;
+<<<<<<< HEAD
     m.peak_step_bytes = peak_step_bytes;
+=======
+    m.skipped_images = skipped;
+>>>>>>> zoo
     m.test = evaluate(*model, test_loader);
     m.zero_fraction = zero_fractions(*model);
 

@@ -1,0 +1,37 @@
+// The building block every zoo model repeats: quantized conv -> batch norm -> activation
+// quantizer (WRPN puts its activation quantizer exactly where the ReLU would be).
+#pragma once
+
+#include "wrpn/models/model_spec.h"
+#include "wrpn/nn/qrelu.h"
+
+namespace wrpn {
+namespace models {
+
+class ConvBnImpl : public torch::nn::Module {
+ public:
+  /// `activation_bits` 0 leaves the output un-activated (before a residual add).
+  ConvBnImpl(const nn::QConv2dOptions& conv, int activation_bits);
+  /// x (N, C_in, H, W) -> (N, C_out, H_out, W_out)
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  nn::QConv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+  nn::QReLU act_{nullptr};
+};
+
+TORCH_MODULE(ConvBn);
+
+/// ConvBn with the spec's activation quantizer after it.
+inline ConvBn conv_bn_act(const ModelSpec& spec, const nn::QConv2dOptions& conv) {
+  return ConvBn(conv, spec.activation_bits);
+}
+/// ConvBn without activation.
+inline ConvBn conv_bn(const nn::QConv2dOptions& conv) { return ConvBn(conv, 0); }
+
+/// Throws std::invalid_argument when `spec.input_size` is below what `model` supports.
+void require_input_size(const ModelSpec& spec, int64_t minimum);
+
+}  // namespace models
+}  // namespace wrpn
