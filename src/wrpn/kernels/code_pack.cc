@@ -1,10 +1,21 @@
 #include "wrpn/kernels/code_pack.h"
 
-#include <cmath>
+#include <algorithm>
 #include <cstring>
 
 namespace wrpn {
 namespace kernels {
+namespace {
+
+// Round half to even without a libm call: adding and subtracting 1.5 * 2^23 leaves the
+// nearest integer (ties to even) for |v| < 2^22, and vectorises. Larger values are off the
+// grid anyway and fail the exactness check.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.0f;
+  return (v + kMagic) - kMagic;
+}
+
+}  // namespace
 
 int code_storage_bits(int bits) {
   if (bits <= 1) return 1;
@@ -21,13 +32,19 @@ std::size_t packed_code_bytes(std::size_t count, int bits) {
 bool pack_codes(const float* x, std::size_t count, int bits, float levels, uint8_t* out) {
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
-  std::memset(out, 0, packed_code_bytes(count, bits));
+  const std::size_t bytes = packed_code_bytes(count, bits);
   bool on_grid = true;
-  for (std::size_t i = 0; i < count; ++i) {
-    const float code = std::nearbyint(x[i] * levels);
-    on_grid &= (code >= 0.0f) & (code <= levels) & (code / levels == x[i]);
-    const unsigned c = on_grid ? unsigned(code) : 0u;
-    out[i / per_byte] |= uint8_t(c << ((i % per_byte) * std::size_t(b)));
+  for (std::size_t byte = 0; byte < bytes; ++byte) {
+    const std::size_t first = byte * per_byte;
+    const std::size_t n = std::min(per_byte, count - first);
+    unsigned packed = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const float v = x[first + j];
+      const float code = std::min(std::max(round_even(v * levels), 0.0f), levels);
+      on_grid &= code / levels == v;
+      packed |= unsigned(code) << (j * std::size_t(b));
+    }
+    out[byte] = uint8_t(packed);
   }
   return on_grid;
 }
@@ -36,22 +53,40 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
   const unsigned mask = (1u << b) - 1u;
-  for (std::size_t i = 0; i < count; ++i) {
-    const unsigned c = (packed[i / per_byte] >> ((i % per_byte) * std::size_t(b))) & mask;
-    out[i] = float(c) / levels;
+  const std::size_t bytes = packed_code_bytes(count, bits);
+  for (std::size_t byte = 0; byte < bytes; ++byte) {
+    const std::size_t first = byte * per_byte;
+    const std::size_t n = std::min(per_byte, count - first);
+    const unsigned v = packed[byte];
+    for (std::size_t j = 0; j < n; ++j) {
+      out[first + j] = float((v >> (j * std::size_t(b))) & mask) / levels;
+    }
   }
 }
 
 void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
-  std::memset(out, 0, packed_mask_bytes(count));
-  for (std::size_t i = 0; i < count; ++i) {
-    out[i / 8] |= uint8_t(unsigned(x[i] >= lo && x[i] <= hi) << (i % 8));
+  const std::size_t bytes = packed_mask_bytes(count);
+  for (std::size_t byte = 0; byte < bytes; ++byte) {
+    const std::size_t first = byte * 8;
+    const std::size_t n = std::min<std::size_t>(8, count - first);
+    unsigned packed = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const float v = x[first + j];
+      packed |= unsigned(v >= lo && v <= hi) << j;
+    }
+    out[byte] = uint8_t(packed);
   }
 }
 
 void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* grad_in) {
-  for (std::size_t i = 0; i < count; ++i) {
-    grad_in[i] = ((mask[i / 8] >> (i % 8)) & 1u) ? g[i] : 0.0f;
+  const std::size_t bytes = packed_mask_bytes(count);
+  for (std::size_t byte = 0; byte < bytes; ++byte) {
+    const std::size_t first = byte * 8;
+    const std::size_t n = std::min<std::size_t>(8, count - first);
+    const unsigned m = mask[byte];
+    for (std::size_t j = 0; j < n; ++j) {
+      grad_in[first + j] = ((m >> j) & 1u) ? g[first + j] : 0.0f;
+    }
   }
 }
 

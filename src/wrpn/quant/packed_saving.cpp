@@ -1,5 +1,7 @@
 #include "wrpn/quant/packed_saving.h"
 
+#include <ATen/Parallel.h>
+
 #include <atomic>
 
 #include "wrpn/kernels/code_pack.h"
@@ -13,6 +15,20 @@ std::atomic<bool> g_packed_saving{true};
 
 bool packs_bits(const torch::Tensor& x) {
   return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
+}
+
+// Elements per parallel chunk: a multiple of 8, so every chunk starts on a byte boundary of
+// every packed layout.
+constexpr int64_t kChunk = 1 << 14;
+
+template <typename F>
+void for_chunks(int64_t count, const F& f) {
+  at::parallel_for(0, (count + kChunk - 1) / kChunk, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t first = c * kChunk;
+      f(first, std::min(kChunk, count - first));
+    }
+  });
 }
 
 }  // namespace
@@ -35,10 +51,16 @@ SavedActivation SavedActivation::save(const torch::Tensor& x, int bits) {
     const torch::Tensor xc = x.contiguous();
     torch::Tensor packed = torch::empty(
         {int64_t(kernels::packed_code_bytes(size_t(xc.numel()), bits))}, torch::kUInt8);
-    if (!kernels::pack_codes(xc.data_ptr<float>(), size_t(xc.numel()), bits, levels,
-                             packed.data_ptr<uint8_t>())) {
-      return s;  // not on the grid (e.g. a network input): keep the float tensor
-    }
+    const int64_t per_byte = 8 / kernels::code_storage_bits(bits);
+    std::atomic<bool> on_grid{true};
+    const float* xp = xc.data_ptr<float>();
+    uint8_t* out = packed.data_ptr<uint8_t>();
+    for_chunks(xc.numel(), [&](int64_t first, int64_t n) {
+      if (!kernels::pack_codes(xp + first, size_t(n), bits, levels, out + first / per_byte)) {
+        on_grid = false;
+      }
+    });
+    if (!on_grid) return s;  // not on the grid (e.g. a network input): keep the float tensor
     s.data = packed;
     s.bit_packed = true;
   } else {
@@ -55,8 +77,12 @@ torch::Tensor SavedActivation::restore() const {
   const float levels = float(activation_levels(bits));
   if (!bit_packed) return data.to(torch::kFloat32) / double(levels);
   torch::Tensor out = torch::empty(sizes, torch::kFloat32);
-  kernels::unpack_codes(data.data_ptr<uint8_t>(), size_t(out.numel()), bits, levels,
-                        out.data_ptr<float>());
+  const int64_t per_byte = 8 / kernels::code_storage_bits(bits);
+  const uint8_t* in = data.data_ptr<uint8_t>();
+  float* op = out.data_ptr<float>();
+  for_chunks(out.numel(), [&](int64_t first, int64_t n) {
+    kernels::unpack_codes(in + first / per_byte, size_t(n), bits, levels, op + first);
+  });
   return out;
 }
 
@@ -66,8 +92,11 @@ SavedMask SavedMask::save(const torch::Tensor& x, double lo, double hi) {
   if (packs_bits(x)) {
     const torch::Tensor xc = x.contiguous();
     m.data = torch::empty({int64_t(kernels::packed_mask_bytes(size_t(xc.numel())))}, torch::kUInt8);
-    kernels::pack_clip_mask(xc.data_ptr<float>(), size_t(xc.numel()), float(lo), float(hi),
-                            m.data.data_ptr<uint8_t>());
+    const float* xp = xc.data_ptr<float>();
+    uint8_t* out = m.data.data_ptr<uint8_t>();
+    for_chunks(xc.numel(), [&](int64_t first, int64_t n) {
+      kernels::pack_clip_mask(xp + first, size_t(n), float(lo), float(hi), out + first / 8);
+    });
     m.bit_packed = true;
   } else {
     m.data = torch::logical_and(x >= lo, x <= hi);
@@ -79,8 +108,12 @@ torch::Tensor SavedMask::apply(const torch::Tensor& g) const {
   if (!bit_packed || !packs_bits(g)) return g * data.to(g.scalar_type());
   const torch::Tensor gc = g.contiguous();
   torch::Tensor out = torch::empty_like(gc);
-  kernels::apply_mask(data.data_ptr<uint8_t>(), gc.data_ptr<float>(), size_t(gc.numel()),
-                      out.data_ptr<float>());
+  const uint8_t* mask = data.data_ptr<uint8_t>();
+  const float* gp = gc.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  for_chunks(gc.numel(), [&](int64_t first, int64_t n) {
+    kernels::apply_mask(mask + first / 8, gp + first, size_t(n), op + first);
+  });
   return out;
 }
 

@@ -40,11 +40,8 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"img_per_s", m.images_per_s},
           {"lr", m.lr},
           {"epoch_seconds", m.seconds},
-<<<<<<< HEAD
           {"peak_step_mb", double(m.peak_step_bytes) / (1 << 20)},
-=======
           {"skipped_images", m.skipped_images},
->>>>>>> zoo
           {"zero_fraction", m.zero_fraction}};
 }
 
@@ -198,11 +195,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     m.train_loss = loss_sum / double(std::max<int64_t>(seen, 1));
     m.train_acc = 100.0 * double(correct) / double(std::max<int64_t>(seen, 1));
     m.lr = lr;
-<<<<<<< HEAD
     m.peak_step_bytes = peak_step_bytes;
-=======
     m.skipped_images = skipped;
->>>>>>> zoo
     m.test = evaluate(*model, test_loader);
     m.zero_fraction = zero_fractions(*model);
 

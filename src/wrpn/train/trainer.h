@@ -23,13 +23,10 @@ struct EpochMetrics {
   double images_per_s = 0;
   double lr = 0;
   double seconds = 0;
-<<<<<<< HEAD
   /// Largest CPU tensor memory during a training step (train/memory_stats.h), bytes.
   int64_t peak_step_bytes = 0;
-=======
   /// Training images skipped as unreadable this epoch (imagefolder with skip_corrupt).
   int64_t skipped_images = 0;
->>>>>>> zoo
   std::map<std::string, double> zero_fraction;
 };
 
