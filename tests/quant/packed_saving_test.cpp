@@ -72,6 +72,17 @@ TEST(PackedSaving, GradientsBitIdenticalLeNet5) {
   }
 }
 
+TEST(PackedSaving, GradientsBitIdenticalResNet20) {
+  for (const int bits : {1, 2, 4, 8}) {
+    models::ModelSpec spec;
+    spec.name = "resnet20";
+    spec.in_channels = 3;
+    spec.input_size = 32;
+    spec.weight_bits = spec.activation_bits = bits;
+    expect_bit_identical(spec);
+  }
+}
+
 // Measured at batch 64 (vgg_small 1x 2/2): packed 0.55x of the float peak; the bound leaves
 // room only for allocator noise.
 TEST(PackedSaving, UsesLessPeakMemory) {
