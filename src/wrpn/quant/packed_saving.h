@@ -14,7 +14,8 @@
 namespace wrpn {
 namespace quant {
 
-/// Process-wide switch, on by default; off saves float tensors as LibTorch normally does.
+/// Process-wide switch, off by default (the scalar packing loops still cost 40-70% of a
+/// vgg_small training step; docs/PERFORMANCE.md); off saves floats as LibTorch does.
 bool packed_saving_enabled();
 void set_packed_saving(bool enabled);
 
