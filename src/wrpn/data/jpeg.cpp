@@ -17,7 +17,7 @@ JpegScale choose_jpeg_scale(double region_w, double region_h, int64_t target) {
     const tjscalingfactor f = factors[i];
     // Only 1/2, 1/4 and 1/8: libjpeg-turbo has SIMD inverse DCTs for those, while the other
     // n/8 factors run plain C and measured slower than a full-size SIMD decode (5/8 of a
-    // 500x375 image: 280 vs 450 images/s, docs/PERFORMANCE-loader.md).
+    // 500x375 image: 280 vs 450 images/s, docs/PERFORMANCE.md ("Data loading")).
     if (f.num != 1 || (f.denom != 1 && f.denom != 2 && f.denom != 4 && f.denom != 8)) continue;
     const double ratio = double(f.num) / f.denom;
     if (region_w * ratio >= double(target) && region_h * ratio >= double(target) &&
