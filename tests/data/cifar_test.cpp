@@ -20,17 +20,10 @@ namespace wrpn {
 namespace data {
 namespace {
 
+using testing_util::error_of;
+
 using testing_util::TempDir;
 using testing_util::write_bytes;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Record r of a test file: label r % classes, pixel j = (r * 7 + j * 13) % 256.
 uint8_t known_pixel(int64_t r, int64_t j) { return uint8_t((r * 7 + j * 13) % 256); }

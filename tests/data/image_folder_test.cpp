@@ -17,18 +17,11 @@ namespace wrpn {
 namespace data {
 namespace {
 
+using testing_util::error_of;
+
 namespace fs = std::filesystem;
 using testing_util::TempDir;
 using testing_util::write_bytes;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A smooth colour gradient: JPEG keeps it well.
 RgbImage gradient(int width, int height) {

@@ -14,6 +14,8 @@ namespace wrpn {
 namespace data {
 namespace {
 
+using testing_util::error_of;
+
 using testing_util::TempDir;
 using testing_util::write_bytes;
 
@@ -26,15 +28,6 @@ std::vector<uint8_t> idx_header(uint8_t type, std::vector<uint32_t> dims) {
     b.push_back(uint8_t(d));
   }
   return b;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(FashionMnist, DebianFilesHaveTheRightCountsAndLabels) {

@@ -1,6 +1,7 @@
 // Sweep grids, summaries and Pareto marks (library level).
 #include <gtest/gtest.h>
 
+#include "../test_util.h"
 #include "wrpn/measure/sweep_grid.h"
 #include "wrpn/measure/sweep_summary.h"
 
@@ -8,14 +9,7 @@ namespace wrpn {
 namespace measure {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_util::error_of;
 
 TEST(SweepGrid, ExpandsInFixedOrderWithOneFolderPerRun) {
   SweepGrid g;
