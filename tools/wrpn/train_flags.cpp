@@ -35,7 +35,12 @@ void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
     WRPN_FLAG(app, "--out", out, "run folder (config.json, metrics.jsonl, checkpoint.pt)");
   }
   WRPN_FLAG(app, "--data", data_dir, "dataset folder (default: Debian's Fashion-MNIST)");
-  WRPN_FLAG(app, "--dataset", dataset, "fashion-mnist (default) or mnist");
+  WRPN_FLAG(app, "--dataset", dataset,
+            "fashion-mnist (default), mnist, cifar10, cifar100 or imagefolder (DIR/train, DIR/val)");
+  WRPN_FLAG(app, "--workers", workers, "data-loading worker threads (0: the training thread)");
+  WRPN_FLAG(app, "--image-size", image_size, "imagefolder: training/evaluation crop size");
+  WRPN_FLAG(app, "--skip-corrupt", skip_corrupt,
+            "imagefolder: skip unreadable images and count them (true) or stop (false, default)");
   WRPN_FLAG(app, "--epochs", epochs, "training epochs");
   WRPN_FLAG(app, "--batch-size", batch_size, "samples per step");
   WRPN_FLAG(app, "--optimizer", optimizer, "sgd (default), adam or adamw");
