@@ -1,7 +1,6 @@
 // wrpn sweep: models x widths x precisions x seeds, resumable, N runs at a time; writes the
 // summary (CSV, JSON, markdown) and the plots.
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -31,6 +30,20 @@ struct SweepFlags {
   bool no_plots = false;
   std::string command_line;
 };
+
+// The command line exactly as given (from /proc/self/cmdline), for the summary's record.
+std::string invocation() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out = "wrpn";
+  size_t start = raw.find('\0');  // skip the executable path
+  while (start != std::string::npos && start + 1 < raw.size()) {
+    const size_t end = raw.find('\0', start + 1);
+    out += " " + raw.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+    start = end;
+  }
+  return out;
+}
 
 std::string self_executable() {
   std::error_code ec;
@@ -87,16 +100,7 @@ Command add_sweep_command(CLI::App& root) {
             o.threads_per_job = grid.base.threads > 0 ? grid.base.threads : std::max(1, cores / f->jobs);
             const auto results = run_sweep(runs, o);
             const auto summary = measure::summarize_sweep(results);
-            const std::string command = fmt::format(
-                "wrpn sweep --models {} --widths {} --precisions {} --seeds {} --epochs {}{}",
-                fmt::join(grid.models, ","), fmt::join(grid.widths, ","),
-                [&] {
-                  std::vector<std::string> p;
-                  for (const auto& x : grid.precisions) p.push_back(x.label());
-                  return fmt::format("{}", fmt::join(p, ","));
-                }(),
-                fmt::join(grid.seeds, ","), grid.base.epochs,
-                grid.base.limit_train > 0 ? fmt::format(" --limit-train {}", grid.base.limit_train) : "");
+            const std::string command = invocation();
             measure::write_summary_files(f->out, summary, command);
             fmt::print("\n{}", measure::markdown_table(summary));
             if (!f->no_plots) {
