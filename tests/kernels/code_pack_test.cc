@@ -3,6 +3,7 @@
 #include "wrpn/kernels/code_pack.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <random>
@@ -79,6 +80,38 @@ TEST(ClipMask, PacksOneBitPerElementAndAppliesIt) {
     EXPECT_EQ(got, want) << n;
   }
 }
+
+class MaskPerTarget : public testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+};
+
+TEST_P(MaskPerTarget, SimdMasksMatchReferenceBitForBit) {
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<float> dist(-0.5f, 1.5f);
+  for (const size_t n : kCounts) {
+    std::vector<float> x(n), g(n);
+    for (size_t i = 0; i < n; ++i) {
+      x[i] = i % 7 == 0 ? 1.0f : dist(gen);  // bounds included
+      g[i] = dist(gen);
+    }
+    std::vector<uint8_t> fast(packed_mask_bytes(n)), ref(packed_mask_bytes(n));
+    pack_clip_mask(x.data(), n, 0.0f, 1.0f, fast.data());
+    pack_clip_mask_ref(x.data(), n, 0.0f, 1.0f, ref.data());
+    ASSERT_EQ(fast, ref) << hwy::TargetName(GetParam()) << " n=" << n;
+    std::vector<float> out_fast(n), out_ref(n);
+    apply_mask(fast.data(), g.data(), n, out_fast.data());
+    apply_mask_ref(ref.data(), g.data(), n, out_ref.data());
+    ASSERT_EQ(out_fast, out_ref) << hwy::TargetName(GetParam()) << " n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, MaskPerTarget,
+                         testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
+                         [](const testing::TestParamInfo<int64_t>& info) {
+                           return std::string(hwy::TargetName(info.param));
+                         });
 
 }  // namespace
 }  // namespace kernels

@@ -1,5 +1,51 @@
 #include "wrpn/kernels/code_pack.h"
 
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "wrpn/kernels/code_pack.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+// The clip masks: 8 floats -> one byte of mask bits per vector step where vectors hold at least
+// 8 floats (AVX2, AVX-512); narrower targets use the scalar twin.
+HWY_BEFORE_NAMESPACE();
+namespace wrpn {
+namespace kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+void PackClipMask(const float* HWY_RESTRICT x, size_t count, float lo, float hi, uint8_t* out) {
+  const hn::CappedTag<float, 8> d;
+  size_t i = 0;
+  if (hn::Lanes(d) == 8) {
+    const auto vlo = hn::Set(d, lo);
+    const auto vhi = hn::Set(d, hi);
+    for (; i + 8 <= count; i += 8) {
+      const auto v = hn::LoadU(d, x + i);
+      hn::StoreMaskBits(d, hn::And(hn::Ge(v, vlo), hn::Le(v, vhi)), out + i / 8);
+    }
+  }
+  pack_clip_mask_ref(x + i, count - i, lo, hi, out + i / 8);
+}
+
+void ApplyMask(const uint8_t* HWY_RESTRICT mask, const float* g, size_t count, float* grad_in) {
+  const hn::CappedTag<float, 8> d;
+  size_t i = 0;
+  if (hn::Lanes(d) == 8) {
+    for (; i + 8 <= count; i += 8) {
+      const auto m = hn::LoadMaskBits(d, mask + i / 8);
+      hn::StoreU(hn::IfThenElseZero(m, hn::LoadU(d, g + i)), d, grad_in + i);
+    }
+  }
+  apply_mask_ref(mask + i / 8, g + i, count - i, grad_in + i);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kernels
+}  // namespace wrpn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+
 #include <algorithm>
 #include <cstring>
 
@@ -64,7 +110,7 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
   }
 }
 
-void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
+void pack_clip_mask_ref(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
   const std::size_t bytes = packed_mask_bytes(count);
   for (std::size_t byte = 0; byte < bytes; ++byte) {
     const std::size_t first = byte * 8;
@@ -78,7 +124,7 @@ void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8
   }
 }
 
-void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* grad_in) {
+void apply_mask_ref(const uint8_t* mask, const float* g, std::size_t count, float* grad_in) {
   const std::size_t bytes = packed_mask_bytes(count);
   for (std::size_t byte = 0; byte < bytes; ++byte) {
     const std::size_t first = byte * 8;
@@ -90,5 +136,17 @@ void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* g
   }
 }
 
+HWY_EXPORT(PackClipMask);
+HWY_EXPORT(ApplyMask);
+
+void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
+  HWY_DYNAMIC_DISPATCH(PackClipMask)(x, count, lo, hi, out);
+}
+
+void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* grad_in) {
+  HWY_DYNAMIC_DISPATCH(ApplyMask)(mask, g, count, grad_in);
+}
+
 }  // namespace kernels
 }  // namespace wrpn
+#endif  // HWY_ONCE

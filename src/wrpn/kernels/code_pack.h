@@ -33,5 +33,9 @@ void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8
 /// grad_in[i] = bit i ? g[i] : 0.
 void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* grad_in);
 
+/// Scalar twins of the two mask kernels (the SIMD versions are tested against them).
+void pack_clip_mask_ref(const float* x, std::size_t count, float lo, float hi, uint8_t* out);
+void apply_mask_ref(const uint8_t* mask, const float* g, std::size_t count, float* grad_in);
+
 }  // namespace kernels
 }  // namespace wrpn
