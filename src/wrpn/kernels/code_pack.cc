@@ -1,5 +1,8 @@
 #include "wrpn/kernels/code_pack.h"
 
+#include <algorithm>
+#include <cmath>
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "wrpn/kernels/code_pack.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -39,6 +42,46 @@ void ApplyMask(const uint8_t* HWY_RESTRICT mask, const float* g, size_t count, f
   apply_mask_ref(mask + i / 8, g + i, count - i, grad_in + i);
 }
 
+// Floats -> uint8 codes, one code per byte; returns false when some value is off the grid.
+bool FloatsToCodes(const float* HWY_RESTRICT x, size_t count, float levels, uint8_t* codes) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const size_t lanes = hn::Lanes(d);
+  const auto vlevels = hn::Set(d, levels);
+  const auto zero = hn::Zero(d);
+  auto bad = hn::FirstN(d, 0);  // all false
+  size_t i = 0;
+  for (; i + lanes <= count; i += lanes) {
+    const auto v = hn::LoadU(d, x + i);
+    const auto code = hn::Min(hn::Max(hn::Round(hn::Mul(v, vlevels)), zero), vlevels);
+    bad = hn::Or(bad, hn::Ne(hn::Div(code, vlevels), v));
+    hn::StoreU(hn::DemoteTo(du8, hn::ConvertTo(di, code)), du8, codes + i);
+  }
+  bool ok = hn::AllFalse(d, bad);
+  for (; i < count; ++i) {
+    const float code = std::min(std::max(std::nearbyint(x[i] * levels), 0.0f), levels);
+    ok &= code / levels == x[i];
+    codes[i] = uint8_t(code);
+  }
+  return ok;
+}
+
+// uint8 codes -> floats code / levels.
+void CodesToFloats(const uint8_t* HWY_RESTRICT codes, size_t count, float levels, float* out) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const size_t lanes = hn::Lanes(d);
+  const auto vlevels = hn::Set(d, levels);
+  size_t i = 0;
+  for (; i + lanes <= count; i += lanes) {
+    const auto c = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(du8, codes + i)));
+    hn::StoreU(hn::Div(c, vlevels), d, out + i);
+  }
+  for (; i < count; ++i) out[i] = float(codes[i]) / levels;
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace kernels
 }  // namespace wrpn
@@ -47,21 +90,16 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace wrpn {
 namespace kernels {
-namespace {
 
-// Round half to even without a libm call: adding and subtracting 1.5 * 2^23 leaves the
-// nearest integer (ties to even) for |v| < 2^22, and vectorises. Larger values are off the
-// grid anyway and fail the exactness check.
-inline float round_even(float v) {
-  constexpr float kMagic = 12582912.0f;
-  return (v + kMagic) - kMagic;
-}
-
-}  // namespace
+HWY_EXPORT(FloatsToCodes);
+HWY_EXPORT(CodesToFloats);
+HWY_EXPORT(PackClipMask);
+HWY_EXPORT(ApplyMask);
 
 int code_storage_bits(int bits) {
   if (bits <= 1) return 1;
@@ -75,22 +113,29 @@ std::size_t packed_code_bytes(std::size_t count, int bits) {
   return (count + per_byte - 1) / per_byte;
 }
 
+// Codes are converted in chunks with SIMD (the float work), then bit-packed from bytes.
+constexpr std::size_t kCodeChunk = 1024;
+
 bool pack_codes(const float* x, std::size_t count, int bits, float levels, uint8_t* out) {
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
-  const std::size_t bytes = packed_code_bytes(count, bits);
+  uint8_t codes[kCodeChunk];
   bool on_grid = true;
-  for (std::size_t byte = 0; byte < bytes; ++byte) {
-    const std::size_t first = byte * per_byte;
-    const std::size_t n = std::min(per_byte, count - first);
-    unsigned packed = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-      const float v = x[first + j];
-      const float code = std::min(std::max(round_even(v * levels), 0.0f), levels);
-      on_grid &= code / levels == v;
-      packed |= unsigned(code) << (j * std::size_t(b));
+  for (std::size_t first = 0; first < count; first += kCodeChunk) {
+    const std::size_t n = std::min(kCodeChunk, count - first);
+    uint8_t* dst = out + first / per_byte;
+    if (per_byte == 1) {
+      on_grid &= HWY_DYNAMIC_DISPATCH(FloatsToCodes)(x + first, n, levels, dst);
+      continue;
     }
-    out[byte] = uint8_t(packed);
+    on_grid &= HWY_DYNAMIC_DISPATCH(FloatsToCodes)(x + first, n, levels, codes);
+    const std::size_t bytes = (n + per_byte - 1) / per_byte;
+    for (std::size_t byte = 0; byte < bytes; ++byte) {
+      unsigned packed = 0;
+      const std::size_t m = std::min(per_byte, n - byte * per_byte);
+      for (std::size_t j = 0; j < m; ++j) packed |= unsigned(codes[byte * per_byte + j]) << (j * std::size_t(b));
+      dst[byte] = uint8_t(packed);
+    }
   }
   return on_grid;
 }
@@ -99,14 +144,23 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
   const unsigned mask = (1u << b) - 1u;
-  const std::size_t bytes = packed_code_bytes(count, bits);
-  for (std::size_t byte = 0; byte < bytes; ++byte) {
-    const std::size_t first = byte * per_byte;
-    const std::size_t n = std::min(per_byte, count - first);
-    const unsigned v = packed[byte];
-    for (std::size_t j = 0; j < n; ++j) {
-      out[first + j] = float((v >> (j * std::size_t(b))) & mask) / levels;
+  uint8_t codes[kCodeChunk];
+  for (std::size_t first = 0; first < count; first += kCodeChunk) {
+    const std::size_t n = std::min(kCodeChunk, count - first);
+    const uint8_t* src = packed + first / per_byte;
+    if (per_byte == 1) {
+      HWY_DYNAMIC_DISPATCH(CodesToFloats)(src, n, levels, out + first);
+      continue;
     }
+    const std::size_t bytes = (n + per_byte - 1) / per_byte;
+    for (std::size_t byte = 0; byte < bytes; ++byte) {
+      const unsigned v = src[byte];
+      const std::size_t m = std::min(per_byte, n - byte * per_byte);
+      for (std::size_t j = 0; j < m; ++j) {
+        codes[byte * per_byte + j] = uint8_t((v >> (j * std::size_t(b))) & mask);
+      }
+    }
+    HWY_DYNAMIC_DISPATCH(CodesToFloats)(codes, n, levels, out + first);
   }
 }
 
@@ -136,8 +190,6 @@ void apply_mask_ref(const uint8_t* mask, const float* g, std::size_t count, floa
   }
 }
 
-HWY_EXPORT(PackClipMask);
-HWY_EXPORT(ApplyMask);
 
 void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
   HWY_DYNAMIC_DISPATCH(PackClipMask)(x, count, lo, hi, out);
