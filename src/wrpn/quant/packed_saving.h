@@ -40,8 +40,6 @@ struct SavedActivation {
   static SavedActivation save(const torch::Tensor& x, int bits);
   /// The float tensor, bit-identical to the one saved.
   torch::Tensor restore() const;
-  /// Bytes held.
-  int64_t bytes() const { return data.numel() * int64_t(data.element_size()); }
 };
 
 /// The clamp's gradient mask (lo <= x <= hi), 1 bit per element on the CPU.
