@@ -1,0 +1,94 @@
+#include "wrpn/runtime/float_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace wrpn::runtime {
+
+void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
+  if (mode == OutMode::kCodes) {
+    const float levels = float((1 << out_bits) - 1);
+    auto* codes = static_cast<uint8_t*>(out);
+    for (size_t i = 0; i < count; ++i) {
+      const float clipped = std::fmin(std::fmax(y[i], 0.0f), 1.0f);
+      codes[i] = static_cast<uint8_t>(std::nearbyint(clipped * levels));
+    }
+    return;
+  }
+  auto* f = static_cast<float*>(out);
+  if (mode == OutMode::kRelu) {
+    for (size_t i = 0; i < count; ++i) f[i] = std::fmax(y[i], 0.0f);
+  } else if (f != y) {
+    std::memcpy(f, y, count * sizeof(float));
+  }
+}
+
+void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc) {
+  for (int row = 0; row < n; ++row) {
+    float* out = acc + size_t(row) * m;
+    std::fill(out, out + m, 0.0f);
+    const float* a = x + size_t(row) * k;
+    for (int j = 0; j < k; ++j) {
+      const float aj = a[j];
+      const float* w = w_t + size_t(j) * m;
+      for (int i = 0; i < m; ++i) out[i] += aj * w[i];  // axpy over outputs: vectorises, no reassociation
+    }
+  }
+}
+
+void conv2d_f32(const kernels::ConvShape& s, const float* input, const float* w_t, float* acc) {
+  const int oh = s.out_h(), ow = s.out_w(), k = s.gemm_k();
+  std::vector<float> row(static_cast<size_t>(k));
+  size_t n = 0;
+  for (int b = 0; b < s.batch; ++b)
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox, ++n) {
+        std::fill(row.begin(), row.end(), 0.0f);
+        for (int ky = 0; ky < s.kernel_h; ++ky) {
+          const int iy = oy * s.stride - s.pad + ky;
+          if (iy < 0 || iy >= s.in_h) continue;
+          for (int kx = 0; kx < s.kernel_w; ++kx) {
+            const int ix = ox * s.stride - s.pad + kx;
+            if (ix < 0 || ix >= s.in_w) continue;
+            std::memcpy(&row[(size_t(ky) * s.kernel_w + kx) * s.in_c],
+                        input + ((size_t(b) * s.in_h + iy) * s.in_w + ix) * s.in_c, size_t(s.in_c) * sizeof(float));
+          }
+        }
+        linear_f32(row.data(), 1, k, w_t, s.out_c, acc + n * size_t(s.out_c));
+      }
+}
+
+namespace {
+template <typename T>
+void max_pool(const T* in, int batch, int h, int w, int c, int k, int stride, int pad, T* out) {
+  const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+  for (int b = 0; b < batch; ++b)
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        T* o = out + ((size_t(b) * oh + oy) * ow + ox) * c;
+        std::fill(o, o + c, std::numeric_limits<T>::lowest());
+        for (int ky = 0; ky < k; ++ky) {
+          const int iy = oy * stride - pad + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (int kx = 0; kx < k; ++kx) {
+            const int ix = ox * stride - pad + kx;
+            if (ix < 0 || ix >= w) continue;
+            const T* p = in + ((size_t(b) * h + iy) * w + ix) * c;
+            for (int ch = 0; ch < c; ++ch) o[ch] = std::max(o[ch], p[ch]);
+          }
+        }
+      }
+}
+}  // namespace
+
+void max_pool_u8(const uint8_t* in, int batch, int h, int w, int c, int k, int stride, int pad, uint8_t* out) {
+  max_pool(in, batch, h, w, c, k, stride, pad, out);
+}
+void max_pool_f32(const float* in, int batch, int h, int w, int c, int k, int stride, int pad, float* out) {
+  max_pool(in, batch, h, w, c, k, stride, pad, out);
+}
+
+}  // namespace wrpn::runtime

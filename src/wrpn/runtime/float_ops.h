@@ -1,0 +1,31 @@
+// The full-precision side of the runtime: the float first/last layers (image in, logits
+// out), output transforms, and element-wise ops on NHWC activations. Plain loops that the
+// compiler vectorises; these layers hold a small share of the network's MACs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "wrpn/kernels/conv.h"
+#include "wrpn/runtime/model_format.h"
+
+namespace wrpn::runtime {
+
+// The real value of an activation code: code / (2^bits - 1), computed as the quantizer does.
+inline float code_value(uint8_t code, float levels) { return float(code) / levels; }
+
+// y -> output element, per OutMode (codes: the WRPN activation quantizer, half to even).
+void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out);
+
+// acc[n][m] = sum_k row_n[k] * w_t[k][m] for float im2col rows of a NHWC float input:
+// w_t is the K x M transpose of the OHWI weights (K = kh * kw * in_c).
+void conv2d_f32(const kernels::ConvShape& s, const float* input_nhwc, const float* w_t, float* acc);
+
+// acc[n][m] = sum_k x[n][k] * w_t[k][m].
+void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc);
+
+// Max pooling on NHWC codes or floats (padding taps are skipped, as PyTorch pads with -inf).
+void max_pool_u8(const uint8_t* in, int batch, int h, int w, int c, int k, int stride, int pad, uint8_t* out);
+void max_pool_f32(const float* in, int batch, int h, int w, int c, int k, int stride, int pad, float* out);
+
+}  // namespace wrpn::runtime
