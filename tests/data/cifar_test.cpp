@@ -15,6 +15,7 @@
 #include "../test_util.h"
 #include "wrpn/data/cifar.h"
 #include "wrpn/data/rng.h"
+#include "wrpn/data/synthetic_cifar.h"
 
 namespace wrpn {
 namespace data {
@@ -121,24 +122,6 @@ TEST(Cifar, MalformedFilesRejectedWithSpecificMessages) {
             "CIFAR variant must be cifar10 or cifar100, got 'cifar11'");
 }
 
-// A learnable CIFAR-10-format set: class c is a colour (c-dependent hue per channel) with
-// pixel noise, so a few hundred images suffice to beat chance clearly.
-std::vector<uint8_t> learnable_records(int64_t first, int64_t count, uint64_t seed) {
-  SplitMix64 rng(seed);
-  std::vector<uint8_t> b;
-  for (int64_t r = first; r < first + count; ++r) {
-    const int64_t c = r % 10;
-    b.push_back(uint8_t(c));
-    for (int64_t ch = 0; ch < 3; ++ch) {
-      const int64_t base = (c * (37 + 50 * ch)) % 200 + 28;
-      for (int64_t j = 0; j < 1024; ++j) {
-        b.push_back(uint8_t(base + int64_t(rng.below(41)) - 20));
-      }
-    }
-  }
-  return b;
-}
-
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -151,9 +134,9 @@ TEST(CifarTraining, ResNet20TrainsEndToEndThroughTheCli) {
   const std::string data = dir.file("data");
   std::filesystem::create_directories(data);
   for (int f = 1; f <= 5; ++f) {
-    write_bytes(data + fmt::format("/data_batch_{}.bin", f), learnable_records((f - 1) * 60, 60, f));
+    write_bytes(data + fmt::format("/data_batch_{}.bin", f), synthetic_cifar_records((f - 1) * 60, 60, f));
   }
-  write_bytes(data + "/test_batch.bin", learnable_records(0, 100, 99));
+  write_bytes(data + "/test_batch.bin", synthetic_cifar_records(0, 100, 99));
   const std::string out = dir.file("run");
   const std::string cmd = std::string(WRPN_CLI_PATH) +
                           " train --model resnet20 --wbits 4 --abits 4 --dataset cifar10 --data " +

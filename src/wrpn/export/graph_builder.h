@@ -1,0 +1,70 @@
+// Builds a .wrpn graph from trained LibTorch layers: folds batch norm into the per-channel
+// output transform, turns quantized weights into their integer codes, keeps 32-bit layers
+// in float. One method per graph op; the model walkers in export_model.cpp call them.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "wrpn/nn/qconv2d.h"
+#include "wrpn/nn/qlinear.h"
+#include "wrpn/runtime/model_format.h"
+
+namespace wrpn {
+namespace exporter {
+
+using runtime::OutMode;
+using ValueId = uint32_t;
+
+/// What an activation quantizer of `bits` turns into: codes, or a ReLU at 32 bits.
+struct Activation {
+  OutMode mode = OutMode::kFloat;
+  int bits = 32;
+  static Activation none() { return {OutMode::kFloat, 32}; }
+  static Activation quantizer(int bits) { return bits == 32 ? Activation{OutMode::kRelu, 32} : Activation{OutMode::kCodes, bits}; }
+};
+
+class GraphBuilder {
+ public:
+  GraphBuilder(runtime::InputSpec input, std::string info_json);
+
+  ValueId input() const { return 0; }
+  /// conv -> (batch norm) -> activation; bn may be null.
+  ValueId conv(ValueId x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn, Activation act);
+  /// linear -> (batch norm) -> activation; bn may be null.
+  ValueId linear(ValueId x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn, Activation act);
+  /// batch norm -> activation on its own (pre-activation blocks).
+  ValueId batch_norm(ValueId x, const torch::nn::BatchNorm2dImpl& bn, Activation act);
+  ValueId max_pool(ValueId x, int kernel, int stride, int pad);
+  ValueId global_avg_pool(ValueId x);
+  ValueId add(ValueId a, ValueId b, Activation act);
+  /// ResNet option-A shortcut: subsample by `stride`, zero-pad channels to `out_channels`.
+  ValueId shortcut_a(ValueId x, int stride, int out_channels);
+  ValueId flatten(ValueId x);
+
+  runtime::ModelFile finish(ValueId logits);
+
+ private:
+  ValueId add_value(runtime::ValueInfo v);
+  ValueId add_node(runtime::Op op, std::vector<ValueId> inputs, std::vector<int32_t> attrs,
+                   std::vector<uint32_t> tensors, runtime::ValueInfo out);
+  uint32_t add_float_tensor(std::vector<int> dims, const std::vector<float>& values);
+  uint32_t add_weight_tensor(const torch::Tensor& weight_oihw_or_oi, int bits, double gain, bool per_channel_alpha,
+                             std::vector<double>& weight_scale);
+  std::pair<uint32_t, uint32_t> add_output_transform(const std::vector<double>& weight_scale, double input_unit,
+                                                     const std::vector<double>& bn_scale,
+                                                     const std::vector<double>& bn_shift, const torch::Tensor& layer_bias);
+  runtime::ValueInfo out_info(Activation act, int c, int h, int w) const;
+
+  runtime::ModelFile model_;
+  std::vector<runtime::ValueInfo> flattened_from_;  // per value: the (C, H, W) a flatten saw, else empty
+};
+
+/// gamma / sqrt(var + eps) and beta - mean * that, per channel, in double.
+void batch_norm_affine(const torch::Tensor& gamma, const torch::Tensor& beta, const torch::Tensor& mean,
+                       const torch::Tensor& var, double eps, std::vector<double>& scale, std::vector<double>& shift);
+
+}  // namespace exporter
+}  // namespace wrpn

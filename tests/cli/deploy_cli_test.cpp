@@ -1,0 +1,55 @@
+// `wrpn export` and `wrpn infer` end to end: a trained run exported, classified with the
+// LibTorch checkpoint as reference, per-image predictions, a single image file, bad files.
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "wrpn/data/mnist.h"
+
+namespace wrpn {
+namespace {
+
+TEST(DeployCli, ExportInferAndSingleImage) {
+  TempDir dir("deploy-cli");
+  const std::string run = dir.file("run"), model = dir.file("m.wrpn");
+  ASSERT_EQ(run_cli("train --model lenet5 --width 2 --wbits 4 --abits 4 --epochs 1 --limit-train 1280 "
+                    "--limit-test 64 --batch-size 64 --threads 2 --out " + run).exit_code, 0);
+  const CliResult e = run_cli("export --checkpoint " + run + "/checkpoint.pt --out " + model);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("4-bit weights: 172800 values in 86400 bytes = 0.1250 of float32"), std::string::npos) << e.out;
+
+  const std::string csv = dir.file("pred.csv");
+  const CliResult i = run_cli("infer --model " + model + " --reference " + run +
+                              "/checkpoint.pt --limit-test 1000 --predictions " + csv);
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("predictions differ on 0 of 1000 images"), std::string::npos) << i.out;
+  const std::string rows = slurp(csv);
+  EXPECT_EQ(rows.rfind("index,label,prediction,confidence_logit,libtorch_prediction\n0,", 0), 0u) << rows.substr(0, 200);
+
+  // Test image 0 as a PGM file: the same pixels, so the same class as row 0 of the CSV.
+  const auto test = data::load_mnist("/usr/share/datasets/fashion-mnist", data::Split::Test, "fashion-mnist");
+  std::string pgm = "P5\n28 28\n255\n";
+  std::vector<uint8_t> img(784);
+  test->read_image(0, img.data());
+  pgm.append(img.begin(), img.end());
+  std::ofstream(dir.file("img.pgm"), std::ios::binary) << pgm;
+  const CliResult one = run_cli("infer --model " + model + " --image " + dir.file("img.pgm"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  int index = -1, label = -1, predicted = -1;
+  ASSERT_EQ(std::sscanf(rows.c_str() + rows.find("\n0,") + 1, "%d,%d,%d", &index, &label, &predicted), 3);
+  ASSERT_TRUE(predicted >= 0 && predicted < 10);
+  const char* names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  EXPECT_EQ(one.out.rfind(dir.file("img.pgm") + ": " + names[predicted] + "\n", 0), 0u) << one.out;
+}
+
+TEST(DeployCli, BadModelFilesExitNonZeroNamingTheProblem) {
+  TempDir dir("deploy-cli-bad");
+  std::ofstream(dir.file("junk.wrpn")) << "definitely not a model";
+  expect_one_clear_error("infer --model " + dir.file("junk.wrpn"), "junk.wrpn: not a .wrpn model: wrong magic");
+  std::ofstream(dir.file("short.wrpn")) << "WRPNMODL";
+  expect_one_clear_error("infer --model " + dir.file("short.wrpn"), "short.wrpn: truncated model file: 8 bytes");
+  expect_one_clear_error("infer --model " + dir.file("missing.wrpn"), "cannot open model file");
+  expect_one_clear_error("export --checkpoint " + dir.file("none.pt") + " --out " + dir.file("x.wrpn"), "none.pt");
+}
+
+}  // namespace
+}  // namespace wrpn

@@ -1,0 +1,70 @@
+#include "deploy_common.h"
+
+#include "wrpn/export/export_model.h"
+#include "wrpn/models/registry.h"
+#include "wrpn/train/checkpoint.h"
+
+namespace wrpn {
+namespace cli {
+
+TrainedModel load_trained(const std::string& checkpoint) {
+  TrainedModel t;
+  const train::CheckpointMeta meta = train::read_checkpoint_meta(checkpoint);
+  train::apply_json(t.config, meta.config, checkpoint);
+  t.model = models::build_model(t.config.model);
+  train::load_checkpoint(checkpoint, *t.model, nullptr);
+  t.model->eval();
+  t.epochs_done = meta.epochs_done;
+  return t;
+}
+
+runtime::ModelFile export_trained(models::Network& model, const train::TrainConfig& config,
+                                  const data::Dataset& dataset, const std::string& source) {
+  const models::ModelSpec& spec = config.model;
+  nlohmann::json info = {{"format", "wrpn model"},
+                         {"model", spec.name},
+                         {"label", spec.label()},
+                         {"width", spec.width},
+                         {"weight_bits", spec.weight_bits},
+                         {"activation_bits", spec.activation_bits},
+                         {"first_weight_bits", spec.first_weight_bits},
+                         {"last_weight_bits", spec.last_weight_bits},
+                         {"classes", spec.classes},
+                         {"dataset", config.dataset},
+                         {"data_dir", config.data_dir},
+                         {"source", source}};
+  if (config.dataset == "fashion-mnist") {
+    info["class_names"] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  }
+  const runtime::InputSpec input = exporter::input_spec_for(dataset, spec.input_size);
+  return exporter::export_model(model, spec, input, info.dump());
+}
+
+int64_t float_state_bytes(models::Network& model) {
+  int64_t bytes = 0;
+  for (const auto& p : model.parameters()) bytes += p.numel() * 4;
+  for (const auto& b : model.buffers()) bytes += b.numel() * 4;
+  return bytes;
+}
+
+std::vector<uint8_t> read_images(const data::Dataset& dataset, int64_t begin, int64_t count) {
+  const int64_t per = dataset.shape().pixels();
+  std::vector<uint8_t> pixels(size_t(count * per));
+  for (int64_t i = 0; i < count; ++i) dataset.read_image(begin + i, pixels.data() + i * per);
+  return pixels;
+}
+
+torch::Tensor normalise(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count) {
+  torch::Tensor x = torch::empty({count, input.channels, input.height, input.width});
+  float* out = x.data_ptr<float>();
+  const int64_t hw = int64_t(input.height) * input.width, per = hw * input.channels;
+  for (int64_t i = 0; i < count * per; ++i) {
+    const int64_t c = (i % per) / hw;
+    out[i] = float(pixels[size_t(i)]) * input.scale[size_t(c)] + input.shift[size_t(c)];
+  }
+  return x;
+}
+
+}  // namespace cli
+}  // namespace wrpn
