@@ -30,21 +30,34 @@ void ConvShape::validate() const {
   require(in_w + 2 * pad >= kernel_w, "kernel_w", kernel_w, "exceeds the padded input width");
 }
 
-PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& s, const uint8_t* input) {
+void im2col_pack_into(const GemmPlan& plan, const ConvShape& s, const uint8_t* input, PackedActivations& pa) {
   s.validate();
   if (plan.k != s.gemm_k()) {
     throw std::invalid_argument("plan K = " + std::to_string(plan.k) + " but conv K = " + std::to_string(s.gemm_k()));
   }
   // Validate the input once: im2col copies each code up to kernel_h * kernel_w times.
   check_act_codes(input, size_t(s.batch) * s.in_h * s.in_w * s.in_c, plan.act_bits);
-  PackedActivations pa = alloc_packed_activations(plan, s.gemm_n());
+  const int n = s.gemm_n();
+  const size_t stride = round_up(size_t(plan.k), kByteRowPadElements);
+  if (pa.bytes.data.size() >= size_t(n) * stride) {
+    // Reuse the caller's buffer (a fresh allocation per call costs page faults): re-shape
+    // it for this layer and zero the rows, since padding taps must read as code 0.
+    pa.bytes.rows = n;
+    pa.bytes.k = plan.k;
+    pa.bytes.stride = stride;
+    std::memset(pa.bytes.data.data(), 0, size_t(n) * stride);
+    pa.plan = plan;
+    pa.n = n;
+  } else {
+    pa = alloc_packed_activations(plan, n);
+  }
   const int oh = s.out_h(), ow = s.out_w();
   const size_t run = size_t(s.in_c);  // contiguous codes per (ky, kx)
   int row = 0;
   for (int b = 0; b < s.batch; ++b) {
     for (int oy = 0; oy < oh; ++oy) {
       for (int ox = 0; ox < ow; ++ox, ++row) {
-        uint8_t* dst = pa.bytes.row(row);  // zero-initialised: padding taps stay code 0
+        uint8_t* dst = pa.bytes.row(row);  // zeroed: padding taps stay code 0
         // Taps kx in [kx0, kx1) fall inside the input row and are contiguous in NHWC
         // (and in the im2col row): one copy per kernel row.
         const int ix0 = ox * s.stride - s.pad;
@@ -61,6 +74,11 @@ PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& s, const ui
     }
   }
   finish_packed_activations(pa);
+}
+
+PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& s, const uint8_t* input) {
+  PackedActivations pa;
+  im2col_pack_into(plan, s, input, pa);
   return pa;
 }
 

@@ -33,6 +33,8 @@ struct ConvShape {
 
 // im2col straight into the plan's packed format (byte rows; then bit-planes if the plan uses them).
 PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& shape, const uint8_t* input_nhwc);
+// The same into `out`, reusing its byte-row buffer when it is large enough (any earlier plan).
+void im2col_pack_into(const GemmPlan& plan, const ConvShape& shape, const uint8_t* input_nhwc, PackedActivations& out);
 
 // Packs OHWI weights for a convolution (a GEMM weight matrix of M = out_c rows of K codes).
 PackedWeights pack_conv_weights(const GemmPlan& plan, const ConvShape& shape, const int8_t* weight_ohwi);

@@ -7,20 +7,31 @@
 #include <vector>
 
 namespace wrpn::runtime {
+namespace {
+
+// nearbyint for 0 <= x < 2^22 under the default rounding mode, without the libm call:
+// adding 2^23 leaves no fraction bits, so the FPU rounds half to even right there.
+inline float round_half_even(float x) {
+  constexpr float kShift = 8388608.0f;  // 2^23
+  return (x + kShift) - kShift;
+}
+
+}  // namespace
 
 void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
   if (mode == OutMode::kCodes) {
     const float levels = float((1 << out_bits) - 1);
     auto* codes = static_cast<uint8_t*>(out);
     for (size_t i = 0; i < count; ++i) {
-      const float clipped = std::fmin(std::fmax(y[i], 0.0f), 1.0f);
-      codes[i] = static_cast<uint8_t>(std::nearbyint(clipped * levels));
+      // std::min/max (not fmin/fmax) so the loop vectorises; inputs are finite here.
+      const float clipped = std::min(std::max(y[i], 0.0f), 1.0f);
+      codes[i] = static_cast<uint8_t>(round_half_even(clipped * levels));
     }
     return;
   }
   auto* f = static_cast<float*>(out);
   if (mode == OutMode::kRelu) {
-    for (size_t i = 0; i < count; ++i) f[i] = std::fmax(y[i], 0.0f);
+    for (size_t i = 0; i < count; ++i) f[i] = std::max(y[i], 0.0f);
   } else if (f != y) {
     std::memcpy(f, y, count * sizeof(float));
   }

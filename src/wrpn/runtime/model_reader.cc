@@ -1,7 +1,9 @@
 // The .wrpn reader: every field is checked before it is used (docs/FORMAT.md, "Validation").
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -29,12 +31,13 @@ int read_dim(ByteReader& r, const char* what) {
 }
 
 void read_header(const uint8_t* bytes, size_t size, ModelFile& model) {
-  if (size < kHeaderBytes) fail("truncated model file: " + std::to_string(size) + " bytes, the header alone is 32");
-  ByteReader r(bytes, size);
-  const uint8_t* magic = r.take(8, "magic");
-  if (std::string(reinterpret_cast<const char*>(magic), 8) != std::string(kMagic, 8)) {
+  // The magic first: a file that is not ours says so, however short it is.
+  if (size > 0 && std::memcmp(bytes, kMagic, std::min(size, sizeof(kMagic))) != 0) {
     fail("not a .wrpn model: wrong magic (expected \"WRPNMODL\")");
   }
+  if (size < kHeaderBytes) fail("truncated model file: " + std::to_string(size) + " bytes, the header alone is 32");
+  ByteReader r(bytes, size);
+  r.take(8, "magic");
   const uint16_t major = r.u16("version");
   model.version_minor = r.u16("version");
   if (major != kVersionMajor) {

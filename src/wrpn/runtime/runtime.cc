@@ -56,6 +56,7 @@ struct Runtime::Arena {
   kernels::AlignedBuffer<uint8_t> bytes;
   std::vector<uint8_t*> value_ptr;
   std::vector<float> scratch, scratch2;
+  kernels::PackedActivations im2col;  // one buffer, reused by every integer layer
   size_t peak_scratch = 0;
 
   float* floats(std::vector<float>& v, size_t n) {
@@ -200,7 +201,8 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
         s.batch = batch;
         const int m = s.out_c;
         if (l.integer) {
-          const kernels::PackedActivations pa = kernels::im2col_pack(l.plan, s, x);
+          kernels::im2col_pack_into(l.plan, s, x, a.im2col);
+          const kernels::PackedActivations& pa = a.im2col;
           a.peak_scratch = std::max(a.peak_scratch, packed_bytes(pa));
           if (l.mode == OutMode::kCodes) {
             kernels::gemm_requantize(l.packed, pa, l.thresholds, y, size_t(m), gemm_threads);
@@ -224,7 +226,10 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
         } else {
           linear_f32(xf, batch, s.in_c, l.w_t.data(), m, acc);
         }
-        for (size_t i = 0; i < out_count; ++i) acc[i] = acc[i] * l.affine.scale[i % m] + l.affine.bias[i % m];
+        for (size_t row = 0; row < out_count / size_t(m); ++row) {
+          float* r = acc + row * size_t(m);
+          for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * l.affine.scale[ch] + l.affine.bias[ch];
+        }
         write_outputs(acc, out_count, l.mode, l.out_bits, y);
         break;
       }

@@ -1,0 +1,168 @@
+#include "bench_infer.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "wrpn/export/export_model.h"
+#include "wrpn/kernels/target_info.h"
+#include "wrpn/kernels/thread_pool.h"
+#include "wrpn/measure/sweep_grid.h"
+#include "wrpn/models/registry.h"
+#include "wrpn/runtime/runtime.h"
+#include "wrpn/train/memory_stats.h"
+
+namespace wrpn {
+namespace cli {
+namespace {
+
+struct InferBenchFlags {
+  std::string model = "vgg_small";
+  std::vector<std::string> configs = {"1:32/32", "1:4/4", "2:4/4", "1:2/2", "2:2/2", "1:1/1"};
+  std::vector<int> batches = {1, 64};
+  std::vector<int> threads = {1, 0};
+  int rounds = 3;
+  double seconds = 0.3;
+};
+
+struct Config {
+  double width;
+  measure::Precision precision;
+  std::string label;
+};
+
+Config parse_config(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) {
+    throw std::invalid_argument(fmt::format("--configs entries are WIDTH:WBITS/ABITS, got '{}'", text));
+  }
+  Config c{std::stod(text.substr(0, colon)), measure::parse_precision(text.substr(colon + 1)), ""};
+  if (!(c.width > 0)) throw std::invalid_argument(fmt::format("width must be positive in '{}'", text));
+  c.label = fmt::format("{:g}x {}/{}", c.width, c.precision.weight_bits, c.precision.activation_bits);
+  return c;
+}
+
+// Images/s of `run(batch)`, repeated until `seconds` have passed.
+double rate(const std::function<void()>& run, int batch, double seconds) {
+  run();  // warm-up (first-touch, oneDNN primitive creation)
+  int64_t calls = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds || calls < 2) {
+    run();
+    ++calls;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return double(calls) * batch / elapsed;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Engines {
+  Config config;
+  std::shared_ptr<models::Network> fp32;  // the same network at 32/32 in LibTorch
+  std::unique_ptr<runtime::Runtime> runtime;
+  int64_t fp32_weight_bytes = 0;
+};
+
+int run_infer_bench(const InferBenchFlags& f) {
+  if (f.rounds < 1 || !(f.seconds > 0)) throw std::invalid_argument("--rounds and --seconds must be positive");
+  for (int b : f.batches) {
+    if (b < 1) throw std::invalid_argument(fmt::format("--batches must be >= 1, got {}", b));
+  }
+  train::install_memory_stats();
+  torch::manual_seed(0);
+  std::vector<Engines> engines;
+  for (const auto& text : f.configs) {
+    Engines e;
+    e.config = parse_config(text);
+    models::ModelSpec spec;
+    spec.name = f.model;
+    spec.width = e.config.width;
+    spec.weight_bits = e.config.precision.weight_bits;
+    spec.activation_bits = e.config.precision.activation_bits;
+    auto quantized = models::build_model(spec);
+    runtime::InputSpec input{int(spec.in_channels), int(spec.input_size), int(spec.input_size), {}, {}};
+    input.scale.assign(size_t(spec.in_channels), 1.0f / 255.0f);
+    input.shift.assign(size_t(spec.in_channels), 0.0f);
+    e.runtime = std::make_unique<runtime::Runtime>(exporter::export_model(*quantized, spec, input, "{}"));
+    spec.weight_bits = spec.activation_bits = 32;
+    e.fp32 = models::build_model(spec);
+    e.fp32->eval();
+    for (const auto& p : e.fp32->parameters()) e.fp32_weight_bytes += p.numel() * 4;
+    for (const auto& b : e.fp32->buffers()) e.fp32_weight_bytes += b.numel() * 4;
+    engines.push_back(std::move(e));
+  }
+  const int hw = kernels::hardware_threads();
+  fmt::print("{} on {} (SIMD target {}), {} hardware threads; median of {} rounds of >= {:.2f} s each\n", f.model,
+             "this machine", kernels::active_target_name(), hw, f.rounds, f.seconds);
+  fmt::print("{:<10} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
+             "LibTorch FP32", "wrpn runtime", "speedup", "vs 1x FP32", "FP32 act MB", "rt act MB", "rt wts KB");
+  torch::NoGradGuard no_grad;
+  for (int batch : f.batches) {
+    for (int t : f.threads) {
+      const int threads = t <= 0 ? hw : t;
+      torch::set_num_threads(threads);
+      const auto& s = engines[0].runtime->model().input;
+      const torch::Tensor images = torch::rand({batch, s.channels, s.height, s.width});
+      std::vector<float> input(size_t(batch) * s.channels * s.height * s.width, 0.5f);
+      std::vector<float> logits;
+      std::map<size_t, std::vector<double>> torch_rates, runtime_rates;
+      for (int r = 0; r < f.rounds; ++r) {
+        for (size_t i = 0; i < engines.size(); ++i) {
+          Engines& e = engines[i];
+          torch_rates[i].push_back(rate([&] { e.fp32->forward(images); }, batch, f.seconds));
+          logits.resize(size_t(batch) * e.runtime->classes());
+          runtime_rates[i].push_back(
+              rate([&] { e.runtime->run(input.data(), batch, logits.data(), threads); }, batch, f.seconds));
+        }
+      }
+      // The paper's question compares against the 1x FP32 network: the first 1x config's LibTorch rate.
+      double baseline = 0;
+      for (size_t i = 0; i < engines.size(); ++i) {
+        if (engines[i].config.width == 1.0 && baseline == 0) baseline = median(torch_rates[i]);
+      }
+      for (size_t i = 0; i < engines.size(); ++i) {
+        Engines& e = engines[i];
+        train::reset_peak_tensor_bytes();
+        const int64_t before = train::current_tensor_bytes();
+        e.fp32->forward(images);
+        const double torch_act_mb = double(train::peak_tensor_bytes() - before) / 1e6;
+        const runtime::MemoryReport m = e.runtime->memory(batch, threads);
+        const double tr = median(torch_rates[i]), rr = median(runtime_rates[i]);
+        fmt::print("{:<10} {:>5} {:>7} {:>14.1f} {:>14.1f} {:>8.2f}x {:>11.2f}x {:>12.2f} {:>12.2f} {:>12.1f}\n",
+                   e.config.label, batch, threads, tr, rr, rr / tr, baseline > 0 ? rr / baseline : 0.0, torch_act_mb,
+                   double(m.activation_bytes + m.scratch_bytes) / 1e6, double(m.weight_bytes) / 1e3);
+      }
+    }
+  }
+  fmt::print("\nLibTorch FP32 weights: ");
+  for (const auto& e : engines) fmt::print("{} {:.1f} KB  ", e.config.label, double(e.fp32_weight_bytes) / 1e3);
+  fmt::print("\n");
+  return 0;
+}
+
+}  // namespace
+
+void add_infer_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
+  CLI::App* app = bench->add_subcommand(
+      "infer", "Images/s of the packed low-bit runtime against the same network in LibTorch FP32");
+  auto f = std::make_shared<InferBenchFlags>();
+  app->add_option("--model", f->model, "zoo model (export must accept it)");
+  app->add_option("--configs", f->configs, "WIDTH:WBITS/ABITS list")->delimiter(',');
+  app->add_option("--batches", f->batches, "batch sizes")->delimiter(',');
+  app->add_option("--threads", f->threads, "thread counts (0: all cores)")->delimiter(',');
+  app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
+  app->add_option("--seconds", f->seconds, "minimum seconds per measurement");
+  runs.push_back([app, f]() { return app->parsed() ? run_infer_bench(*f) : -1; });
+}
+
+}  // namespace cli
+}  // namespace wrpn
