@@ -8,6 +8,7 @@ WRPN_PACKAGES=(
   libtorch-dev libgloo-dev libhwy-dev zlib1g-dev libturbojpeg0-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
+  clang libclang-rt-14-dev  # the .wrpn loader's libFuzzer target (scripts/fuzz_loader.sh)
 )
 
 missing=()
