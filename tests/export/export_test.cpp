@@ -127,6 +127,43 @@ TEST(ExportEquivalence, ResNet20OnGeneratedCifar) {
   EXPECT_EQ(shortcuts, 2);  // option A where the stages stride
 }
 
+// Every model export accepts, untrained but with batch-norm statistics from a few batches in
+// training mode: the runtime's logits follow LibTorch's and the predictions agree.
+TEST(ExportEquivalence, EveryExportableZooModel) {
+  torch::manual_seed(3);
+  for (const std::string name : {"resnet18", "resnet50", "resnet32", "preact_resnet20", "vgg_small", "lenet5"}) {
+    for (int bits : {2, 4}) {
+      models::ModelSpec spec;
+      spec.name = name;
+      spec.width = name == "resnet50" || name == "resnet18" ? 0.25 : 1.0;
+      spec.weight_bits = spec.activation_bits = bits;
+      const bool cifar = name.find("resnet") != std::string::npos;
+      spec.in_channels = cifar ? 3 : 1;
+      spec.input_size = cifar ? 32 : 28;
+      auto net = models::build_model(spec);
+      const torch::Tensor x = torch::randn({24, spec.in_channels, spec.input_size, spec.input_size});
+      net->train();
+      {
+        torch::NoGradGuard no_grad;
+        for (int i = 0; i < 4; ++i) net->forward(x);  // running statistics away from (0, 1)
+      }
+      runtime::InputSpec input{int(spec.in_channels), int(spec.input_size), int(spec.input_size),
+                               std::vector<float>(size_t(spec.in_channels), 1.0f),
+                               std::vector<float>(size_t(spec.in_channels), 0.0f)};
+      runtime::Runtime rt(exporter::export_model(*net, spec, input, "{}"));
+      torch::NoGradGuard no_grad;
+      const torch::Tensor want = net->forward(x);
+      std::vector<float> got(size_t(24 * rt.classes()));
+      rt.run(x.contiguous().data_ptr<float>(), 24, got.data(), 2);
+      const torch::Tensor got_t = torch::from_blob(got.data(), {24, rt.classes()});
+      const int agree = (got_t.argmax(1) == want.argmax(1)).sum().item<int>();
+      EXPECT_GE(agree, 23) << name << " " << bits << " bits";
+      EXPECT_LT((got_t - want).abs().mean().item<float>(), 0.02f * (want.abs().mean().item<float>() + 1e-3f))
+          << name << " " << bits << " bits";
+    }
+  }
+}
+
 TEST(ExportSize, QuantizedLayersAreKOver32OfFloat) {
   TempDir dir("export-size");
   for (int bits : {1, 2, 4, 8}) {
