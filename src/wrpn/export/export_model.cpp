@@ -70,6 +70,24 @@ ValueId lenet5(GraphBuilder& g, const Module& m) {
   return g.linear(x, as<nn::QLinearImpl>(child(m, "fc3"), "fc3"), nullptr, Activation::none());
 }
 
+ValueId alexnet_bn(GraphBuilder& g, const Module& m, const models::ModelSpec& spec) {
+  ValueId x = g.max_pool(conv_bn(g, g.input(), child(m, "conv1")), 3, 2, 0);
+  x = g.max_pool(conv_bn(g, x, child(m, "conv2")), 3, 2, 0);
+  for (const char* name : {"conv3", "conv4", "conv5"}) x = conv_bn(g, x, child(m, name));
+  x = g.max_pool(x, 3, 2, 0);
+  // The model's adaptive average pool to at most 6x6 is the identity up to 224-pixel inputs.
+  const auto& fc1 = as<nn::QLinearImpl>(child(m, "fc1"), "fc1");
+  if (size_t(fc1.options.in_features()) != g.value(x).elements()) {
+    throw std::invalid_argument(fmt::format(
+        "export: alexnet_bn at input size {} pools its last map adaptively, which the runtime has no op for",
+        spec.input_size));
+  }
+  x = g.linear(g.flatten(x), fc1, &as<torch::nn::BatchNorm1dImpl>(child(m, "bn6"), "bn6"), act_of(child(m, "act6")));
+  x = g.linear(x, as<nn::QLinearImpl>(child(m, "fc2"), "fc2"), &as<torch::nn::BatchNorm1dImpl>(child(m, "bn7"), "bn7"),
+               act_of(child(m, "act7")));
+  return g.linear(x, as<nn::QLinearImpl>(child(m, "fc3"), "fc3"), nullptr, Activation::none());
+}
+
 ValueId vgg_small(GraphBuilder& g, const Module& m) {
   ValueId x = g.max_pool(conv_stage(g, g.input(), child(m, "stage1")), 2, 2, 0);
   x = g.max_pool(conv_stage(g, x, child(m, "stage2")), 2, 2, 0);
@@ -134,8 +152,8 @@ ValueId resnet(GraphBuilder& g, const Module& m, const std::string& name) {
 }  // namespace
 
 bool can_export(const std::string& name) {
-  static const std::set<std::string> ok = {"lenet5",   "vgg_small", "resnet20", "resnet32",       "resnet56",
-                                           "resnet18", "resnet34",  "resnet50", "preact_resnet20"};
+  static const std::set<std::string> ok = {"lenet5",   "vgg_small", "alexnet_bn", "resnet20",       "resnet32",
+                                           "resnet56", "resnet18",  "resnet34",   "resnet50", "preact_resnet20"};
   return ok.count(name) > 0;
 }
 
@@ -158,7 +176,9 @@ runtime::ModelFile export_model(models::Network& model, const models::ModelSpec&
                                 const runtime::InputSpec& input, const std::string& info_json) {
   if (!can_export(spec.name)) {
     throw std::invalid_argument(fmt::format(
-        "export supports lenet5, vgg_small, resnet18/34/50, resnet20/32/56 and preact_resnet20; got {}", spec.name));
+        "export supports lenet5, vgg_small, alexnet_bn, resnet18/34/50, resnet20/32/56 and preact_resnet20 "
+        "(inception_bn needs a concatenation op the runtime does not have); got {}",
+        spec.name));
   }
   model.eval();
   torch::NoGradGuard no_grad;
@@ -168,6 +188,8 @@ runtime::ModelFile export_model(models::Network& model, const models::ModelSpec&
     logits = lenet5(g, model);
   } else if (spec.name == "vgg_small") {
     logits = vgg_small(g, model);
+  } else if (spec.name == "alexnet_bn") {
+    logits = alexnet_bn(g, model, spec);
   } else {
     logits = resnet(g, model, spec.name);
   }

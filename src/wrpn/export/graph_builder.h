@@ -31,6 +31,7 @@ class GraphBuilder {
   GraphBuilder(runtime::InputSpec input, std::string info_json);
 
   ValueId input() const { return 0; }
+  const runtime::ValueInfo& value(ValueId v) const { return model_.values[v]; }
   /// conv -> (batch norm) -> activation; bn may be null.
   ValueId conv(ValueId x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn, Activation act);
   /// linear -> (batch norm) -> activation; bn may be null.
