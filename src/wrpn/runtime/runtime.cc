@@ -130,28 +130,30 @@ Runtime::~Runtime() = default;
 
 int Runtime::classes() const { return model_.values[model_.output].channels; }
 
-void Runtime::run(const float* input, int batch, float* logits, int threads) {
+namespace {
+
+// NCHW images (LibTorch's layout) -> the runtime's NHWC floats, element by element through `value`.
+template <typename T, typename Value>
+void to_nhwc(const T* in, int batch, const InputSpec& s, std::vector<float>& out, Value value) {
   if (batch < 1) throw std::invalid_argument("batch must be >= 1, got " + std::to_string(batch));
-  const InputSpec& s = model_.input;
   const size_t hw = size_t(s.height) * s.width, per = hw * s.channels;
-  nhwc_input_.resize(per * size_t(batch));
+  out.resize(per * size_t(batch));
   for (int b = 0; b < batch; ++b)
     for (int c = 0; c < s.channels; ++c)
-      for (size_t p = 0; p < hw; ++p) nhwc_input_[b * per + p * s.channels + c] = input[b * per + c * hw + p];
+      for (size_t p = 0; p < hw; ++p) out[b * per + p * s.channels + c] = value(in[b * per + c * hw + p], c);
+}
+
+}  // namespace
+
+void Runtime::run(const float* input, int batch, float* logits, int threads) {
+  to_nhwc(input, batch, model_.input, nhwc_input_, [](float x, int) { return x; });
   run_normalised_nhwc(nhwc_input_.data(), batch, logits, threads);
 }
 
 void Runtime::run_pixels(const uint8_t* pixels, int batch, float* logits, int threads) {
-  if (batch < 1) throw std::invalid_argument("batch must be >= 1, got " + std::to_string(batch));
   const InputSpec& s = model_.input;
-  const size_t hw = size_t(s.height) * s.width, per = hw * s.channels;
-  nhwc_input_.resize(per * size_t(batch));
-  for (int b = 0; b < batch; ++b)
-    for (int c = 0; c < s.channels; ++c)
-      for (size_t p = 0; p < hw; ++p) {
-        // The training loader's arithmetic, term for term (data/sample_source.cpp).
-        nhwc_input_[b * per + p * s.channels + c] = float(pixels[b * per + c * hw + p]) * s.scale[c] + s.shift[c];
-      }
+  // The training loader's arithmetic, term for term (data/sample_source.cpp).
+  to_nhwc(pixels, batch, s, nhwc_input_, [&s](uint8_t p, int c) { return float(p) * s.scale[c] + s.shift[c]; });
   run_normalised_nhwc(nhwc_input_.data(), batch, logits, threads);
 }
 
