@@ -27,6 +27,7 @@ struct InferBenchFlags {
   std::vector<int> threads = {1, 0};
   int rounds = 3;
   double seconds = 0.3;
+  std::string target;  // force a Highway target, e.g. AVX2 (with DNNL_MAX_CPU_ISA=AVX2 for oneDNN)
 };
 
 struct Config {
@@ -76,6 +77,16 @@ int run_infer_bench(const InferBenchFlags& f) {
   if (f.rounds < 1 || !(f.seconds > 0)) throw std::invalid_argument("--rounds and --seconds must be positive");
   for (int b : f.batches) {
     if (b < 1) throw std::invalid_argument(fmt::format("--batches must be >= 1, got {}", b));
+  }
+  if (!f.target.empty()) {
+    int64_t chosen = 0;
+    std::string names;
+    for (int64_t t : kernels::runnable_targets()) {
+      names += (names.empty() ? "" : ", ") + kernels::target_name(t);
+      if (kernels::target_name(t) == f.target) chosen = t;
+    }
+    if (chosen == 0) throw std::invalid_argument(fmt::format("--target {} is not runnable here ({})", f.target, names));
+    kernels::force_target(chosen);
   }
   train::install_memory_stats();
   torch::manual_seed(0);
@@ -161,6 +172,8 @@ void add_infer_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   app->add_option("--threads", f->threads, "thread counts (0: all cores)")->delimiter(',');
   app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
   app->add_option("--seconds", f->seconds, "minimum seconds per measurement");
+  app->add_option("--target", f->target,
+                  "force the kernels' SIMD target (e.g. AVX2; set DNNL_MAX_CPU_ISA=AVX2 to limit oneDNN alike)");
   runs.push_back([app, f]() { return app->parsed() ? run_infer_bench(*f) : -1; });
 }
 
