@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -185,6 +186,7 @@ TEST(DistributedTraining, TwoProcessesOfBatchBMatchOneProcessOfBatch2B) {
   ASSERT_EQ(a.size(), b.size());
   const double rel = relative_difference(a, b);
   EXPECT_LT(rel, kSummationTolerance);
+  std::printf("largest relative weight difference, 2 x 16 vs 1 x 32: %.3g\n", rel);
   // And the weights did move: the comparison is not of two initialisations.
   const auto m1 = metrics(dir.file("single")), m2 = metrics(dir.file("pair"));
   ASSERT_EQ(m1.size(), 2u);
@@ -221,6 +223,7 @@ TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
   EXPECT_NE(code, 0);
   EXPECT_LT(took, timeout);  // a dead peer is noticed at once, not after the timeout
   const std::string err = run.err();
+  std::printf("launcher exited %d, %.1f s after the kill:\n%s", code, took, err.c_str());
   EXPECT_NE(err.find("rank 1 (pid " + std::to_string(workers.at(1)) + ") failed with signal 9"),
             std::string::npos)
       << err;
@@ -254,6 +257,7 @@ TEST(DistributedTraining, HungWorkerIsNamedAfterTheTimeout) {
   EXPECT_GT(took, timeout);
   EXPECT_LT(took, timeout + 1.5 + 3 + 2);
   const std::string err = run.err();
+  std::printf("launcher exited %d, %.1f s after SIGSTOP:\n%s", code, took, err.c_str());
   EXPECT_NE(err.find("rank 1 stopped responding"), std::string::npos) << err;
   EXPECT_NE(err.find("rank 1 did not answer"), std::string::npos) << err;
 }
@@ -288,10 +292,11 @@ TEST(DistributedTraining, ResumesWithADifferentProcessCount) {
   const auto w = metrics(dir.file("whole"));
   EXPECT_NEAR(m[2]["test_acc"].get<double>(), w[2]["test_acc"].get<double>(), 1.0);
   EXPECT_GT(m[2]["test_acc"].get<double>(), 60.0);
-  // 93 steps in all, against the single process: still the same run up to summation order.
-  EXPECT_LT(relative_difference(checkpoint_parameters(dir.file("whole")),
-                                checkpoint_parameters(dir.file("run"))),
-            1e-4);
+  // 96 steps in all, against the single process: still the same run up to summation order.
+  const double rel = relative_difference(checkpoint_parameters(dir.file("whole")),
+                                         checkpoint_parameters(dir.file("run")));
+  EXPECT_LT(rel, 1e-4);
+  std::printf("largest relative weight difference, 1 process vs 2 then 3: %.3g\n", rel);
 }
 
 void expect_one_clear_error(const std::string& args, const std::string& expected,

@@ -78,6 +78,12 @@ void GradSync::launch(Bucket& bucket) {
   bucket.work = group_->start_allreduce_sum(bucket.flat);
 }
 
+int64_t GradSync::buckets_started() const {
+  int64_t n = 0;
+  for (const auto& b : buckets_) n += b.work ? 1 : 0;
+  return n;
+}
+
 void GradSync::finish_step() {
   const auto start = std::chrono::steady_clock::now();
   for (auto& b : buckets_) {

@@ -38,6 +38,9 @@ class GradSync {
   void finish_step();
 
   int64_t bucket_count() const { return int64_t(buckets_.size()); }
+  /// Buckets of the current step whose all-reduce has started (during backward, before
+  /// finish_step() starts the rest).
+  int64_t buckets_started() const;
   int64_t gradient_bytes() const { return gradient_bytes_; }
   /// Seconds finish_step() has spent waiting for all-reduces (the part not hidden behind
   /// backward), summed over steps.
