@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -24,6 +25,11 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
   if (dist::worker_env_from_environment()) {
     throw std::invalid_argument(
         "--nproc launches workers and cannot be given to a worker (WORLD_SIZE is set)");
+  }
+  const std::string& store = dist_flags.options.store;
+  if (store.rfind("file:", 0) == 0) {
+    // A file store left by an earlier run holds that run's addresses: start from none.
+    std::filesystem::remove(store.substr(5));
   }
   dist::LaunchOptions o;
   o.executable = self_executable();
