@@ -45,6 +45,28 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
   return 0;
 }
 
+// Trains as one rank of `group` (or alone); a failure of another rank ends this process with
+// kPeerFailureExitCode, so that the launcher can tell who failed from who noticed.
+int train_in_group(const train::TrainConfig& config, bool resume,
+                   const std::shared_ptr<dist::Group>& group) {
+  const bool writer = !group || group->rank() == 0;
+  try {
+    const auto result = train::run_training(config, resume, {}, group);
+    if (writer) {
+      fmt::print("done: test accuracy {:.2f}% after epoch {}; checkpoint {}\n",
+                 result.last.test.top1, result.last.epoch, train::checkpoint_path(config.out));
+    }
+  } catch (const dist::PeerFailure& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "\nwrpn: error: %s\n", e.what());
+    std::fflush(stderr);
+    // Not through the destructors: the process group would wait for collectives that the
+    // dead or hung rank never joins.
+    std::_Exit(dist::kPeerFailureExitCode);
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command add_train_command(CLI::App& root) {
@@ -83,22 +105,7 @@ Command add_train_command(CLI::App& root) {
                          group ? fmt::format(" on {} processes", group->size()) : "");
               std::fflush(stdout);
             }
-            try {
-              const auto result = train::run_training(config, *resume, {}, group);
-              if (writer) {
-                fmt::print("done: test accuracy {:.2f}% after epoch {}; checkpoint {}\n",
-                           result.last.test.top1, result.last.epoch,
-                           train::checkpoint_path(config.out));
-              }
-            } catch (const dist::PeerFailure& e) {
-              std::fflush(stdout);
-              std::fprintf(stderr, "\nwrpn: error: %s\n", e.what());
-              std::fflush(stderr);
-              // Not through the destructors: the process group would wait for collectives
-              // that the dead or hung rank never joins.
-              std::_Exit(dist::kPeerFailureExitCode);
-            }
-            return 0;
+            return train_in_group(config, *resume, group);
           }};
 }
 
