@@ -220,7 +220,7 @@ std::string Group::unresponsive_ranks() {
     return fmt::format("rank{} {} did not answer (died or hung)", missing.size() > 1 ? "s" : "",
                        fmt::join(missing, ", "));
   } catch (const std::exception&) {
-    return "the store is unreachable too: rank 0, which serves it, died or hung";
+    return "the store is unreachable too (with --store tcp rank 0 serves it: rank 0 died or hung)";
   }
 }
 
