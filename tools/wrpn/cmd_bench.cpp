@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_infer.h"
+#include "bench_dist.h"
 #include "command.h"
 #include "train_flags.h"
 #include "wrpn/data/loader_bench.h"
@@ -231,6 +232,7 @@ Command add_bench_command(CLI::App& root) {
   auto other_runs = std::make_shared<std::vector<std::function<int()>>>();
   add_memory_bench(app, *other_runs);
   add_infer_bench(app, *other_runs);
+  add_dist_bench(app, *other_runs);
   return {app, [flags, f, lf, loader_app, other_runs]() {
             if (loader_app->parsed()) return run_loader_bench(*lf);
             for (const auto& run : *other_runs) {

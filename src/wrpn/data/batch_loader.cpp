@@ -4,6 +4,7 @@
 
 #include <numeric>
 
+#include "wrpn/data/distributed_sampler.h"
 #include "wrpn/data/prefetcher.h"
 #include "wrpn/data/rng.h"
 
@@ -28,6 +29,11 @@ void check_options(const LoaderOptions& o) {
     throw std::invalid_argument(
         fmt::format("prefetch batches must be >= 0, got {}", o.prefetch_batches()));
   }
+  if (o.world_size() < 1 || o.rank() < 0 || o.rank() >= o.world_size()) {
+    throw std::invalid_argument(
+        fmt::format("loader rank must be in 0..world_size-1, got rank {} of {}", o.rank(),
+                    o.world_size()));
+  }
 }
 
 }  // namespace
@@ -44,7 +50,8 @@ BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptio
   if (options_.limit() > 0) num_samples_ = std::min(num_samples_, options_.limit());
   const ImageShape s = source_->shape();
   if (options_.workers() == 0) {
-    const int64_t b = std::min(options_.batch_size(), std::max<int64_t>(num_samples_, 1));
+    const int64_t b = std::min(max_shard_size(options_.batch_size(), options_.world_size()),
+                               std::max<int64_t>(num_samples_, 1));
     images_ = torch::empty({b, s.channels, s.height, s.width});
     labels_ = torch::empty({b}, torch::kInt64);
   } else if (num_batches() > 0) {
@@ -52,7 +59,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptio
         options_.prefetch_batches() > 0 ? options_.prefetch_batches() : 2 * options_.workers();
     prefetcher_ = std::make_unique<Prefetcher>(
         [this, s](int64_t epoch, int64_t index) {
-          const int64_t b = options_.batch_size();
+          const int64_t b = max_shard_size(options_.batch_size(), options_.world_size());
           return assemble(epoch, index, torch::empty({b, s.channels, s.height, s.width}),
                           torch::empty({b}, torch::kInt64));
         },
@@ -63,7 +70,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptio
 BatchLoader::~BatchLoader() = default;
 
 int64_t BatchLoader::num_batches() const {
-  return (num_samples_ + options_.batch_size() - 1) / options_.batch_size();
+  return global_batches(num_samples_, options_.batch_size());
 }
 
 std::shared_ptr<const std::vector<int64_t>> BatchLoader::order_for(int64_t epoch) {
@@ -86,8 +93,9 @@ Batch BatchLoader::batch(int64_t epoch, int64_t index) {
 Batch BatchLoader::assemble(int64_t epoch, int64_t index, torch::Tensor images,
                             torch::Tensor labels) {
   const auto order = options_.shuffle() ? order_for(epoch) : nullptr;
-  const int64_t first = index * options_.batch_size();
-  const int64_t count = std::min(options_.batch_size(), num_samples_ - first);
+  const ShardSlice slice = shard_of_batch(num_samples_, options_.batch_size(), index,
+                                          options_.rank(), options_.world_size());
+  const int64_t first = slice.first, count = slice.count;
   const int64_t pixels = source_->shape().pixels();
   int64_t kept = 0;
   for (int64_t slot = 0; slot < count; ++slot) {

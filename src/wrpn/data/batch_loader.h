@@ -32,6 +32,10 @@ struct LoaderOptions {
   TORCH_ARG(int, workers) = 0;
   /// With workers: the most batches made ahead; 0 means 2 per worker.
   TORCH_ARG(int, prefetch_batches) = 0;
+  /// Data-parallel runs: this process reads only its rank's slice of every global batch of
+  /// `batch_size` samples (the rule is in distributed_sampler.h). 0 of 1 reads everything.
+  TORCH_ARG(int, rank) = 0;
+  TORCH_ARG(int, world_size) = 1;
 };
 
 struct Batch {
@@ -51,11 +55,13 @@ class BatchLoader {
   BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options);
   ~BatchLoader();
 
+  /// Samples of an epoch across all ranks.
   int64_t num_samples() const { return num_samples_; }
+  /// Global batches of an epoch (the same on every rank).
   int64_t num_batches() const;
   const SampleSource& source() const { return *source_; }
 
-  /// Batch `index` of epoch `epoch`. Without workers the tensors are views of buffers reused
+  /// This rank's part of batch `index` of epoch `epoch`. Without workers the tensors are views of buffers reused
   /// by the next call: use them before asking for another batch.
   Batch batch(int64_t epoch, int64_t index);
 

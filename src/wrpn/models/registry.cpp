@@ -9,6 +9,7 @@
 #include "wrpn/models/cifar_resnet.h"
 #include "wrpn/models/inception_bn.h"
 #include "wrpn/models/lenet5.h"
+#include "wrpn/models/mlp.h"
 #include "wrpn/models/resnet.h"
 #include "wrpn/models/vgg_small.h"
 
@@ -44,6 +45,7 @@ const std::vector<ModelEntry>& model_registry() {
       entry("resnet56", "ResNet-56, CIFAR form (option A shortcuts)", make_resnet56),
       entry("preact_resnet20", "pre-activation ResNet-20, CIFAR form (option A shortcuts)",
             make_preact_resnet20),
+      entry<Mlp>("mlp", "3-layer perceptron without batch norm (the data-parallel equivalence test)"),
   };
   return registry;
 }

@@ -11,6 +11,8 @@
 #include "wrpn/data/cifar.h"
 #include "wrpn/data/image_folder.h"
 #include "wrpn/data/mnist.h"
+#include "wrpn/dist/grad_sync.h"
+#include "wrpn/dist/process_group.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/atomic_file.h"
 #include "wrpn/train/checkpoint.h"
@@ -58,6 +60,31 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
   write_file_atomically(path, kept);
 }
 
+// Sums `values` over the ranks of `group` (a no-op without one).
+std::vector<double> sum_over_ranks(dist::Group* group, std::vector<double> values,
+                                   const std::string& what) {
+  if (group == nullptr) return values;
+  torch::Tensor t = torch::tensor(values, torch::kFloat64);
+  group->allreduce_sum(t, what);
+  return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()};
+}
+
+// Test-set results of every rank's shard, combined into those of the whole test set.
+EvalResult combine_over_ranks(dist::Group* group, const EvalResult& local) {
+  const double n = double(local.samples);
+  const auto sums = sum_over_ranks(
+      group, {local.loss * n, local.top1 * n / 100.0, local.top5 * n / 100.0, n},
+      "all-reduce of the test results");
+  EvalResult r;
+  r.samples = int64_t(std::llround(sums[3]));
+  if (r.samples > 0) {
+    r.loss = sums[0] / sums[3];
+    r.top1 = 100.0 * std::round(sums[1]) / sums[3];
+    r.top5 = 100.0 * std::round(sums[2]) / sums[3];
+  }
+  return r;
+}
+
 void append_line(const std::string& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
@@ -92,7 +119,11 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
   return data::load_mnist(c.data_dir, train ? data::Split::Train : data::Split::Test, c.dataset);
 }
 
-TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks) {
+TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks,
+                         std::shared_ptr<dist::Group> group) {
+  const int rank = group ? group->rank() : 0;
+  const int world = group ? group->size() : 1;
+  const bool writer = rank == 0;  // the one rank that writes files and prints
   const std::string ckpt = checkpoint_path(config.out);
   int64_t epochs_done = 0;
   if (resume) {
@@ -120,15 +151,20 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   auto model = models::build_model(config.model);
   OptimizerBundle opt = make_optimizer(*model, config);
 
-  fs::create_directories(config.out);
+  if (writer) fs::create_directories(config.out);
   const std::string metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
   const nlohmann::json resolved = to_json(config);
   if (resume) {
     load_checkpoint(ckpt, *model, opt.optimizer.get());
-    truncate_metrics(metrics_path, epochs_done);
-  } else {
+    if (writer) truncate_metrics(metrics_path, epochs_done);
+  } else if (writer) {
     write_file_atomically((fs::path(config.out) / "config.json").string(), resolved.dump(2) + "\n");
     write_file_atomically(metrics_path, "");
+  }
+  std::unique_ptr<dist::GradSync> grad_sync;
+  if (group) {
+    dist::broadcast_module(*group, *model);
+    grad_sync = std::make_unique<dist::GradSync>(model->parameters(), group);
   }
 
   data::BatchLoader train_loader(train_set, data::LoaderOptions()
@@ -138,14 +174,18 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
                                                 .crop_padding(config.crop_padding)
                                                 .flip(config.flip)
                                                 .limit(config.limit_train)
-                                                .workers(config.workers));
+                                                .workers(config.workers)
+                                                .rank(rank)
+                                                .world_size(world));
   data::BatchLoader test_loader(test_set, data::LoaderOptions()
                                               .batch_size(std::max<int64_t>(config.batch_size, 256))
                                               .shuffle(false)
                                               .limit(config.limit_test)
-                                              .workers(config.workers));
+                                              .workers(config.workers)
+                                              .rank(rank)
+                                              .world_size(world));
   const int64_t steps_per_epoch = train_loader.num_batches();
-  ProgressLine progress(hooks.progress && ProgressLine::stderr_is_terminal());
+  ProgressLine progress(writer && hooks.progress && ProgressLine::stderr_is_terminal());
 
   TrainResult result;
   result.model = model;
@@ -162,32 +202,58 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
       lr = config.lr * factor;
       const data::Batch batch = train_loader.batch(epoch, b);
       skipped += batch.skipped;
-      if (batch.labels.size(0) == 0) continue;  // every image of the batch was unreadable
+      const int64_t n = batch.labels.size(0);
+      // Every image of the batch was unreadable. A rank of a group still joins the
+      // all-reduce, with zero gradients.
+      if (n == 0 && !group) continue;
       opt.optimizer->zero_grad();
       reset_peak_tensor_bytes();
-      const torch::Tensor logits = model->forward(batch.images);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        throw std::runtime_error(fmt::format(
-            "loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}",
-            loss_value, epoch + 1, b, lr, ckpt));
+      if (grad_sync) grad_sync->begin_step();
+      if (n > 0) {
+        const torch::Tensor logits = model->forward(batch.images);
+        torch::Tensor loss;
+        double loss_value = 0;
+        if (group) {
+          // Divided by the global batch, so that the sum over the ranks is the global mean.
+          const int64_t global_n = std::min(config.batch_size,
+                                            train_loader.num_samples() - b * config.batch_size);
+          const torch::Tensor loss_sum_here = torch::nn::functional::cross_entropy(
+              logits, batch.labels,
+              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+          loss_value = loss_sum_here.item<double>() / double(n);
+          loss = loss_sum_here / double(global_n);
+        } else {
+          loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+          loss_value = loss.item<double>();
+        }
+        if (!std::isfinite(loss_value)) {
+          throw std::runtime_error(fmt::format(
+              "loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}",
+              loss_value, epoch + 1, b, lr, ckpt));
+        }
+        loss.backward();
+        loss_sum += loss_value * double(n);
+        correct += count_topk_correct(logits.detach(), batch.labels, 1);
       }
-      loss.backward();
+      if (grad_sync) grad_sync->finish_step();
       opt.optimizer->step();
       peak_step_bytes = std::max(peak_step_bytes, peak_tensor_bytes());
-      const int64_t n = batch.labels.size(0);
-      loss_sum += loss_value * double(n);
-      correct += count_topk_correct(logits.detach(), batch.labels, 1);
       seen += n;
       const double elapsed = seconds_since(epoch_start);
-      const double rate = double(seen) / std::max(elapsed, 1e-9);
+      const double rate = double(seen * world) / std::max(elapsed, 1e-9);
       const double remaining_images =
-          double((config.epochs - epoch) * train_loader.num_samples() - seen);
+          double((config.epochs - epoch) * train_loader.num_samples() - seen * world);
       progress.update(fmt::format("epoch {}/{}", epoch + 1, config.epochs), b + 1,
                       steps_per_epoch, rate, loss_sum / double(seen), remaining_images / rate);
     }
     progress.finish();
+    const auto totals = sum_over_ranks(
+        group.get(), {loss_sum, double(correct), double(seen), double(skipped)},
+        "all-reduce of the epoch's training totals");
+    loss_sum = totals[0];
+    correct = int64_t(std::llround(totals[1]));
+    seen = int64_t(std::llround(totals[2]));
+    skipped = int64_t(std::llround(totals[3]));
     EpochMetrics m;
     m.epoch = epoch + 1;
     m.seconds = seconds_since(epoch_start);
@@ -197,12 +263,17 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     m.lr = lr;
     m.peak_step_bytes = peak_step_bytes;
     m.skipped_images = skipped;
-    m.test = evaluate(*model, test_loader);
+    // Without synchronised batch norm the ranks' running statistics drift apart; rank 0's
+    // are the ones evaluated and saved.
+    if (group) dist::broadcast_buffers(*group, *model);
+    m.test = combine_over_ranks(group.get(), evaluate(*model, test_loader));
     m.zero_fraction = zero_fractions(*model);
 
-    append_line(metrics_path, to_json(m).dump());
-    save_checkpoint(ckpt, *model, opt.optimizer.get(), {epoch + 1, resolved});
-    if (hooks.verbose) {
+    if (writer) {
+      append_line(metrics_path, to_json(m).dump());
+      save_checkpoint(ckpt, *model, opt.optimizer.get(), {epoch + 1, resolved});
+    }
+    if (hooks.verbose && writer) {
       double max_zero = 0;
       for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
       fmt::print("epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
