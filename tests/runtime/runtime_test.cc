@@ -45,6 +45,18 @@ TEST(Runtime, ThreadsAndBatchSplitsGiveIdenticalLogits) {
   EXPECT_EQ(one, singles);
 }
 
+TEST(Runtime, LargeBatchesSplitIntoImageGroupsGiveIdenticalLogits) {
+  // 6x6 maps: 4096-row groups hold 113 images, so 250 images take three groups per layer.
+  const ModelFile m = testing::tiny_model(10);
+  Runtime rt(m);
+  const int batch = 250;
+  const auto x = random_input(m, batch, 10);
+  std::vector<float> all(size_t(batch) * 3), singles(all.size());
+  rt.run(x.data(), batch, all.data(), 1);
+  for (int b = 0; b < batch; ++b) rt.run(x.data() + b * 72, 1, singles.data() + b * 3, 1);
+  EXPECT_EQ(all, singles);
+}
+
 TEST(Runtime, PixelInputIsNormalisedWithTheFileScaleAndShift) {
   const ModelFile m = testing::tiny_model(11);
   Runtime rt(m);

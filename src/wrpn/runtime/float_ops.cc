@@ -37,6 +37,9 @@ void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, voi
   }
 }
 
+// Compiled for AVX-512, AVX2 and baseline, picked at load time; the same element-wise
+// multiply-then-add in every version (no FMA contraction in ISO C++ mode), so results are identical.
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc) {
   for (int row = 0; row < n; ++row) {
     float* out = acc + size_t(row) * m;
@@ -52,24 +55,26 @@ void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* ac
 
 void conv2d_f32(const kernels::ConvShape& s, const float* input, const float* w_t, float* acc) {
   const int oh = s.out_h(), ow = s.out_w(), k = s.gemm_k();
-  std::vector<float> row(static_cast<size_t>(k));
-  size_t n = 0;
+  // The whole im2col matrix first, then one GEMM call: per-row calls cost more than the
+  // 9-tap rows of a first layer compute.
+  thread_local std::vector<float> rows;
+  rows.assign(size_t(s.gemm_n()) * size_t(k), 0.0f);
+  float* row = rows.data();
   for (int b = 0; b < s.batch; ++b)
     for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox, ++n) {
-        std::fill(row.begin(), row.end(), 0.0f);
+      for (int ox = 0; ox < ow; ++ox, row += k) {
         for (int ky = 0; ky < s.kernel_h; ++ky) {
           const int iy = oy * s.stride - s.pad + ky;
           if (iy < 0 || iy >= s.in_h) continue;
           for (int kx = 0; kx < s.kernel_w; ++kx) {
             const int ix = ox * s.stride - s.pad + kx;
             if (ix < 0 || ix >= s.in_w) continue;
-            std::memcpy(&row[(size_t(ky) * s.kernel_w + kx) * s.in_c],
+            std::memcpy(row + (size_t(ky) * s.kernel_w + kx) * s.in_c,
                         input + ((size_t(b) * s.in_h + iy) * s.in_w + ix) * s.in_c, size_t(s.in_c) * sizeof(float));
           }
         }
-        linear_f32(row.data(), 1, k, w_t, s.out_c, acc + n * size_t(s.out_c));
       }
+  linear_f32(rows.data(), s.gemm_n(), k, w_t, s.out_c, acc);
 }
 
 namespace {

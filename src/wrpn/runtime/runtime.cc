@@ -31,6 +31,9 @@ size_t packed_bytes(const kernels::PackedActivations& a) {
 
 }  // namespace
 
+// GEMM rows (output pixels) per conv call: bounds the im2col scratch to a few hundred KB.
+constexpr int kGroupRows = 4096;
+
 struct Runtime::Layer {
   const Node* node = nullptr;
   ValueInfo in, out;
@@ -44,6 +47,7 @@ struct Runtime::Layer {
   std::vector<float> w_t;         // float path: K x M
   OutMode mode = OutMode::kFloat;
   int out_bits = 32;
+  int group = 1;  // conv/linear: images per GEMM call
 
   size_t weight_bytes() const {
     return packed_bytes(packed) + thresholds.t.size() * sizeof(int32_t) + w_t.size() * sizeof(float) +
@@ -90,6 +94,7 @@ Runtime::Runtime(ModelFile model) : model_(std::move(model)) {
       l.affine.scale = floats_of(model_.tensors[n.tensors[1]]);
       l.affine.bias = floats_of(model_.tensors[n.tensors[2]]);
       const int m = l.shape.out_c, k = l.shape.gemm_k();
+      l.group = std::max(1, kGroupRows / (l.out.height * l.out.width));
       l.integer = l.in.kind == ValueKind::kCodes && weight_bits <= 8;
       if (l.integer) {
         std::vector<int8_t> codes(w.elements());
@@ -198,43 +203,15 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
     const size_t in_count = l.in.elements() * size_t(batch), out_count = l.out.elements() * size_t(batch);
     switch (n.op) {
       case Op::kConv2d:
-      case Op::kLinear: {
-        kernels::ConvShape s = l.shape;
-        s.batch = batch;
-        const int m = s.out_c;
-        if (l.integer) {
-          kernels::im2col_pack_into(l.plan, s, x, a.im2col);
-          const kernels::PackedActivations& pa = a.im2col;
-          a.peak_scratch = std::max(a.peak_scratch, packed_bytes(pa));
-          if (l.mode == OutMode::kCodes) {
-            kernels::gemm_requantize(l.packed, pa, l.thresholds, y, size_t(m), gemm_threads);
-          } else {
-            auto* f = reinterpret_cast<float*>(y);
-            kernels::gemm_dequantize(l.packed, pa, l.affine, f, size_t(m), gemm_threads);
-            if (l.mode == OutMode::kRelu) write_outputs(f, out_count, OutMode::kRelu, 32, f);
-          }
-          break;
+      case Op::kLinear:
+        // Images in groups of about kGroupRows GEMM rows: the im2col and accumulator scratch
+        // stay that size (and in cache) whatever the batch.
+        for (int b0 = 0; b0 < batch; b0 += l.group) {
+          const int g = std::min(l.group, batch - b0);
+          run_matmul(l, x + size_t(b0) * l.in.bytes_per_sample(), y + size_t(b0) * l.out.bytes_per_sample(), g,
+                     gemm_threads, a);
         }
-        const float* xf = reinterpret_cast<const float*>(x);
-        if (l.in.kind == ValueKind::kCodes) {  // integer code values into floats (the scale holds 1/L)
-          float* conv_in = a.floats(a.scratch2, in_count);
-          for (size_t i = 0; i < in_count; ++i) conv_in[i] = float(x[i]);
-          xf = conv_in;
-        }
-        float* acc = a.floats(a.scratch, out_count);
-        a.peak_scratch = std::max(a.peak_scratch, (a.scratch.size() + a.scratch2.size()) * sizeof(float));
-        if (n.op == Op::kConv2d) {
-          conv2d_f32(s, xf, l.w_t.data(), acc);
-        } else {
-          linear_f32(xf, batch, s.in_c, l.w_t.data(), m, acc);
-        }
-        for (size_t row = 0; row < out_count / size_t(m); ++row) {
-          float* r = acc + row * size_t(m);
-          for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * l.affine.scale[ch] + l.affine.bias[ch];
-        }
-        write_outputs(acc, out_count, l.mode, l.out_bits, y);
         break;
-      }
       case Op::kMaxPool:
         if (l.in.kind == ValueKind::kCodes) {
           max_pool_u8(x, batch, l.in.height, l.in.width, l.in.channels, n.attrs[0], n.attrs[1], n.attrs[2], y);
@@ -310,6 +287,44 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
     }
   }
   std::memcpy(logits, a.value_ptr[model_.output], size_t(batch) * classes() * sizeof(float));
+}
+
+void Runtime::run_matmul(const Layer& l, const uint8_t* x, uint8_t* y, int batch, int gemm_threads, Arena& a) {
+  kernels::ConvShape s = l.shape;
+  s.batch = batch;
+  const int m = s.out_c;
+  const size_t in_count = l.in.elements() * size_t(batch), out_count = l.out.elements() * size_t(batch);
+  if (l.integer) {
+    kernels::im2col_pack_into(l.plan, s, x, a.im2col);
+    const kernels::PackedActivations& pa = a.im2col;
+    a.peak_scratch = std::max(a.peak_scratch, packed_bytes(pa));
+    if (l.mode == OutMode::kCodes) {
+      kernels::gemm_requantize(l.packed, pa, l.thresholds, y, size_t(m), gemm_threads);
+    } else {
+      auto* f = reinterpret_cast<float*>(y);
+      kernels::gemm_dequantize(l.packed, pa, l.affine, f, size_t(m), gemm_threads);
+      if (l.mode == OutMode::kRelu) write_outputs(f, out_count, OutMode::kRelu, 32, f);
+    }
+    return;
+  }
+  const float* xf = reinterpret_cast<const float*>(x);
+  if (l.in.kind == ValueKind::kCodes) {  // integer code values into floats (the scale holds 1/L)
+    float* conv_in = a.floats(a.scratch2, in_count);
+    for (size_t i = 0; i < in_count; ++i) conv_in[i] = float(x[i]);
+    xf = conv_in;
+  }
+  float* acc = a.floats(a.scratch, out_count);
+  a.peak_scratch = std::max(a.peak_scratch, (a.scratch.size() + a.scratch2.size()) * sizeof(float));
+  if (l.node->op == Op::kConv2d) {
+    conv2d_f32(s, xf, l.w_t.data(), acc);
+  } else {
+    linear_f32(xf, batch, s.in_c, l.w_t.data(), m, acc);
+  }
+  for (size_t row = 0; row < out_count / size_t(m); ++row) {
+    float* r = acc + row * size_t(m);
+    for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * l.affine.scale[ch] + l.affine.bias[ch];
+  }
+  write_outputs(acc, out_count, l.mode, l.out_bits, y);
 }
 
 MemoryReport Runtime::memory(int batch, int threads) const {
