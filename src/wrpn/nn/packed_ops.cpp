@@ -96,19 +96,24 @@ struct LinearSavingCodes : public torch::autograd::Function<LinearSavingCodes> {
 
 struct MaxPool2dSavingCodes : public torch::autograd::Function<MaxPool2dSavingCodes> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t kernel,
-                               int64_t input_bits) {
+                               int64_t stride, int64_t padding, int64_t input_bits) {
     stash(ctx, SavedActivation::save(x, int(input_bits)));
     ctx->saved_data["kernel"] = kernel;
-    return std::get<0>(at::max_pool2d_with_indices(x, {kernel, kernel}, {kernel, kernel}));
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    return std::get<0>(
+        at::max_pool2d_with_indices(x, {kernel, kernel}, {stride, stride}, {padding, padding}));
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     const torch::Tensor x = unstash(ctx);
     const int64_t k = ctx->saved_data["kernel"].toInt();
-    const torch::Tensor indices = std::get<1>(at::max_pool2d_with_indices(x, {k, k}, {k, k}));
-    return {at::max_pool2d_with_indices_backward(grads[0], x, {k, k}, {k, k}, {0, 0}, {1, 1},
+    const int64_t s = ctx->saved_data["stride"].toInt();
+    const int64_t p = ctx->saved_data["padding"].toInt();
+    const torch::Tensor indices = std::get<1>(at::max_pool2d_with_indices(x, {k, k}, {s, s}, {p, p}));
+    return {at::max_pool2d_with_indices_backward(grads[0], x, {k, k}, {s, s}, {p, p}, {1, 1},
                                                  /*ceil_mode=*/false, indices),
-            torch::Tensor(), torch::Tensor()};
+            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -130,9 +135,13 @@ torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& w
   return LinearSavingCodes::apply(x, weight, bias_or_empty(bias, weight), int64_t(input_bits));
 }
 
-torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits) {
-  if (!saves_codes(x, torch::Tensor(), input_bits)) return torch::max_pool2d(x, kernel);
-  return MaxPool2dSavingCodes::apply(x, kernel, int64_t(input_bits));
+torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,
+                                      int64_t stride, int64_t padding) {
+  if (stride == 0) stride = kernel;
+  if (!saves_codes(x, torch::Tensor(), input_bits)) {
+    return torch::max_pool2d(x, kernel, stride, padding);
+  }
+  return MaxPool2dSavingCodes::apply(x, kernel, stride, padding, int64_t(input_bits));
 }
 
 }  // namespace nn

@@ -36,7 +36,8 @@ struct SavedActivation {
   int bits = 32;       // 32: `data` is the float tensor
   bool bit_packed = false;
 
-  /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x.
+  /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x. Reuses the
+  /// codes quantize_saving_codes() remembered when x is its latest, unmodified output.
   static SavedActivation save(const torch::Tensor& x, int bits);
   /// The float tensor, bit-identical to the one saved.
   torch::Tensor restore() const;
@@ -52,6 +53,13 @@ struct SavedMask {
   /// g where the mask is set, 0 elsewhere.
   torch::Tensor apply(const torch::Tensor& g) const;
 };
+
+/// The activation quantizer's forward with packed saving, fused: round(n * clamp(x, 0, 1)) / n
+/// (the same bits as fake_quantize), its clip mask into `mask`, and its codes remembered, so
+/// that the layers consuming the result (SavedActivation::save) take them instead of packing
+/// the floats again. Needs a contiguous CPU float x that packs_in_one_pass() accepts.
+torch::Tensor quantize_saving_codes(const torch::Tensor& x, int bits, SavedMask* mask);
+bool packs_in_one_pass(const torch::Tensor& x);
 
 }  // namespace quant
 }  // namespace wrpn
