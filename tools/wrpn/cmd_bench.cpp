@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -87,6 +88,14 @@ double time_forward(models::Network& model, const torch::Tensor& images) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// CPU seconds of this process (all its threads, user and system): unlike wall time, it does
+// not grow when other processes load the machine, so on/off ratios stay comparable.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -133,8 +142,10 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
                "state and the batch included)\n");
     fmt::print("(BN share: BN inputs / packed peak; fwd/step: a no-grad forward / a float step, "
                "the cost of recomputing the BN inputs in backward)\n");
-    fmt::print("{:<10} {:>12} {:>12} {:>7} {:>11} {:>11} {:>8} {:>10} {:>9} {:>9}\n", "config",
-               "peak packed", "peak float", "ratio", "ms packed", "ms float", "time +%",
+    fmt::print("(time +%: wall time of a step, packed vs float; cpu +%: the same in process CPU "
+               "time, which other processes' load does not inflate)\n");
+    fmt::print("{:<10} {:>12} {:>12} {:>7} {:>11} {:>11} {:>8} {:>8} {:>10} {:>9} {:>9}\n", "config",
+               "peak packed", "peak float", "ratio", "ms packed", "ms float", "time +%", "cpu +%",
                "BN in MiB", "BN share", "fwd/step");
     for (const auto& text : f->configs) {
       const auto colon = text.find(':');
@@ -150,7 +161,7 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
       auto model = models::build_model(c.model);
       auto opt = train::make_optimizer(*model, c);
       double peak[2] = {0, 0};
-      std::vector<double> seconds[2], forward;
+      std::vector<double> seconds[2], cpu[2], forward;
       for (int packed = 0; packed < 2; ++packed) {  // warm-up: optimiser state exists
         const quant::PackedSavingGuard guard(packed == 1);
         time_steps(*model, c, opt, images, labels, 1);
@@ -160,17 +171,20 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
           const int packed = (r + i) % 2;  // on, off | off, on | ...
           const quant::PackedSavingGuard guard(packed == 1);
           train::reset_peak_tensor_bytes();
+          const double cpu_start = process_cpu_seconds();
           seconds[packed].push_back(time_steps(*model, c, opt, images, labels, f->steps));
+          cpu[packed].push_back((process_cpu_seconds() - cpu_start) / double(f->steps));
           peak[packed] = std::max(peak[packed], double(train::peak_tensor_bytes()) / (1 << 20));
         }
         forward.push_back(time_forward(*model, images));
       }
       const double ms_on = median(seconds[1]) * 1e3, ms_off = median(seconds[0]) * 1e3;
+      const double cpu_ratio = median(cpu[1]) / median(cpu[0]);
       const double bn = bn_input_mib(*model, c.model, f->batch_size);
-      fmt::print("{:<10} {:>10.1f}MB {:>10.1f}MB {:>7.3f} {:>11.1f} {:>11.1f} {:>+7.1f}% {:>10.1f} "
-                 "{:>8.0f}% {:>8.0f}%\n",
+      fmt::print("{:<10} {:>10.1f}MB {:>10.1f}MB {:>7.3f} {:>11.1f} {:>11.1f} {:>+7.1f}% {:>+7.1f}% "
+                 "{:>10.1f} {:>8.0f}% {:>8.0f}%\n",
                  text, peak[1], peak[0], peak[1] / peak[0], ms_on, ms_off,
-                 100.0 * (ms_on / ms_off - 1.0), bn, 100.0 * bn / peak[1],
+                 100.0 * (ms_on / ms_off - 1.0), 100.0 * (cpu_ratio - 1.0), bn, 100.0 * bn / peak[1],
                  100.0 * median(forward) * 1e3 / ms_off);
       std::fflush(stdout);
     }
