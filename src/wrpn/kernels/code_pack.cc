@@ -84,6 +84,31 @@ void CodesToFloats(const uint8_t* HWY_RESTRICT codes, size_t count, float levels
   for (; i < count; ++i) out[i] = float(codes[i]) / levels;
 }
 
+// The activation quantizer fused with its saving: out = round(n * clamp(x, 0, 1)) / n with the
+// very operations of FakeQuantize (so the same bits), the codes as bytes, and the clip mask
+// bits, from one load of x. Whole vectors of a multiple of 8 lanes; returns the elements done.
+size_t QuantizeMaskCodes(const float* HWY_RESTRICT x, size_t count, float levels,
+                         float* HWY_RESTRICT out, uint8_t* HWY_RESTRICT codes,
+                         uint8_t* HWY_RESTRICT mask) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const size_t lanes = hn::Lanes(d);
+  if (lanes % 8 != 0) return 0;
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0f);
+  const auto vlevels = hn::Set(d, levels);
+  size_t i = 0;
+  for (; i + lanes <= count; i += lanes) {
+    const auto v = hn::LoadU(d, x + i);
+    hn::StoreMaskBits(d, hn::And(hn::Ge(v, zero), hn::Le(v, one)), mask + i / 8);
+    const auto code = hn::Round(hn::Mul(hn::Min(hn::Max(v, zero), one), vlevels));
+    hn::StoreU(hn::Add(hn::Div(code, vlevels), zero), d, out + i);
+    hn::StoreU(hn::DemoteTo(du8, hn::ConvertTo(di, code)), du8, codes + i);
+  }
+  return i;
+}
+
 // One code per byte (each < 2^b) -> b-bit fields, `count` a multiple of the u8 lanes; returns
 // the codes done (0 where this target has no SIMD path). Lanes are little-endian, so in a u16
 // lane holding codes c0 c1 the packed byte c0 | c1 << 4 is the low byte of v | v >> 4.
@@ -185,6 +210,7 @@ HWY_EXPORT(PackClipMask);
 HWY_EXPORT(ApplyMask);
 HWY_EXPORT(InterleaveCodes);
 HWY_EXPORT(SpreadCodes);
+HWY_EXPORT(QuantizeMaskCodes);
 
 int code_storage_bits(int bits) {
   if (bits <= 1) return 1;
@@ -272,15 +298,26 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
   }
 }
 
-// Chunk by chunk, so that x and out are read again from L1, not from memory.
+// Chunk by chunk: the codes are interleaved while still in L1. A tail shorter than a vector
+// goes through the scalar twins (it starts on a mask byte: vectors hold a multiple of 8 lanes).
 void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out,
                        uint8_t* codes, uint8_t* mask) {
-  const std::size_t per_byte = std::size_t(8 / code_storage_bits(bits));
+  const int b = code_storage_bits(bits);
+  const std::size_t per_byte = std::size_t(8 / b);
+  uint8_t chunk_codes[kCodeChunk];
   for (std::size_t first = 0; first < count; first += kCodeChunk) {
     const std::size_t n = std::min(kCodeChunk, count - first);
-    pack_clip_mask(x + first, n, 0.0f, 1.0f, mask + first / 8);
-    fake_quantize(x + first, out + first, n, 0.0f, 1.0f, levels);
-    pack_codes(out + first, n, bits, levels, codes + first / per_byte);  // on the grid by design
+    uint8_t* byte_codes = per_byte == 1 ? codes + first : chunk_codes;
+    const std::size_t done = HWY_DYNAMIC_DISPATCH(QuantizeMaskCodes)(
+        x + first, n, levels, out + first, byte_codes, mask + first / 8);
+    if (done < n) {
+      pack_clip_mask_ref(x + first + done, n - done, 0.0f, 1.0f, mask + (first + done) / 8);
+      fake_quantize_ref(x + first + done, out + first + done, n - done, 0.0f, 1.0f, levels);
+      for (std::size_t i = done; i < n; ++i) {
+        byte_codes[i] = uint8_t(std::nearbyint(out[first + i] * levels));
+      }
+    }
+    if (per_byte > 1) interleave_codes(chunk_codes, n, b, codes + first / per_byte);
   }
 }
 

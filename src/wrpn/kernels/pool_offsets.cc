@@ -13,7 +13,7 @@ int window_offset_bits(int64_t kernel) {
 }
 
 // The row inside the window follows from delta = dh * in_w + dw with 0 <= dw < kernel <= in_w
-// by comparisons, not a division per element.
+// by comparisons, not a division per element; branch-free, as maxima fall at random rows.
 void window_offsets_from_indices(const int64_t* indices, int64_t planes, const PoolGeometry& g,
                                  uint8_t* offsets) {
   for (int64_t p = 0; p < planes; ++p) {
@@ -23,10 +23,8 @@ void window_offsets_from_indices(const int64_t* indices, int64_t planes, const P
         const int64_t left = ow * g.stride - g.padding;
         int64_t delta = *indices++ - (top * g.in_w + left);
         int64_t dh = 0;
-        while (delta >= g.in_w) {
-          delta -= g.in_w;
-          ++dh;
-        }
+        for (int64_t r = 1; r < g.kernel; ++r) dh += int64_t(delta >= r * g.in_w);
+        delta -= dh * g.in_w;
         *offsets++ = uint8_t(dh * g.kernel + delta);
       }
     }
