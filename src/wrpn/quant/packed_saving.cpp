@@ -12,8 +12,7 @@ namespace wrpn {
 namespace quant {
 namespace {
 
-// Off by default until packing is vectorised: today it costs 40-70% of a vgg_small step.
-std::atomic<bool> g_packed_saving{false};
+std::atomic<bool> g_packed_saving{true};
 
 bool packs_bits(const torch::Tensor& x) {
   return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;

@@ -14,8 +14,8 @@
 namespace wrpn {
 namespace quant {
 
-/// Process-wide switch, off by default (the scalar packing loops still cost 40-70% of a
-/// vgg_small training step; docs/PERFORMANCE.md); off saves floats as LibTorch does.
+/// Process-wide switch, on by default (no measurable step-time cost, docs/PERFORMANCE.md);
+/// off saves floats as LibTorch does. It only acts on activations of k <= 8 bits.
 bool packed_saving_enabled();
 void set_packed_saving(bool enabled);
 
