@@ -2,7 +2,9 @@
 //
 // A quantized activation is exactly code / (2^k - 1), so the backward pass can rebuild the
 // very float it needs from k bits. The activation quantizer saves its clip mask as 1 bit per
-// element; conv, linear and max-pool layers that consume quantized activations save the codes.
+// element and packs its output's codes in the same pass; conv and linear layers that consume
+// quantized activations save those codes (max-pool saves only its window offsets,
+// nn/packed_ops.h).
 // On the CPU codes are bit-packed (1, 2, 4 or 8 bits each); on other devices (a CUDA LibTorch
 // build) they are kept as uint8 through ATen ops.
 #pragma once

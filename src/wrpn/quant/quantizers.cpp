@@ -38,22 +38,22 @@ torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, dou
 }
 
 // round(levels * clamp(x, lo, hi)) / levels with the straight-through gradient. With
-// `mask_bits` > 0 (activations, packed saving on) the backward keeps only the clamp's mask
-// (1 bit per element) instead of x, and the output's `mask_bits`-bit codes are packed in the
+// `code_bits` > 0 (activations, packed saving on) the backward keeps only the clamp's mask
+// (1 bit per element) instead of x, and the output's `code_bits`-bit codes are packed in the
 // same pass for the layers that save them.
 struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi,
-                               int64_t levels, int64_t mask_bits) {
+                               int64_t levels, int64_t code_bits) {
     ctx->saved_data["lo"] = lo;
     ctx->saved_data["hi"] = hi;
-    if (mask_bits == 0) {
+    if (code_bits == 0) {
       ctx->save_for_backward({x});
       return fake_quantize(x, lo, hi, levels);
     }
     SavedMask mask;
     torch::Tensor out;
     if (lo == 0.0 && hi == 1.0 && packs_in_one_pass(x)) {
-      out = quantize_saving_codes(x, int(mask_bits), &mask);
+      out = quantize_saving_codes(x, int(code_bits), &mask);
     } else {
       mask = SavedMask::save(x, lo, hi);
       out = fake_quantize(x, lo, hi, levels);
@@ -127,7 +127,7 @@ torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channe
   check_bits(bits, "weight bits");
   if (is_full_precision(bits)) return w;
   if (bits == 1) return BinarySte::apply(w, per_channel);
-  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*mask_bits=*/0);
+  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*code_bits=*/0);
 }
 
 }  // namespace quant
