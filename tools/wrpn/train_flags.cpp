@@ -59,7 +59,7 @@ void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
   WRPN_FLAG(app, "--crop-padding", crop_padding, "augmentation: random crop after padding by N pixels");
   WRPN_FLAG(app, "--flip", flip, "augmentation: random horizontal flip (true/false)");
   WRPN_FLAG(app, "--packed-saving", packed_saving,
-            "keep saved activations as packed k-bit codes (true) or floats (false, default)");
+            "keep saved activations as packed k-bit codes (true, default) or floats (false)");
 }
 
 #undef WRPN_FLAG

@@ -1,5 +1,7 @@
 #include "wrpn/kernels/code_pack.h"
 
+#include "wrpn/kernels/fake_quantize.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -82,6 +84,112 @@ void CodesToFloats(const uint8_t* HWY_RESTRICT codes, size_t count, float levels
   for (; i < count; ++i) out[i] = float(codes[i]) / levels;
 }
 
+// The activation quantizer fused with its saving: out = round(n * clamp(x, 0, 1)) / n with the
+// very operations of FakeQuantize (so the same bits), the codes as bytes, and the clip mask
+// bits, from one load of x. Whole vectors of a multiple of 8 lanes; returns the elements done.
+size_t QuantizeMaskCodes(const float* HWY_RESTRICT x, size_t count, float levels,
+                         float* HWY_RESTRICT out, uint8_t* HWY_RESTRICT codes,
+                         uint8_t* HWY_RESTRICT mask) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const size_t lanes = hn::Lanes(d);
+  if (lanes % 8 != 0) return 0;
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0f);
+  const auto vlevels = hn::Set(d, levels);
+  size_t i = 0;
+  for (; i + lanes <= count; i += lanes) {
+    const auto v = hn::LoadU(d, x + i);
+    hn::StoreMaskBits(d, hn::And(hn::Ge(v, zero), hn::Le(v, one)), mask + i / 8);
+    const auto code = hn::Round(hn::Mul(hn::Min(hn::Max(v, zero), one), vlevels));
+    hn::StoreU(hn::Add(hn::Div(code, vlevels), zero), d, out + i);
+    hn::StoreU(hn::DemoteTo(du8, hn::ConvertTo(di, code)), du8, codes + i);
+  }
+  return i;
+}
+
+// One code per byte (each < 2^b) -> b-bit fields, `count` a multiple of the u8 lanes; returns
+// the codes done (0 where this target has no SIMD path). Lanes are little-endian, so in a u16
+// lane holding codes c0 c1 the packed byte c0 | c1 << 4 is the low byte of v | v >> 4.
+size_t InterleaveCodes(const uint8_t* HWY_RESTRICT codes, size_t count, int b,
+                       uint8_t* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)codes, (void)count, (void)b, (void)out;
+  return 0;
+#else
+  const hn::ScalableTag<uint8_t> d8;
+  const size_t n8 = hn::Lanes(d8);
+  size_t i = 0;
+  if (b == 4) {
+    const hn::Repartition<uint16_t, decltype(d8)> d16;
+    const hn::Rebind<uint8_t, decltype(d16)> d8_half;
+    for (; i + n8 <= count; i += n8) {
+      const auto v = hn::BitCast(d16, hn::LoadU(d8, codes + i));
+      hn::StoreU(hn::TruncateTo(d8_half, hn::Or(v, hn::ShiftRight<4>(v))), d8_half, out + i / 2);
+    }
+  } else if (b == 2) {
+    // u32 lane c0 c1 c2 c3: first pairs (c0 | c1 << 2 in each u16 half), then the two halves.
+    const hn::Repartition<uint32_t, decltype(d8)> d32;
+    const hn::Rebind<uint8_t, decltype(d32)> d8_quarter;
+    const auto pair_bits = hn::Set(d32, 0x000F000Fu);
+    for (; i + n8 <= count; i += n8) {
+      auto v = hn::BitCast(d32, hn::LoadU(d8, codes + i));
+      v = hn::And(hn::Or(v, hn::ShiftRight<6>(v)), pair_bits);
+      hn::StoreU(hn::TruncateTo(d8_quarter, hn::Or(v, hn::ShiftRight<12>(v))), d8_quarter,
+                 out + i / 4);
+    }
+  } else if (b == 1 && n8 % 8 == 0) {
+    const auto zero = hn::Zero(d8);
+    for (; i + n8 <= count; i += n8) {
+      hn::StoreMaskBits(d8, hn::Ne(hn::LoadU(d8, codes + i), zero), out + i / 8);
+    }
+  }
+  return i;
+#endif
+}
+
+// The inverse: b-bit fields -> one code per byte; returns the codes done.
+size_t SpreadCodes(const uint8_t* HWY_RESTRICT packed, size_t count, int b,
+                   uint8_t* HWY_RESTRICT codes) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)packed, (void)count, (void)b, (void)codes;
+  return 0;
+#else
+  const hn::ScalableTag<uint8_t> d8;
+  const size_t n8 = hn::Lanes(d8);
+  size_t i = 0;
+  if (b == 4) {
+    const hn::Repartition<uint16_t, decltype(d8)> d16;
+    const hn::Rebind<uint8_t, decltype(d16)> d8_half;
+    const auto lo = hn::Set(d16, 0x0F), hi = hn::Set(d16, 0xF0);
+    for (; i + n8 <= count; i += n8) {
+      const auto p = hn::PromoteTo(d16, hn::LoadU(d8_half, packed + i / 2));
+      const auto v = hn::Or(hn::And(p, lo), hn::ShiftLeft<4>(hn::And(p, hi)));
+      hn::StoreU(hn::BitCast(d8, v), d8, codes + i);
+    }
+  } else if (b == 2) {
+    const hn::Repartition<uint32_t, decltype(d8)> d32;
+    const hn::Rebind<uint8_t, decltype(d32)> d8_quarter;
+    const auto f0 = hn::Set(d32, 0x03u), f1 = hn::Set(d32, 0x0Cu);
+    const auto f2 = hn::Set(d32, 0x30u), f3 = hn::Set(d32, 0xC0u);
+    for (; i + n8 <= count; i += n8) {
+      const auto p = hn::PromoteTo(d32, hn::LoadU(d8_quarter, packed + i / 4));
+      const auto v = hn::Or(hn::Or(hn::And(p, f0), hn::ShiftLeft<6>(hn::And(p, f1))),
+                            hn::Or(hn::ShiftLeft<12>(hn::And(p, f2)),
+                                   hn::ShiftLeft<18>(hn::And(p, f3))));
+      hn::StoreU(hn::BitCast(d8, v), d8, codes + i);
+    }
+  } else if (b == 1 && n8 % 8 == 0) {
+    const auto one = hn::Set(d8, 1);
+    for (; i + n8 <= count; i += n8) {
+      hn::StoreU(hn::IfThenElseZero(hn::LoadMaskBits(d8, packed + i / 8), one), d8, codes + i);
+    }
+  }
+  return i;
+#endif
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace kernels
 }  // namespace wrpn
@@ -100,6 +208,9 @@ HWY_EXPORT(FloatsToCodes);
 HWY_EXPORT(CodesToFloats);
 HWY_EXPORT(PackClipMask);
 HWY_EXPORT(ApplyMask);
+HWY_EXPORT(InterleaveCodes);
+HWY_EXPORT(SpreadCodes);
+HWY_EXPORT(QuantizeMaskCodes);
 
 int code_storage_bits(int bits) {
   if (bits <= 1) return 1;
@@ -113,7 +224,44 @@ std::size_t packed_code_bytes(std::size_t count, int bits) {
   return (count + per_byte - 1) / per_byte;
 }
 
-// Codes are converted in chunks with SIMD (the float work), then bit-packed from bytes.
+void interleave_codes_ref(const uint8_t* codes, std::size_t count, int storage_bits,
+                          uint8_t* out) {
+  const std::size_t per_byte = std::size_t(8 / storage_bits);
+  const std::size_t bytes = (count + per_byte - 1) / per_byte;
+  for (std::size_t byte = 0; byte < bytes; ++byte) {
+    unsigned packed = 0;
+    const std::size_t m = std::min(per_byte, count - byte * per_byte);
+    for (std::size_t j = 0; j < m; ++j) {
+      packed |= unsigned(codes[byte * per_byte + j]) << (j * std::size_t(storage_bits));
+    }
+    out[byte] = uint8_t(packed);
+  }
+}
+
+void spread_codes_ref(const uint8_t* packed, std::size_t count, int storage_bits, uint8_t* codes) {
+  const std::size_t per_byte = std::size_t(8 / storage_bits);
+  const unsigned mask = (1u << storage_bits) - 1u;
+  for (std::size_t i = 0; i < count; ++i) {
+    const unsigned shift = unsigned((i % per_byte) * std::size_t(storage_bits));
+    codes[i] = uint8_t((packed[i / per_byte] >> shift) & mask);
+  }
+}
+
+// Whole vectors with SIMD, the tail (which starts on a byte boundary: vectors hold a multiple
+// of 8 codes) with the scalar twin.
+void interleave_codes(const uint8_t* codes, std::size_t count, int storage_bits, uint8_t* out) {
+  const std::size_t done = HWY_DYNAMIC_DISPATCH(InterleaveCodes)(codes, count, storage_bits, out);
+  interleave_codes_ref(codes + done, count - done, storage_bits,
+                       out + done * std::size_t(storage_bits) / 8);
+}
+
+void spread_codes(const uint8_t* packed, std::size_t count, int storage_bits, uint8_t* codes) {
+  const std::size_t done = HWY_DYNAMIC_DISPATCH(SpreadCodes)(packed, count, storage_bits, codes);
+  spread_codes_ref(packed + done * std::size_t(storage_bits) / 8, count - done, storage_bits,
+                   codes + done);
+}
+
+// Codes are converted in L1-sized chunks: floats <-> one code per byte, then (un)interleaved.
 constexpr std::size_t kCodeChunk = 1024;
 
 bool pack_codes(const float* x, std::size_t count, int bits, float levels, uint8_t* out) {
@@ -129,13 +277,7 @@ bool pack_codes(const float* x, std::size_t count, int bits, float levels, uint8
       continue;
     }
     on_grid &= HWY_DYNAMIC_DISPATCH(FloatsToCodes)(x + first, n, levels, codes);
-    const std::size_t bytes = (n + per_byte - 1) / per_byte;
-    for (std::size_t byte = 0; byte < bytes; ++byte) {
-      unsigned packed = 0;
-      const std::size_t m = std::min(per_byte, n - byte * per_byte);
-      for (std::size_t j = 0; j < m; ++j) packed |= unsigned(codes[byte * per_byte + j]) << (j * std::size_t(b));
-      dst[byte] = uint8_t(packed);
-    }
+    interleave_codes(codes, n, b, dst);
   }
   return on_grid;
 }
@@ -143,7 +285,6 @@ bool pack_codes(const float* x, std::size_t count, int bits, float levels, uint8
 void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float levels, float* out) {
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
-  const unsigned mask = (1u << b) - 1u;
   uint8_t codes[kCodeChunk];
   for (std::size_t first = 0; first < count; first += kCodeChunk) {
     const std::size_t n = std::min(kCodeChunk, count - first);
@@ -152,15 +293,31 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
       HWY_DYNAMIC_DISPATCH(CodesToFloats)(src, n, levels, out + first);
       continue;
     }
-    const std::size_t bytes = (n + per_byte - 1) / per_byte;
-    for (std::size_t byte = 0; byte < bytes; ++byte) {
-      const unsigned v = src[byte];
-      const std::size_t m = std::min(per_byte, n - byte * per_byte);
-      for (std::size_t j = 0; j < m; ++j) {
-        codes[byte * per_byte + j] = uint8_t((v >> (j * std::size_t(b))) & mask);
+    spread_codes(src, n, b, codes);
+    HWY_DYNAMIC_DISPATCH(CodesToFloats)(codes, n, levels, out + first);
+  }
+}
+
+// Chunk by chunk: the codes are interleaved while still in L1. A tail shorter than a vector
+// goes through the scalar twins (it starts on a mask byte: vectors hold a multiple of 8 lanes).
+void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out,
+                       uint8_t* codes, uint8_t* mask) {
+  const int b = code_storage_bits(bits);
+  const std::size_t per_byte = std::size_t(8 / b);
+  uint8_t chunk_codes[kCodeChunk];
+  for (std::size_t first = 0; first < count; first += kCodeChunk) {
+    const std::size_t n = std::min(kCodeChunk, count - first);
+    uint8_t* byte_codes = per_byte == 1 ? codes + first : chunk_codes;
+    const std::size_t done = HWY_DYNAMIC_DISPATCH(QuantizeMaskCodes)(
+        x + first, n, levels, out + first, byte_codes, mask + first / 8);
+    if (done < n) {
+      pack_clip_mask_ref(x + first + done, n - done, 0.0f, 1.0f, mask + (first + done) / 8);
+      fake_quantize_ref(x + first + done, out + first + done, n - done, 0.0f, 1.0f, levels);
+      for (std::size_t i = done; i < n; ++i) {
+        byte_codes[i] = uint8_t(std::nearbyint(out[first + i] * levels));
       }
     }
-    HWY_DYNAMIC_DISPATCH(CodesToFloats)(codes, n, levels, out + first);
+    if (per_byte > 1) interleave_codes(chunk_codes, n, b, codes + first / per_byte);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "wrpn/nn/packed_ops.h"
+
 namespace wrpn {
 namespace models {
 namespace {
@@ -63,6 +65,7 @@ ResNet::ResNet(const ModelSpec& spec, ResNetOptions options) {
         fmt::format("{} needs 4 stages of blocks, got {}", spec.name, options.blocks().size()));
   }
   const int shortcut_bits = options.quantize_shortcut() ? spec.weight_bits : 32;
+  abits_ = spec.activation_bits;
   const int64_t stem = spec.wide(64);
   stem_ = register_module(
       "stem", conv_bn_act(spec, spec.conv(spec.in_channels, stem, 7, spec.first_weight_bits, 2, 3)));
@@ -88,7 +91,7 @@ ResNet::ResNet(const ModelSpec& spec, ResNetOptions options) {
 }
 
 torch::Tensor ResNet::forward(torch::Tensor x) {
-  x = torch::max_pool2d(stem_(x), /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
+  x = nn::max_pool2d_saving_codes(stem_(x), /*kernel=*/3, abits_, /*stride=*/2, /*padding=*/1);
   for (auto& stage : stages_) x = stage->forward(x);
   return fc_(x.mean({2, 3}));
 }

@@ -33,6 +33,7 @@ class ResNet : public Network {
   ConvBn stem_{nullptr};
   std::vector<torch::nn::Sequential> stages_;  // layer1, layer2, ...
   nn::QLinear fc_{nullptr};
+  int abits_ = 32;  // the stem's output codes, saved by the max-pool
 };
 
 /// The registered depths.

@@ -18,9 +18,10 @@ torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& w
 torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
                                   const torch::Tensor& bias, int input_bits);
 
-/// max_pool2d(x, kernel) (stride = kernel, no padding); the pooling indices are recomputed in
-/// backward from the saved codes instead of being kept as int64.
-torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits);
+/// max_pool2d(x, kernel, stride, padding) (stride 0: = kernel) that keeps, for the backward,
+/// only each maximum's offset inside its window (a few bits), not x and int64 indices.
+torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,
+                                      int64_t stride = 0, int64_t padding = 0);
 
 }  // namespace nn
 }  // namespace wrpn

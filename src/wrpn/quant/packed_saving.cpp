@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <atomic>
+#include <optional>
 
 #include "wrpn/kernels/code_pack.h"
 #include "wrpn/quant/bits.h"
@@ -11,8 +12,7 @@ namespace wrpn {
 namespace quant {
 namespace {
 
-// Off by default until packing is vectorised: today it costs 40-70% of a vgg_small step.
-std::atomic<bool> g_packed_saving{false};
+std::atomic<bool> g_packed_saving{true};
 
 bool packs_bits(const torch::Tensor& x) {
   return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
@@ -32,6 +32,25 @@ void for_chunks(int64_t count, const F& f) {
   });
 }
 
+// The latest output of quantize_saving_codes() and its codes, per thread (autograd's forward
+// runs on the caller's thread). The weak pointer keeps the TensorImpl's address from being
+// reused while it is remembered; the version counter catches in-place changes.
+struct RememberedCodes {
+  c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl> tensor;
+  int64_t version = 0;
+  SavedActivation codes;
+};
+thread_local std::optional<RememberedCodes> t_remembered;
+
+const SavedActivation* remembered_codes(const torch::Tensor& x, int bits) {
+  if (!t_remembered || t_remembered->codes.bits != bits) return nullptr;
+  const auto held = t_remembered->tensor.lock();
+  if (!held || held.get() != x.unsafeGetTensorImpl() || x._version() != t_remembered->version) {
+    return nullptr;
+  }
+  return &t_remembered->codes;
+}
+
 }  // namespace
 
 bool packed_saving_enabled() { return g_packed_saving.load(); }
@@ -47,6 +66,7 @@ SavedActivation SavedActivation::save(const torch::Tensor& x, int bits) {
   s.sizes = x.sizes().vec();
   s.data = x;
   if (is_full_precision(bits) || !packed_saving_enabled()) return s;
+  if (const SavedActivation* codes = remembered_codes(x, bits)) return *codes;
   const float levels = float(activation_levels(bits));
   if (packs_bits(x)) {
     const torch::Tensor xc = x.contiguous();
@@ -115,6 +135,35 @@ torch::Tensor SavedMask::apply(const torch::Tensor& g) const {
   for_chunks(gc.numel(), [&](int64_t first, int64_t n) {
     kernels::apply_mask(mask + first / 8, gp + first, size_t(n), op + first);
   });
+  return out;
+}
+
+bool packs_in_one_pass(const torch::Tensor& x) { return packs_bits(x) && x.is_contiguous(); }
+
+torch::Tensor quantize_saving_codes(const torch::Tensor& x, int bits, SavedMask* mask) {
+  const int64_t count = x.numel();
+  const float levels = float(activation_levels(bits));
+  torch::Tensor out = torch::empty_like(x);
+  SavedActivation codes;
+  codes.sizes = x.sizes().vec();
+  codes.bits = bits;
+  codes.bit_packed = true;
+  codes.data = torch::empty({int64_t(kernels::packed_code_bytes(size_t(count), bits))}, torch::kUInt8);
+  mask->sizes = codes.sizes;
+  mask->bit_packed = true;
+  mask->data = torch::empty({int64_t(kernels::packed_mask_bytes(size_t(count)))}, torch::kUInt8);
+  const int64_t per_byte = 8 / kernels::code_storage_bits(bits);
+  const float* xp = x.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  uint8_t* cp = codes.data.data_ptr<uint8_t>();
+  uint8_t* mp = mask->data.data_ptr<uint8_t>();
+  for_chunks(count, [&](int64_t first, int64_t n) {
+    kernels::quantize_and_pack(xp + first, size_t(n), bits, levels, op + first,
+                               cp + first / per_byte, mp + first / 8);
+  });
+  t_remembered = RememberedCodes{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(
+                                     out.getIntrusivePtr()),
+                                 out._version(), std::move(codes)};
   return out;
 }
 

@@ -2,7 +2,9 @@
 //
 // A quantized activation is exactly code / (2^k - 1), so the backward pass can rebuild the
 // very float it needs from k bits. The activation quantizer saves its clip mask as 1 bit per
-// element; conv, linear and max-pool layers that consume quantized activations save the codes.
+// element and packs its output's codes in the same pass; conv and linear layers that consume
+// quantized activations save those codes (max-pool saves only its window offsets,
+// nn/packed_ops.h).
 // On the CPU codes are bit-packed (1, 2, 4 or 8 bits each); on other devices (a CUDA LibTorch
 // build) they are kept as uint8 through ATen ops.
 #pragma once
@@ -14,8 +16,8 @@
 namespace wrpn {
 namespace quant {
 
-/// Process-wide switch, off by default (the scalar packing loops still cost 40-70% of a
-/// vgg_small training step; docs/PERFORMANCE.md); off saves floats as LibTorch does.
+/// Process-wide switch, on by default (no measurable step-time cost, docs/PERFORMANCE.md);
+/// off saves floats as LibTorch does. It only acts on activations of k <= 8 bits.
 bool packed_saving_enabled();
 void set_packed_saving(bool enabled);
 
@@ -36,7 +38,8 @@ struct SavedActivation {
   int bits = 32;       // 32: `data` is the float tensor
   bool bit_packed = false;
 
-  /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x.
+  /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x. Reuses the
+  /// codes quantize_saving_codes() remembered when x is its latest, unmodified output.
   static SavedActivation save(const torch::Tensor& x, int bits);
   /// The float tensor, bit-identical to the one saved.
   torch::Tensor restore() const;
@@ -52,6 +55,13 @@ struct SavedMask {
   /// g where the mask is set, 0 elsewhere.
   torch::Tensor apply(const torch::Tensor& g) const;
 };
+
+/// The activation quantizer's forward with packed saving, fused: round(n * clamp(x, 0, 1)) / n
+/// (the same bits as fake_quantize), its clip mask into `mask`, and its codes remembered, so
+/// that the layers consuming the result (SavedActivation::save) take them instead of packing
+/// the floats again. Needs a contiguous CPU float x that packs_in_one_pass() accepts.
+torch::Tensor quantize_saving_codes(const torch::Tensor& x, int bits, SavedMask* mask);
+bool packs_in_one_pass(const torch::Tensor& x);
 
 }  // namespace quant
 }  // namespace wrpn

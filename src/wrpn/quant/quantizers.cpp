@@ -38,20 +38,29 @@ torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, dou
 }
 
 // round(levels * clamp(x, lo, hi)) / levels with the straight-through gradient. With
-// `save_mask` the backward keeps only the clamp's mask (1 bit per element) instead of x.
+// `code_bits` > 0 (activations, packed saving on) the backward keeps only the clamp's mask
+// (1 bit per element) instead of x, and the output's `code_bits`-bit codes are packed in the
+// same pass for the layers that save them.
 struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi,
-                               int64_t levels, bool save_mask) {
-    if (save_mask) {
-      const SavedMask mask = SavedMask::save(x, lo, hi);
-      ctx->saved_data["mask"] = mask.data;
-      ctx->saved_data["mask_bit_packed"] = mask.bit_packed;
-    } else {
-      ctx->save_for_backward({x});
-    }
+                               int64_t levels, int64_t code_bits) {
     ctx->saved_data["lo"] = lo;
     ctx->saved_data["hi"] = hi;
-    return fake_quantize(x, lo, hi, levels);
+    if (code_bits == 0) {
+      ctx->save_for_backward({x});
+      return fake_quantize(x, lo, hi, levels);
+    }
+    SavedMask mask;
+    torch::Tensor out;
+    if (lo == 0.0 && hi == 1.0 && packs_in_one_pass(x)) {
+      out = quantize_saving_codes(x, int(code_bits), &mask);
+    } else {
+      mask = SavedMask::save(x, lo, hi);
+      out = fake_quantize(x, lo, hi, levels);
+    }
+    ctx->saved_data["mask"] = mask.data;
+    ctx->saved_data["mask_bit_packed"] = mask.bit_packed;
+    return out;
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     torch::Tensor grad;
@@ -110,14 +119,15 @@ torch::Tensor fake_quantize(const torch::Tensor& x, double lo, double hi, int64_
 torch::Tensor quantize_activations(const torch::Tensor& a, int bits) {
   check_bits(bits, "activation bits");
   if (is_full_precision(bits)) return torch::relu(a);
-  return ClampRoundSte::apply(a, 0.0, 1.0, activation_levels(bits), packed_saving_enabled());
+  const bool saves_codes = packed_saving_enabled() && torch::GradMode::is_enabled();
+  return ClampRoundSte::apply(a, 0.0, 1.0, activation_levels(bits), int64_t(saves_codes ? bits : 0));
 }
 
 torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channel) {
   check_bits(bits, "weight bits");
   if (is_full_precision(bits)) return w;
   if (bits == 1) return BinarySte::apply(w, per_channel);
-  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*save_mask=*/false);
+  return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*code_bits=*/0);
 }
 
 }  // namespace quant

@@ -51,10 +51,10 @@ struct TrainConfig {
   /// Augmentation: random crop after zero padding (pixels, 0 = off) and horizontal flip.
   int64_t crop_padding = 0;
   bool flip = false;
-  /// Keep saved activations as packed k-bit codes for the backward pass (about 0.6x the
-  /// peak memory, bit-identical gradients, but slower until the packing is vectorised);
-  /// false (default) keeps LibTorch's float tensors.
-  bool packed_saving = false;
+  /// Keep saved activations of k <= 8 bits as packed k-bit codes for the backward pass
+  /// (default: 0.53-0.62x the peak memory, bit-identical gradients, no measurable step-time
+  /// cost; docs/PERFORMANCE.md); false keeps LibTorch's float tensors.
+  bool packed_saving = true;
 
   /// Throws std::invalid_argument naming the field and its value when out of range.
   void validate() const;
