@@ -200,13 +200,9 @@ TEST(DistributedTraining, TwoProcessesOfBatchBMatchOneProcessOfBatch2B) {
   EXPECT_GT(m1[1]["test_acc"].get<double>(), 50.0);
 }
 
-TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
-  TempDir dir("dist-kill");
-  const double timeout = 5;
-  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 5 --out " +
-              dir.file("run"),
-          dir, "run");
-  // Wait until rank 0 has started training (it writes config.json after joining the group).
+// The launcher's two workers once rank 0 has started training (it writes config.json after
+// joining the group), plus a moment so both are inside a step.
+std::map<int, pid_t> wait_until_training(const Cli& run, const TempDir& dir) {
   const auto start = Clock::now();
   std::map<int, pid_t> workers;
   while ((workers.size() < 2 || !fs::exists(dir.file("run/config.json"))) &&
@@ -214,8 +210,18 @@ TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
     workers = workers_of(run.pid);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(workers.size(), 2u);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return workers;
+}
+
+TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
+  TempDir dir("dist-kill");
+  const double timeout = 5;
+  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 5 --out " +
+              dir.file("run"),
+          dir, "run");
+  const std::map<int, pid_t> workers = wait_until_training(run, dir);
+  ASSERT_EQ(workers.size(), 2u);
   const auto killed_at = Clock::now();
   ASSERT_EQ(::kill(workers.at(1), SIGKILL), 0);
   const int code = run.wait(timeout + 10);
@@ -238,15 +244,8 @@ TEST(DistributedTraining, HungWorkerIsNamedAfterTheTimeout) {
   Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 3 --out " +
               dir.file("run"),
           dir, "run");
-  const auto start = Clock::now();
-  std::map<int, pid_t> workers;
-  while ((workers.size() < 2 || !fs::exists(dir.file("run/config.json"))) &&
-         Clock::now() - start < std::chrono::seconds(60)) {
-    workers = workers_of(run.pid);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const std::map<int, pid_t> workers = wait_until_training(run, dir);
   ASSERT_EQ(workers.size(), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto stopped_at = Clock::now();
   ASSERT_EQ(::kill(workers.at(1), SIGSTOP), 0);
   // Rank 0 gives up after the timeout (+1.5 s asking the store who answered), the launcher
