@@ -57,11 +57,7 @@ Agreement train_export_compare(train::TrainConfig c, int64_t images, runtime::Mo
   const int64_t n = std::min(images, test->size());
   std::vector<uint8_t> pixels(size_t(n * s.pixels()));
   for (int64_t i = 0; i < n; ++i) test->read_image(i, pixels.data() + i * s.pixels());
-  torch::Tensor x = torch::empty({n, s.channels, s.height, s.width});
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const int64_t ch = (i % s.pixels()) / (s.height * s.width);
-    x.data_ptr<float>()[i] = float(pixels[size_t(i)]) * input.scale[size_t(ch)] + input.shift[size_t(ch)];
-  }
+  const torch::Tensor x = exporter::normalised_images(pixels, input, n);
   r.model->eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor torch_pred = r.model->forward(x).argmax(1);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "deploy_common.h"
 #include "wrpn/export/export_model.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
@@ -107,8 +108,7 @@ int run_infer_bench(const InferBenchFlags& f) {
     spec.weight_bits = spec.activation_bits = 32;
     e.fp32 = models::build_model(spec);
     e.fp32->eval();
-    for (const auto& p : e.fp32->parameters()) e.fp32_weight_bytes += p.numel() * 4;
-    for (const auto& b : e.fp32->buffers()) e.fp32_weight_bytes += b.numel() * 4;
+    e.fp32_weight_bytes = float_state_bytes(*e.fp32);
     engines.push_back(std::move(e));
   }
   const int hw = kernels::hardware_threads();

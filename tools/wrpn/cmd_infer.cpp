@@ -11,6 +11,7 @@
 #include "command.h"
 #include "deploy_common.h"
 #include "image_input.h"
+#include "wrpn/export/export_model.h"
 #include "wrpn/runtime/runtime.h"
 #include "wrpn/train/trainer.h"
 
@@ -89,7 +90,7 @@ int infer_dataset(const InferFlags& f, runtime::Runtime& rt, const nlohmann::jso
     torch::Tensor ref_logits;
     if (ref) {
       torch::NoGradGuard no_grad;
-      ref_logits = ref->model->forward(normalise(pixels, in, n)).contiguous();
+      ref_logits = ref->model->forward(exporter::normalised_images(pixels, in, n)).contiguous();
     }
     for (int64_t i = 0; i < n; ++i) {
       const float* row = logits.data() + i * classes;

@@ -55,16 +55,5 @@ std::vector<uint8_t> read_images(const data::Dataset& dataset, int64_t begin, in
   return pixels;
 }
 
-torch::Tensor normalise(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count) {
-  torch::Tensor x = torch::empty({count, input.channels, input.height, input.width});
-  float* out = x.data_ptr<float>();
-  const int64_t hw = int64_t(input.height) * input.width, per = hw * input.channels;
-  for (int64_t i = 0; i < count * per; ++i) {
-    const int64_t c = (i % per) / hw;
-    out[i] = float(pixels[size_t(i)]) * input.scale[size_t(c)] + input.shift[size_t(c)];
-  }
-  return x;
-}
-
 }  // namespace cli
 }  // namespace wrpn

@@ -35,8 +35,5 @@ int64_t float_state_bytes(models::Network& model);
 /// Images [begin, begin + count) of `dataset` as uint8 NCHW.
 std::vector<uint8_t> read_images(const data::Dataset& dataset, int64_t begin, int64_t count);
 
-/// The same images normalised as the training loader does (NCHW floats).
-torch::Tensor normalise(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count);
-
 }  // namespace cli
 }  // namespace wrpn

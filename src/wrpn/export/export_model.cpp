@@ -172,6 +172,17 @@ runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_si
   return in;
 }
 
+torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count) {
+  torch::Tensor x = torch::empty({count, input.channels, input.height, input.width});
+  float* out = x.data_ptr<float>();
+  const int64_t hw = int64_t(input.height) * input.width, per = hw * input.channels;
+  for (int64_t i = 0; i < count * per; ++i) {
+    const int64_t c = (i % per) / hw;
+    out[i] = float(pixels[size_t(i)]) * input.scale[size_t(c)] + input.shift[size_t(c)];
+  }
+  return x;
+}
+
 runtime::ModelFile export_model(models::Network& model, const models::ModelSpec& spec,
                                 const runtime::InputSpec& input, const std::string& info_json) {
   if (!can_export(spec.name)) {

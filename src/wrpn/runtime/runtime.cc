@@ -59,7 +59,7 @@ struct Runtime::Arena {
   int capacity = 0;
   kernels::AlignedBuffer<uint8_t> bytes;
   std::vector<uint8_t*> value_ptr;
-  std::vector<float> scratch, scratch2;
+  std::vector<float> scratch, scratch2, operand;
   kernels::PackedActivations im2col;  // one buffer, reused by every integer layer
   size_t peak_scratch = 0;
 
@@ -239,17 +239,26 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
       }
       case Op::kAdd:
       case Op::kChannelAffine: {
-        float* sum = a.floats(a.scratch, out_count);
-        auto value = [&](uint32_t v, size_t i) {
+        // Real values of the operands: float values as they are, codes converted once.
+        auto real = [&](uint32_t v, std::vector<float>& scratch) -> const float* {
           const ValueInfo& info = model_.values[v];
-          const uint8_t* p = a.value_ptr[v];
-          return info.kind == ValueKind::kCodes ? code_value(p[i], float((1 << info.bits) - 1))
-                                                : reinterpret_cast<const float*>(p)[i];
+          if (info.kind == ValueKind::kFloat) return reinterpret_cast<const float*>(a.value_ptr[v]);
+          float* out = a.floats(scratch, out_count);
+          const float levels = float((1 << info.bits) - 1);
+          for (size_t i = 0; i < out_count; ++i) out[i] = code_value(a.value_ptr[v][i], levels);
+          return out;
         };
-        const int c = l.in.channels;
-        for (size_t i = 0; i < out_count; ++i) {
-          sum[i] = n.op == Op::kAdd ? value(n.inputs[0], i) + value(n.inputs[1], i)
-                                    : value(n.inputs[0], i) * l.affine.scale[i % c] + l.affine.bias[i % c];
+        const float* first = real(n.inputs[0], a.scratch2);
+        float* sum = a.floats(a.scratch, out_count);
+        if (n.op == Op::kAdd) {
+          const float* second = real(n.inputs[1], a.operand);
+          for (size_t i = 0; i < out_count; ++i) sum[i] = first[i] + second[i];
+        } else {
+          const size_t c = size_t(l.in.channels);
+          for (size_t row = 0; row < out_count / c; ++row)
+            for (size_t ch = 0; ch < c; ++ch) {
+              sum[row * c + ch] = first[row * c + ch] * l.affine.scale[ch] + l.affine.bias[ch];
+            }
         }
         write_outputs(sum, out_count, l.mode, l.out_bits, y);
         break;
