@@ -23,6 +23,9 @@ void TrainFlags::add_model_flags(CLI::App* app) {
   WRPN_FLAG(app, "--last-wbits", model.last_weight_bits, "weight bits of the classifier (default 32)");
   WRPN_FLAG(app, "--per-channel-alpha", model.per_channel_alpha,
             "1-bit weights: one scale per output channel");
+  WRPN_FLAG(app, "--act-clip-sigmas", model.act_clip_sigmas,
+            "where the activation clip sits at init, in batch-norm standard deviations: 0 = the "
+            "MSE-optimal clip for the bits (default), 1 = the paper's literal recipe");
   bound_.emplace_back(
       app->add_option("--weight-param", weight_param_,
                       "weight parametrisation: unit (default) or torch (collapses at low bits)"),

@@ -25,9 +25,10 @@ std::vector<uint8_t> synthetic_cifar_records(int64_t first, int64_t count, uint6
   return b;
 }
 
-void write_synthetic_cifar10(const std::string& dir, int64_t train_per_batch, int64_t test, uint64_t seed) {
+void write_cifar10_files(const std::string& dir, int64_t train_per_batch, int64_t test,
+                         const CifarRecordMaker& make) {
   if (train_per_batch < 1 || test < 1) {
-    throw std::invalid_argument(fmt::format("synthetic CIFAR needs >= 1 record per file, got {} and {}", train_per_batch, test));
+    throw std::invalid_argument(fmt::format("a generated CIFAR set needs >= 1 record per file, got {} and {}", train_per_batch, test));
   }
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
@@ -37,9 +38,15 @@ void write_synthetic_cifar10(const std::string& dir, int64_t train_per_batch, in
     if (!out.good()) throw std::runtime_error(fmt::format("cannot write {} ({} bytes)", path, bytes.size()));
   };
   for (int f = 1; f <= 5; ++f) {
-    write(fmt::format("data_batch_{}.bin", f), synthetic_cifar_records((f - 1) * train_per_batch, train_per_batch, seed + uint64_t(f)));
+    write(fmt::format("data_batch_{}.bin", f), make(f, (f - 1) * train_per_batch, train_per_batch));
   }
-  write("test_batch.bin", synthetic_cifar_records(0, test, seed + 99));
+  write("test_batch.bin", make(0, 0, test));
+}
+
+void write_synthetic_cifar10(const std::string& dir, int64_t train_per_batch, int64_t test, uint64_t seed) {
+  write_cifar10_files(dir, train_per_batch, test, [&](int file, int64_t first, int64_t count) {
+    return synthetic_cifar_records(first, count, seed + uint64_t(file == 0 ? 99 : file));
+  });
 }
 
 }  // namespace data

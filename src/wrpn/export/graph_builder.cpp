@@ -151,7 +151,7 @@ ValueId GraphBuilder::conv(ValueId x, const nn::QConv2dImpl& conv, const torch::
   const int out_c = int(o.out_channels()), kh = int((*o.kernel_size())[0]), kw = int((*o.kernel_size())[1]);
   const int stride = int((*o.stride())[0]), pad = int((*o.padding())[0]);
   std::vector<double> weight_scale;
-  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), o.weight_bits(), conv.weight_gain(),
+  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), o.weight_bits(), conv.weight_gain() * o.input_scale(),
                                        o.per_channel_alpha(), weight_scale);
   std::vector<double> bn_scale(size_t(out_c), 1.0), bn_shift(size_t(out_c), 0.0);
   if (bn) bn_affine(*bn, out_c, bn_scale, bn_shift);
@@ -175,7 +175,7 @@ ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::
     rows = rows.view({out, from.channels, from.height, from.width}).permute({0, 2, 3, 1}).reshape({out, -1});
   }
   std::vector<double> weight_scale;
-  const uint32_t w = add_weight_tensor(rows, o.weight_bits(), fc.weight_gain(), o.per_channel_alpha(), weight_scale);
+  const uint32_t w = add_weight_tensor(rows, o.weight_bits(), fc.weight_gain() * o.input_scale(), o.per_channel_alpha(), weight_scale);
   std::vector<double> bn_scale(size_t(out), 1.0), bn_shift(size_t(out), 0.0);
   if (bn) bn_affine(*bn, out, bn_scale, bn_shift);
   const auto [s, bi] = add_output_transform(weight_scale, input_unit(in), bn_scale, bn_shift, fc.bias);

@@ -26,7 +26,7 @@ AlexNetBn::AlexNetBn(const ModelSpec& spec) {
   fc2_ = register_module("fc2", nn::QLinear(spec.linear(f, f, w, false)));
   bn7_ = register_module("bn7", torch::nn::BatchNorm1d(f));
   act7_ = register_module("act7", nn::QReLU(spec.activation_bits));
-  fc3_ = register_module("fc3", nn::QLinear(spec.linear(f, spec.classes, spec.last_weight_bits, true)));
+  fc3_ = register_module("fc3", nn::QLinear(spec.classifier(f)));
 }
 
 torch::Tensor AlexNetBn::forward(torch::Tensor x) {

@@ -51,7 +51,9 @@ class PreActBlockImpl : public torch::nn::Module {
     conv1_ = register_module("conv1", nn::QConv2d(spec.conv(in, out, 3, spec.weight_bits, stride, 1)));
     bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out));
     act2_ = register_module("act2", nn::QReLU(spec.activation_bits));
-    conv2_ = register_module("conv2", nn::QConv2d(spec.conv(out, out, 3, spec.weight_bits, 1, 1)));
+    // No batch norm follows conv2 before the residual add: it takes the input scale.
+    conv2_ = register_module(
+        "conv2", nn::QConv2d(spec.conv(out, out, 3, spec.weight_bits, 1, 1).input_scale(spec.activation_range())));
   }
   torch::Tensor forward(const torch::Tensor& x) {
     const torch::Tensor y = conv1_(act1_(bn1_(x)));
@@ -97,7 +99,7 @@ CifarResNet::CifarResNet(const ModelSpec& spec, int64_t blocks_per_stage, bool p
     final_bn_ = register_module("final_bn", torch::nn::BatchNorm2d(in));
     final_act_ = register_module("final_act", nn::QReLU(spec.activation_bits));
   }
-  fc_ = register_module("fc", nn::QLinear(spec.linear(in, spec.classes, spec.last_weight_bits, true)));
+  fc_ = register_module("fc", nn::QLinear(spec.classifier(in)));
 }
 
 torch::Tensor CifarResNet::forward(torch::Tensor x) {

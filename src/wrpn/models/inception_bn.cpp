@@ -105,7 +105,7 @@ InceptionBn::InceptionBn(const ModelSpec& spec) {
   stage3_ = register_module("stage3", make_stage(spec, channels, kStage3));
   stage4_ = register_module("stage4", make_stage(spec, channels, kStage4));
   stage5_ = register_module("stage5", make_stage(spec, channels, kStage5));
-  fc_ = register_module("fc", nn::QLinear(spec.linear(channels, spec.classes, spec.last_weight_bits, true)));
+  fc_ = register_module("fc", nn::QLinear(spec.classifier(channels)));
 }
 
 torch::Tensor InceptionBn::forward(torch::Tensor x) {

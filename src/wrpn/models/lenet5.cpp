@@ -33,7 +33,7 @@ LeNet5::LeNet5(const ModelSpec& spec) {
   bn4_ = register_module("bn4", torch::nn::BatchNorm1d(f2));
   act4_ = register_module("act4", nn::QReLU(a));
   fc3_ = register_module("fc3",
-                         nn::QLinear(spec.linear(f2, spec.classes, spec.last_weight_bits, true)));
+                         nn::QLinear(spec.classifier(f2)));
 }
 
 torch::Tensor LeNet5::forward(torch::Tensor x) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "wrpn/quant/activation_range.h"
 #include "wrpn/quant/bits.h"
 
 namespace wrpn {
@@ -18,6 +19,10 @@ void ModelSpec::validate() const {
   if (classes < 2) throw std::invalid_argument(fmt::format("classes must be >= 2, got {}", classes));
   if (in_channels < 1) {
     throw std::invalid_argument(fmt::format("input channels must be >= 1, got {}", in_channels));
+  }
+  if (!(act_clip_sigmas == 0 || (act_clip_sigmas >= 0.25 && act_clip_sigmas <= 16))) {
+    throw std::invalid_argument(fmt::format(
+        "activation clip must be 0 (auto) or 0.25..16 batch-norm standard deviations, got {}", act_clip_sigmas));
   }
   if (input_size < 1) {
     throw std::invalid_argument(fmt::format("input size must be >= 1, got {}", input_size));
@@ -47,6 +52,14 @@ nn::QLinearOptions ModelSpec::linear(int64_t in, int64_t out, int bits, bool bia
       .input_bits(activation_bits)
       .per_channel_alpha(per_channel_alpha)
       .weight_param(weight_param);
+}
+
+nn::QLinearOptions ModelSpec::classifier(int64_t in) const {
+  return linear(in, classes, last_weight_bits, true).input_scale(activation_range());
+}
+
+double ModelSpec::activation_range() const {
+  return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas);
 }
 
 }  // namespace models

@@ -35,6 +35,10 @@ struct ModelSpec {
   nn::WeightParam weight_param = nn::WeightParam::Unit;
   /// 1-bit weights: one alpha per output channel.
   bool per_channel_alpha = false;
+  /// Where the activation clip sits at initialisation, in batch-norm standard deviations
+  /// (quant/activation_range.h): 0 = the MSE-optimal clip for the activation bits (default),
+  /// 1 = the paper's literal recipe (batch-norm scale 1).
+  double act_clip_sigmas = 0.0;
 
   /// Throws std::invalid_argument naming the field and value when a field is out of range.
   void validate() const;
@@ -47,6 +51,13 @@ struct ModelSpec {
                           int64_t padding = 0) const;
   /// Options for a linear layer of this model with the given weight bits.
   nn::QLinearOptions linear(int64_t in, int64_t out, int bits, bool bias) const;
+  /// The classifier: `in` features -> classes, last_weight_bits, a bias, and the input scale
+  /// of a layer with no batch norm after it (activation_range()).
+  nn::QLinearOptions classifier(int64_t in) const;
+  /// The activation clip c in batch-norm standard deviations (quant/activation_range.h): the
+  /// registry initialises every batch-norm scale to 1 / c, and layers reading those
+  /// activations without a batch norm after them scale their input by c. 1 at 32 bits.
+  double activation_range() const;
   /// Channels of a hidden layer after widening.
   int64_t wide(int64_t channels) const { return nn::widen(channels, width); }
 };

@@ -12,6 +12,8 @@
 #include "wrpn/models/mlp.h"
 #include "wrpn/models/resnet.h"
 #include "wrpn/models/vgg_small.h"
+#include "wrpn/quant/activation_range.h"
+#include "wrpn/quant/bits.h"
 
 namespace wrpn {
 namespace models {
@@ -59,7 +61,14 @@ std::vector<std::string> model_names() {
 std::shared_ptr<Network> build_model(const ModelSpec& spec) {
   spec.validate();
   for (const auto& e : model_registry()) {
-    if (e.name == spec.name) return e.build(spec);
+    if (e.name != spec.name) continue;
+    auto model = e.build(spec);
+    // Every batch norm of the zoo feeds an activation quantizer (directly or through a
+    // residual add): place the clip where it does not bind (quant/activation_range.h).
+    if (!quant::is_full_precision(spec.activation_bits)) {
+      quant::init_batch_norm_scales(*model, spec.activation_range());
+    }
+    return model;
   }
   throw std::invalid_argument(fmt::format("unknown model '{}' (known: {})", spec.name,
                                           fmt::join(model_names(), ", ")));

@@ -87,7 +87,7 @@ ResNet::ResNet(const ModelSpec& spec, ResNetOptions options) {
     }
     stages_.push_back(register_module(fmt::format("layer{}", s + 1), stage));
   }
-  fc_ = register_module("fc", nn::QLinear(spec.linear(in, spec.classes, spec.last_weight_bits, true)));
+  fc_ = register_module("fc", nn::QLinear(spec.classifier(in)));
 }
 
 torch::Tensor ResNet::forward(torch::Tensor x) {

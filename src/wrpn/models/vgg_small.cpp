@@ -33,7 +33,7 @@ VggSmall::VggSmall(const ModelSpec& spec) {
   register_module("stage3", stage3_);
   classifier_ = register_module(
       "classifier",
-      nn::QLinear(spec.linear(c3, spec.classes, spec.last_weight_bits, true).input_bits(32)));
+      nn::QLinear(spec.classifier(c3).input_bits(32)));
 }
 
 torch::Tensor VggSmall::forward(torch::Tensor x) {

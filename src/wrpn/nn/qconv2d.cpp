@@ -34,7 +34,7 @@ void QConv2dImpl::reset() {
 
 torch::Tensor QConv2dImpl::effective_weight() const {
   return quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha()) *
-         gain_;
+         (gain_ * options.input_scale());
 }
 
 torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {

@@ -27,7 +27,7 @@ void QLinearImpl::reset() {
 
 torch::Tensor QLinearImpl::effective_weight() const {
   return quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha()) *
-         gain_;
+         (gain_ * options.input_scale());
 }
 
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {

@@ -27,6 +27,11 @@ struct QLinearOptions {
   TORCH_ARG(int, input_bits) = 32;
   /// Weight parametrisation (see weight_param.h). Default Unit.
   TORCH_ARG(WeightParam, weight_param) = WeightParam::Unit;
+  /// The real value of one unit of the input. A layer that reads quantized activations (in
+  /// [0, 1]) whose batch norm was initialised to 1 / c, and has no batch norm after it, takes
+  /// c (ModelSpec::activation_range()), so that it sees them at the scale a ReLU gives.
+  /// Default 1.
+  TORCH_ARG(double, input_scale) = 1.0;
 };
 
 class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLayer {

@@ -12,6 +12,18 @@ struct QReLUOptions {
   TORCH_ARG(int, bits);
 };
 
+/// How many inputs the quantizer clipped, counted in training-mode forwards with gradients
+/// on (what the trainer reports per layer and epoch).
+struct ClipCounts {
+  int64_t below = 0;  ///< inputs < 0: output 0, no gradient
+  int64_t above = 0;  ///< inputs > 1: output 1, no gradient (none for a ReLU)
+  int64_t total = 0;
+  void add(const ClipCounts& o) { below += o.below; above += o.above; total += o.total; }
+};
+
+/// Counts the elements of `x` below 0 and above `hi` (hi = +inf for a ReLU).
+ClipCounts count_clipped(const torch::Tensor& x, double hi);
+
 class QReLUImpl : public torch::nn::Cloneable<QReLUImpl> {
  public:
   explicit QReLUImpl(QReLUOptions options = {});
@@ -21,6 +33,8 @@ class QReLUImpl : public torch::nn::Cloneable<QReLUImpl> {
   torch::Tensor forward(const torch::Tensor& x);
 
   QReLUOptions options;
+  /// Accumulated since the last reset by the trainer.
+  ClipCounts clip_counts;
 };
 
 TORCH_MODULE(QReLU);

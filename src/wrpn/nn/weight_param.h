@@ -45,9 +45,9 @@ class QuantizedLayer {
   virtual int weight_bits() const = 0;
   /// The trainable weight in quantizer units.
   virtual const torch::Tensor& raw_weight() const = 0;
-  /// The constant the quantized weight is multiplied by.
+  /// The constant of the unit parametrisation (the optimiser's learning-rate rule uses it).
   virtual double weight_gain() const = 0;
-  /// gain * Q(weight): what the layer really computes with.
+  /// gain * input_scale * Q(weight): what the layer really computes with.
   virtual torch::Tensor effective_weight() const = 0;
   /// Multiply-accumulates per sample in the last forward pass (0 before any forward).
   virtual int64_t macs_per_sample() const = 0;

@@ -67,6 +67,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"last_wbits", c.model.last_weight_bits},
       {"weight_param", nn::to_string(c.model.weight_param)},
       {"per_channel_alpha", c.model.per_channel_alpha},
+      {"act_clip_sigmas", c.model.act_clip_sigmas},
       {"classes", c.model.classes},
       {"in_channels", c.model.in_channels},
       {"input_size", c.model.input_size},
@@ -111,6 +112,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
       else if (key == "last_wbits") c.model.last_weight_bits = value.get<int>();
       else if (key == "weight_param") c.model.weight_param = nn::parse_weight_param(value.get<std::string>());
       else if (key == "per_channel_alpha") c.model.per_channel_alpha = value.get<bool>();
+      else if (key == "act_clip_sigmas") c.model.act_clip_sigmas = value.get<double>();
       else if (key == "classes") c.model.classes = value.get<int64_t>();
       else if (key == "in_channels") c.model.in_channels = value.get<int64_t>();
       else if (key == "input_size") c.model.input_size = value.get<int64_t>();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "wrpn/data/batch_loader.h"
 #include "wrpn/data/cifar.h"
@@ -44,7 +45,10 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"epoch_seconds", m.seconds},
           {"peak_step_mb", double(m.peak_step_bytes) / (1 << 20)},
           {"skipped_images", m.skipped_images},
-          {"zero_fraction", m.zero_fraction}};
+          {"zero_fraction", m.zero_fraction},
+          {"clipped_low", m.layers.clipped_low},
+          {"clipped_high", m.layers.clipped_high},
+          {"grad_norm", m.layers.grad_norm}};
 }
 
 // Keeps the metrics of epochs 1..epochs_done only: a run interrupted after writing an
@@ -189,8 +193,11 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
 
   TrainResult result;
   result.model = model;
+  LayerStatsCollector layer_stats(*model);
+  std::set<std::string> warned_layers;
   for (int64_t epoch = epochs_done; epoch < config.epochs; ++epoch) {
     model->train();
+    layer_stats.reset();
     const auto epoch_start = Clock::now();
     double loss_sum = 0;
     int64_t correct = 0, seen = 0, skipped = 0;
@@ -236,6 +243,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
         correct += count_topk_correct(logits.detach(), batch.labels, 1);
       }
       if (grad_sync) grad_sync->finish_step();
+      layer_stats.after_backward();
       opt.optimizer->step();
       peak_step_bytes = std::max(peak_step_bytes, peak_tensor_bytes());
       seen += n;
@@ -268,6 +276,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     if (group) dist::broadcast_buffers(*group, *model);
     m.test = combine_over_ranks(group.get(), evaluate(*model, test_loader));
     m.zero_fraction = zero_fractions(*model);
+    m.layers = layer_stats.stats();
 
     if (writer) {
       append_line(metrics_path, to_json(m).dump());
@@ -281,6 +290,13 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
                  m.epoch, config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1,
                  m.images_per_s, m.lr, double(m.peak_step_bytes) / (1 << 20), max_zero);
       std::fflush(stdout);
+    }
+    // Each layer is named once per run; metrics.jsonl has its figures every epoch.
+    for (const LayerWarning& w : layer_warnings(m.layers)) {
+      if (writer && warned_layers.insert(w.layer).second) {
+        fmt::print(stderr, "warning: epoch {}: {}; per-epoch figures in {}{}\n", m.epoch, w.message,
+                   metrics_path, w.saturated ? " (if training stalls: --act-clip-sigmas, docs/TRAINING.md)" : "");
+      }
     }
     result.last = m;
     ++result.epochs_run;

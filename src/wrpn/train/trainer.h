@@ -10,6 +10,7 @@
 #include "wrpn/data/dataset.h"
 #include "wrpn/models/model_spec.h"
 #include "wrpn/train/evaluate.h"
+#include "wrpn/train/layer_stats.h"
 #include "wrpn/train/train_config.h"
 
 namespace wrpn {
@@ -31,6 +32,8 @@ struct EpochMetrics {
   /// Training images skipped as unreadable this epoch (imagefolder with skip_corrupt).
   int64_t skipped_images = 0;
   std::map<std::string, double> zero_fraction;
+  /// Clipped fractions and gradient norms per layer (train/layer_stats.h).
+  LayerStats layers;
 };
 
 struct TrainResult {

@@ -1,0 +1,33 @@
+// Where the activation quantizer's clip sits relative to the batch norm before it.
+//
+// The contract's quantizer clips to [0, 1] (../shared/WRPN.md). Batch norm hands it values
+// of unit standard deviation, so with the usual initialisation (gamma = 1) the clip binds at
+// 1 sigma: 16% of the inputs sit above it, carry no gradient and, on images whose colour or
+// brightness shifts a whole map, lose all spatial structure. The gradient cannot undo this:
+// gamma's gradient flows only through the unclipped inputs, so nothing tells it to shrink.
+//
+// wrpn therefore initialises every batch-norm scale of a network with quantized activations
+// to 1 / c, so that at initialisation the clip sits at c standard deviations, with c the
+// clip that minimises the quantization error of a rectified unit Gaussian at k bits. The
+// quantizer, its levels and the deployed integer arithmetic are untouched (batch norm folds
+// into the integer thresholds as before); c = 1 is the literal recipe.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace wrpn {
+namespace quant {
+
+/// argmin over c of E[(Q_c(x) - max(x, 0))^2], x ~ N(0, 1), Q_c the k-bit quantizer over
+/// [0, c] (2^k levels): 1.22, 1.94, 2.46, 2.90, 3.26, 3.62, 3.94, 4.22 for k = 1..8.
+double mse_optimal_clip_sigmas(int bits);
+
+/// The clip, in batch-norm standard deviations, for `bits`-bit activations: `requested`
+/// when it is > 0, else mse_optimal_clip_sigmas(bits). 1 for 32 bits (a ReLU has no clip).
+double activation_clip_sigmas(int bits, double requested);
+
+/// Sets the scale (gamma) of every affine BatchNorm1d/2d in `model` to 1 / clip.
+void init_batch_norm_scales(torch::nn::Module& model, double clip_sigmas);
+
+}  // namespace quant
+}  // namespace wrpn

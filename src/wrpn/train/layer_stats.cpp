@@ -1,0 +1,69 @@
+#include "wrpn/train/layer_stats.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace wrpn {
+namespace train {
+
+LayerStatsCollector::LayerStatsCollector(torch::nn::Module& model) {
+  for (const auto& item : model.named_modules("", /*include_self=*/false)) {
+    if (auto* act = dynamic_cast<nn::QReLUImpl*>(item.value().get())) activations_.emplace_back(item.key(), act);
+    if (auto* layer = dynamic_cast<const nn::QuantizedLayer*>(item.value().get())) layers_.emplace_back(item.key(), layer);
+  }
+  reset();
+}
+
+void LayerStatsCollector::reset() {
+  for (auto& a : activations_) a.second->clip_counts = {};
+  grad_norm_sums_.assign(layers_.size(), 0.0);
+  steps_ = 0;
+}
+
+void LayerStatsCollector::after_backward() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const torch::Tensor& g = layers_[i].second->raw_weight().grad();
+    if (g.defined()) grad_norm_sums_[i] += g.norm().item<double>();
+  }
+  ++steps_;
+}
+
+LayerStats LayerStatsCollector::stats() const {
+  LayerStats s;
+  for (const auto& [name, act] : activations_) {
+    const nn::ClipCounts& c = act->clip_counts;
+    const double total = double(std::max<int64_t>(c.total, 1));
+    s.clipped_low[name] = double(c.below) / total;
+    s.clipped_high[name] = double(c.above) / total;
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    s.grad_norm[layers_[i].first] = grad_norm_sums_[i] / double(std::max<int64_t>(steps_, 1));
+  }
+  return s;
+}
+
+std::vector<LayerWarning> layer_warnings(const LayerStats& s) {
+  std::vector<LayerWarning> lines;
+  for (const auto& [name, high] : s.clipped_high) {
+    const double low = s.clipped_low.at(name), passing = 1.0 - low - high;
+    if (high > kSaturatedHigh || passing < kMinPassing) {
+      lines.push_back({name, fmt::format(
+          "activation {} is saturated: {:.1f}% of its inputs clip above 1 and {:.1f}% below 0, "
+          "only {:.1f}% pass a gradient",
+          name, 100 * high, 100 * low, 100 * passing), /*saturated=*/true});
+    }
+  }
+  double largest = 0;
+  for (const auto& kv : s.grad_norm) largest = std::max(largest, kv.second);
+  for (const auto& [name, norm] : s.grad_norm) {
+    if (norm <= 1e-9 * largest || norm == 0) {
+      lines.push_back({name, fmt::format("layer {} received no gradient (mean norm {:.3g}, largest layer {:.3g})",
+                                         name, norm, largest)});
+    }
+  }
+  return lines;
+}
+
+}  // namespace train
+}  // namespace wrpn
