@@ -40,6 +40,9 @@ TEST(ActivationRange, TableHoldsTheMinimaOfTheQuantizationError) {
 
 TEST(ActivationRange, RequestedClipWinsAndFullPrecisionHasNone) {
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(4, 0), 2.90);
+  EXPECT_DOUBLE_EQ(activation_clip_sigmas(2, 0), 2.90);  // not the error-optimal 1.94
+  EXPECT_DOUBLE_EQ(activation_clip_sigmas(1, 0), 2.90);
+  EXPECT_DOUBLE_EQ(activation_clip_sigmas(8, 0), 4.22);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(4, 1.0), 1.0);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(2, 3.5), 3.5);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(32, 0), 1.0);
@@ -68,8 +71,10 @@ TEST(ActivationRange, RegistryInitialisesEveryBatchNormScale) {
   spec.input_size = 32;
   spec.weight_bits = spec.activation_bits = 4;
   EXPECT_NEAR(only_batch_norm_scale(*models::build_model(spec)), 1 / 2.90, 1e-7);
+  spec.activation_bits = 6;
+  EXPECT_NEAR(only_batch_norm_scale(*models::build_model(spec)), 1 / 3.62, 1e-7);
   spec.activation_bits = 2;
-  EXPECT_NEAR(only_batch_norm_scale(*models::build_model(spec)), 1 / 1.94, 1e-7);
+  EXPECT_NEAR(only_batch_norm_scale(*models::build_model(spec)), 1 / 2.90, 1e-7);
   spec.act_clip_sigmas = 1.0;  // the literal recipe
   EXPECT_DOUBLE_EQ(only_batch_norm_scale(*models::build_model(spec)), 1.0);
   spec.act_clip_sigmas = 0;

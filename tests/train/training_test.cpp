@@ -144,6 +144,20 @@ TEST(Training, NanLossStopsWithAClearError) {
   }
 }
 
+// A checkpoint written before act_clip_sigmas existed was trained with the literal clip:
+// it must be rebuilt with it (input scale 1), not with today's default.
+TEST(Checkpoint, RunsFromBeforeTheClipPlacementRebuildWithTheLiteralClip) {
+  TempDir dir("ckpt-old");
+  TrainConfig c = small_run(dir.str());
+  auto model = models::build_model(c.model);
+  nlohmann::json old = to_json(c);
+  ASSERT_EQ(old.erase("act_clip_sigmas"), 1u);
+  save_checkpoint(dir.file("old.pt"), *model, nullptr, {1, old});
+  EXPECT_EQ(read_checkpoint_meta(dir.file("old.pt")).config["act_clip_sigmas"], 1.0);
+  save_checkpoint(dir.file("new.pt"), *model, nullptr, {1, to_json(c)});
+  EXPECT_EQ(read_checkpoint_meta(dir.file("new.pt")).config["act_clip_sigmas"], 0.0);
+}
+
 TEST(Checkpoint, CorruptAndMissingFilesRejected) {
   TempDir dir("ckpt");
   EXPECT_THROW(read_checkpoint_meta(dir.file("none.pt")), std::runtime_error);

@@ -25,7 +25,8 @@ void TrainFlags::add_model_flags(CLI::App* app) {
             "1-bit weights: one scale per output channel");
   WRPN_FLAG(app, "--act-clip-sigmas", model.act_clip_sigmas,
             "where the activation clip sits at init, in batch-norm standard deviations: 0 = the "
-            "MSE-optimal clip for the bits (default), 1 = the paper's literal recipe");
+            "default for the bits (2.90 up to 4 bits, the error-optimal clip above), 1 = the "
+            "paper's literal recipe");
   bound_.emplace_back(
       app->add_option("--weight-param", weight_param_,
                       "weight parametrisation: unit (default) or torch (collapses at low bits)"),

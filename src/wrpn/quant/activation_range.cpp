@@ -1,5 +1,6 @@
 #include "wrpn/quant/activation_range.h"
 
+#include <algorithm>
 #include <array>
 
 #include "wrpn/quant/bits.h"
@@ -16,7 +17,7 @@ double mse_optimal_clip_sigmas(int bits) {
 
 double activation_clip_sigmas(int bits, double requested) {
   if (is_full_precision(bits)) return 1.0;
-  return requested > 0 ? requested : mse_optimal_clip_sigmas(bits);
+  return requested > 0 ? requested : std::max(mse_optimal_clip_sigmas(bits), kMinDefaultClipSigmas);
 }
 
 void init_batch_norm_scales(torch::nn::Module& model, double clip_sigmas) {

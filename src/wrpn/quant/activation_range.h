@@ -7,10 +7,17 @@
 // gamma's gradient flows only through the unclipped inputs, so nothing tells it to shrink.
 //
 // wrpn therefore initialises every batch-norm scale of a network with quantized activations
-// to 1 / c, so that at initialisation the clip sits at c standard deviations, with c the
-// clip that minimises the quantization error of a rectified unit Gaussian at k bits. The
-// quantizer, its levels and the deployed integer arithmetic are untouched (batch norm folds
-// into the integer thresholds as before); c = 1 is the literal recipe.
+// to 1 / c, so that at initialisation the clip sits at c standard deviations: the clip that
+// minimises the quantization error of a rectified unit Gaussian at k bits, but never below
+// the 4-bit one (2.90 sigma, 0.19% of the inputs above it). Below 4 bits the error-optimal
+// clip binds for 0.7-11% of the inputs, and a clipped input passes no gradient: 2-bit
+// activations then learn far slower than at 2.90 sigma (docs/TRAINING.md). A layer
+// that reads these activations with no batch norm after it (a classifier) would then see
+// inputs c times smaller than a ReLU network's and learn that much slower, so it scales its
+// input by c (QConv2dOptions/QLinearOptions::input_scale, ModelSpec::activation_range()).
+// The quantizer, its levels and the deployed integer arithmetic are untouched (batch norm
+// folds into the integer thresholds, the input scale into the weight scale); c = 1 is the
+// literal recipe.
 #pragma once
 
 #include <torch/torch.h>
@@ -22,8 +29,12 @@ namespace quant {
 /// [0, c] (2^k levels): 1.22, 1.94, 2.46, 2.90, 3.26, 3.62, 3.94, 4.22 for k = 1..8.
 double mse_optimal_clip_sigmas(int bits);
 
+/// The lowest default clip: the 4-bit error-optimal one.
+constexpr double kMinDefaultClipSigmas = 2.90;
+
 /// The clip, in batch-norm standard deviations, for `bits`-bit activations: `requested`
-/// when it is > 0, else mse_optimal_clip_sigmas(bits). 1 for 32 bits (a ReLU has no clip).
+/// when it is > 0, else max(mse_optimal_clip_sigmas(bits), kMinDefaultClipSigmas): 2.90 for
+/// 1..4 bits, 3.26 .. 4.22 for 5..8. 1 for 32 bits (a ReLU has no clip).
 double activation_clip_sigmas(int bits, double requested);
 
 /// Sets the scale (gamma) of every affine BatchNorm1d/2d in `model` to 1 / clip.

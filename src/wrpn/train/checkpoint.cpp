@@ -80,6 +80,9 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
     archive.read("config", config);
     meta.epochs_done = epochs.toInt();
     meta.config = nlohmann::json::parse(config.toStringRef());
+    // Runs saved before the activation clip was placed (quant/activation_range.h) trained
+    // with the literal recipe: rebuild them so, or the classifier's input scale would differ.
+    if (meta.config.is_object() && !meta.config.contains("act_clip_sigmas")) meta.config["act_clip_sigmas"] = 1.0;
   } catch (const c10::Error&) {
     throw std::runtime_error(fmt::format("{} is not a wrpn checkpoint (missing fields)", path));
   }
