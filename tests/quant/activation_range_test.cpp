@@ -41,7 +41,7 @@ TEST(ActivationRange, TableHoldsTheMinimaOfTheQuantizationError) {
 TEST(ActivationRange, RequestedClipWinsAndFullPrecisionHasNone) {
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(4, 0), 2.90);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(2, 0), 2.90);  // not the error-optimal 1.94
-  EXPECT_DOUBLE_EQ(activation_clip_sigmas(1, 0), 2.90);
+  EXPECT_DOUBLE_EQ(activation_clip_sigmas(1, 0), 1.22);  // the clip is also the threshold
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(8, 0), 4.22);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(4, 1.0), 1.0);
   EXPECT_DOUBLE_EQ(activation_clip_sigmas(2, 3.5), 3.5);

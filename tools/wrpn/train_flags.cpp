@@ -25,7 +25,7 @@ void TrainFlags::add_model_flags(CLI::App* app) {
             "1-bit weights: one scale per output channel");
   WRPN_FLAG(app, "--act-clip-sigmas", model.act_clip_sigmas,
             "where the activation clip sits at init, in batch-norm standard deviations: 0 = the "
-            "default for the bits (2.90 up to 4 bits, the error-optimal clip above), 1 = the "
+            "default for the bits (1.22 at 1 bit, 2.90 at 2-4, the error-optimal clip above), 1 = the "
             "paper's literal recipe");
   bound_.emplace_back(
       app->add_option("--weight-param", weight_param_,

@@ -36,7 +36,7 @@ struct ModelSpec {
   /// 1-bit weights: one alpha per output channel.
   bool per_channel_alpha = false;
   /// Where the activation clip sits at initialisation, in batch-norm standard deviations
-  /// (quant/activation_range.h): 0 = the default for the activation bits (2.90 up to 4 bits),
+  /// (quant/activation_range.h): 0 = the default for the activation bits (1.22 at 1 bit, 2.90 at 2-4),
   /// 1 = the paper's literal recipe (batch-norm scale 1).
   double act_clip_sigmas = 0.0;
 

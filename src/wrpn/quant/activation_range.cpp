@@ -17,7 +17,11 @@ double mse_optimal_clip_sigmas(int bits) {
 
 double activation_clip_sigmas(int bits, double requested) {
   if (is_full_precision(bits)) return 1.0;
-  return requested > 0 ? requested : std::max(mse_optimal_clip_sigmas(bits), kMinDefaultClipSigmas);
+  if (requested > 0) return requested;
+  // At 1 bit the clip is also the firing threshold (c / 2): at 2.90 sigma only 7% of the
+  // units would ever fire, so the error-optimal clip (27% fire) serves better there.
+  if (bits == 1) return mse_optimal_clip_sigmas(1);
+  return std::max(mse_optimal_clip_sigmas(bits), kMinDefaultClipSigmas);
 }
 
 void init_batch_norm_scales(torch::nn::Module& model, double clip_sigmas) {

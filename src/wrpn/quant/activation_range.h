@@ -8,10 +8,11 @@
 //
 // wrpn therefore initialises every batch-norm scale of a network with quantized activations
 // to 1 / c, so that at initialisation the clip sits at c standard deviations: the clip that
-// minimises the quantization error of a rectified unit Gaussian at k bits, but never below
-// the 4-bit one (2.90 sigma, 0.19% of the inputs above it). Below 4 bits the error-optimal
-// clip binds for 0.7-11% of the inputs, and a clipped input passes no gradient: 2-bit
-// activations then learn far slower than at 2.90 sigma (docs/TRAINING.md). A layer
+// minimises the quantization error of a rectified unit Gaussian at k bits, but at 2 and 3
+// bits never below the 4-bit one (2.90 sigma, 0.19% of the inputs above it): there the
+// error-optimal clip binds for 0.7-2.6% of the inputs, a clipped input passes no gradient,
+// and 2-bit activations learn far slower than at 2.90 sigma (docs/TRAINING.md). At 1 bit
+// the clip is also the firing threshold (c / 2), so the error-optimal 1.22 stays. A layer
 // that reads these activations with no batch norm after it (a classifier) would then see
 // inputs c times smaller than a ReLU network's and learn that much slower, so it scales its
 // input by c (QConv2dOptions/QLinearOptions::input_scale, ModelSpec::activation_range()).
@@ -34,7 +35,8 @@ constexpr double kMinDefaultClipSigmas = 2.90;
 
 /// The clip, in batch-norm standard deviations, for `bits`-bit activations: `requested`
 /// when it is > 0, else max(mse_optimal_clip_sigmas(bits), kMinDefaultClipSigmas): 2.90 for
-/// 1..4 bits, 3.26 .. 4.22 for 5..8. 1 for 32 bits (a ReLU has no clip).
+/// 2..4 bits, 3.26 .. 4.22 for 5..8; at 1 bit the error-optimal 1.22. 1 for 32 bits (a ReLU
+/// has no clip).
 double activation_clip_sigmas(int bits, double requested);
 
 /// Sets the scale (gamma) of every affine BatchNorm1d/2d in `model` to 1 / clip.
