@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints a markdown table of how each run of a `wrpn sweep` folder learned: train loss after
 the first and the last epoch, test accuracy, and the largest fraction of activation inputs
-clipped above 1 in the last epoch (metrics.jsonl). Rows are ordered by model, width, bits.
+clipped above 1 in the last epoch (metrics.jsonl), for every finished run. Rows are ordered by
+model, width, bits.
 usage: scripts/sweep_learning_table.py SWEEP_DIR [BASELINE_RUN]"""
 import json
 import math
@@ -14,7 +15,8 @@ def runs(folder):
     for name in os.listdir(os.path.join(folder, "runs")):
         m = re.match(r"(.+)-w([\d.]+)-(\d+)-(\d+)-s(\d+)$", name)
         path = os.path.join(folder, "runs", name, "metrics.jsonl")
-        if not m or not os.path.exists(path):
+        # result.json marks a finished run; an unfinished one is left out
+        if not m or not os.path.exists(os.path.join(folder, "runs", name, "result.json")):
             continue
         with open(path) as f:
             epochs = [json.loads(line) for line in f if line.strip()]
