@@ -1,6 +1,7 @@
 // Every GEMM variant, on every compiled target this CPU runs, bit-exact against
 // gemm_s32_ref for all (k_w, k_a) pairs over awkward M, N, K.
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -90,6 +91,7 @@ TEST(GemmDispatch, SelectedVariantIsExactForEveryPair) {
 }
 
 TEST(GemmDispatch, RuleMatchesDocumentedTable) {
+  const testing::ScopedAmxDisabled no_amx;  // the vector-tier table; AMX has its own test below
   testing::for_each_target([](int64_t) {
     const int big = 4608;
     for (auto [kw, ka] : {std::pair{1, 1}, {2, 1}, {1, 2}}) {
@@ -114,6 +116,43 @@ TEST(GemmDispatch, RuleMatchesDocumentedTable) {
       EXPECT_EQ(select_gemm_variant(8, 8, big), GemmVariant::kDotU8S8);
     }
   });
+}
+
+TEST(GemmDispatch, AmxTierTakesEveryPairWhereEnabled) {
+  testing::for_each_target([](int64_t) {
+    const bool amx = amx_tier_enabled();
+    EXPECT_EQ(amx, amx_int8_supported() && active_target_has_vnni()) << amx_status();
+    for (int kw = 1; kw <= 8; ++kw)
+      for (int ka = 1; ka <= 8; ++ka)
+        for (int k : {1, 64, 577, 4608}) {
+          EXPECT_EQ(select_gemm_variant(kw, ka, k) == GemmVariant::kAmxTiles, amx) << kw << "x" << ka << " K=" << k;
+          EXPECT_EQ(gemm_variant_supports(GemmVariant::kAmxTiles, kw, ka), amx);
+        }
+  });
+}
+
+// A probe that silently failed would leave this machine's AMX unused and its tests skipped.
+TEST(GemmDispatch, AmxIsSupportedWhereTheCpuReportsIt) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  bool tile = false, int8 = false;
+  while (std::getline(cpuinfo, line) && line.rfind("flags", 0) != 0) {
+  }
+  tile = line.find(" amx_tile") != std::string::npos;
+  int8 = line.find(" amx_int8") != std::string::npos;
+  if (!amx_kernels_built()) GTEST_SKIP() << "built without the AMX kernels";
+  EXPECT_EQ(amx_int8_supported(), tile && int8) << amx_status();
+}
+
+TEST(GemmDispatch, AmxMaskedOffFallsBackToTheVectorTiers) {
+  const testing::ScopedAmxDisabled no_amx;
+  EXPECT_FALSE(amx_tier_enabled());
+  EXPECT_NE(amx_status().find("disabled"), std::string::npos) << amx_status();
+  for (int kw = 1; kw <= 8; ++kw)
+    for (int ka = 1; ka <= 8; ++ka) {
+      EXPECT_NE(select_gemm_variant(kw, ka, 4608), GemmVariant::kAmxTiles);
+      EXPECT_THROW(make_gemm_plan(kw, ka, 64, GemmVariant::kAmxTiles), std::invalid_argument);
+    }
 }
 
 TEST(GemmDispatch, Acc16FlushStepsNeverOverflow) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/target_info.h"
 
@@ -42,6 +43,12 @@ inline std::vector<uint8_t> random_acts(int act_bits, size_t count, uint32_t see
 struct ScopedTarget {
   explicit ScopedTarget(int64_t target) { force_target(target); }
   ~ScopedTarget() { force_target(0); }
+};
+
+// Switches the AMX tier off for a scope, as WRPN_DISABLE_AMX=1 does for a process.
+struct ScopedAmxDisabled {
+  ScopedAmxDisabled() { set_amx_disabled(true); }
+  ~ScopedAmxDisabled() { set_amx_disabled(false); }
 };
 
 // Runs fn() once per compiled target this CPU supports, checking dispatch follows.

@@ -39,13 +39,14 @@ void im2col_pack_into(const GemmPlan& plan, const ConvShape& s, const uint8_t* i
   check_act_codes(input, size_t(s.batch) * s.in_h * s.in_w * s.in_c, plan.act_bits);
   const int n = s.gemm_n();
   const size_t stride = round_up(size_t(plan.k), kByteRowPadElements);
-  if (pa.bytes.data.size() >= size_t(n) * stride) {
+  const size_t rows_alloc = size_t(packed_activation_rows(plan, n));
+  if (pa.bytes.data.size() >= rows_alloc * stride) {
     // Reuse the caller's buffer (a fresh allocation per call costs page faults): re-shape
     // it for this layer and zero the rows, since padding taps must read as code 0.
     pa.bytes.rows = n;
     pa.bytes.k = plan.k;
     pa.bytes.stride = stride;
-    std::memset(pa.bytes.data.data(), 0, size_t(n) * stride);
+    std::memset(pa.bytes.data.data(), 0, rows_alloc * stride);
     pa.plan = plan;
     pa.n = n;
   } else {

@@ -24,6 +24,7 @@ size_t packed_row_bytes(const GemmPlan& plan) {
     case GemmVariant::kBitplanePopcount: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 8;
     case GemmVariant::kBitplaneNibbleLut: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 16;
     case GemmVariant::kMaddS16: return size_t(plan.k) * 2;
+    case GemmVariant::kAmxTiles: return round_up(size_t(plan.k), kAmxTileK);
     default: return size_t(plan.k);
   }
 }
@@ -84,9 +85,11 @@ void check_operands(const PackedWeights& w, const PackedActivations& a, size_t l
 template <class Epilogue>
 void run_blocks(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo, int threads,
                 const Epilogue* epilogue) {
-  const int mb = static_cast<int>(std::max<size_t>(
-      detail::kGemmTileM, kWeightBlockBytes / std::max<size_t>(1, packed_row_bytes(w.plan)) /
-                              detail::kGemmTileM * detail::kGemmTileM));
+  // Weight rows per block, a whole number of micro-kernel tiles (AMX: two 16-channel B tiles).
+  const size_t tile_m = w.plan.variant == GemmVariant::kAmxTiles ? 2 * kAmxTileChannels : detail::kGemmTileM;
+  const int mb = static_cast<int>(
+      std::max<size_t>(tile_m, kWeightBlockBytes / std::max<size_t>(1, packed_row_bytes(w.plan)) / tile_m * tile_m));
+  const auto run_block = w.plan.variant == GemmVariant::kAmxTiles ? detail::run_amx_block : detail::run_gemm_block;
   const int m_blocks = (w.m + mb - 1) / mb;
   const int n_blocks = (a.n + kPixelBlock - 1) / kPixelBlock;
   parallel_for(m_blocks * n_blocks, threads, [&](int task) {
@@ -102,7 +105,7 @@ void run_blocks(const PackedWeights& w, const PackedActivations& a, int32_t* out
       block.out = out;
       block.ldo = ldo;
       block.n_origin = 0;
-      detail::run_gemm_block(block);
+      run_block(block);
       return;
     }
     thread_local std::vector<int32_t> scratch;
@@ -110,7 +113,7 @@ void run_blocks(const PackedWeights& w, const PackedActivations& a, int32_t* out
     block.out = scratch.data();  // row n lands at (n - n0) * M
     block.ldo = w.m;
     block.n_origin = block.n0;
-    detail::run_gemm_block(block);
+    run_block(block);
     (*epilogue)(scratch.data(), block.n0, block.n1, block.m0, block.m1);
   });
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wrpn/kernels/format_bit_planes.h"
+#include "wrpn/kernels/format_amx_tiles.h"
 #include "wrpn/kernels/format_byte_rows.h"
 #include "wrpn/kernels/format_channel_quads.h"
 #include "wrpn/kernels/gemm_variant.h"
@@ -38,6 +39,7 @@ struct PackedWeights {
   ByteRows<int16_t> words;     // kMaddS16
   BitPlaneRows bits;           // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
   ChannelQuads quads;          // kQuadChannelLanes
+  AmxTiles tiles;              // kAmxTiles
 };
 
 // Activations packed for one plan. `bytes` is always filled (the kernel format of
@@ -45,7 +47,7 @@ struct PackedWeights {
 struct PackedActivations {
   GemmPlan plan;
   int n = 0;                   // pixels
-  ByteRows<uint8_t> bytes;     // every variant (see above)
+  ByteRows<uint8_t> bytes;     // every variant (see above); kAmxTiles: rows padded to 32, zero
   BitPlaneRows bits;           // bit-plane variants (nibble-split for kBitplaneNibbleLut)
   std::vector<int32_t> code_sums;  // sum_k A[n][k], for the offset-binary correction (bit-planes only)
 };
@@ -59,6 +61,8 @@ PackedActivations pack_activations(const GemmPlan& plan, const uint8_t* acts, in
 // Allocates empty (zero) packed activations; fill `bytes` rows directly (im2col does)
 // with valid codes, leaving the padding zero, then call finish_packed_activations.
 PackedActivations alloc_packed_activations(const GemmPlan& plan, int n);
+// Rows to allocate for n pixels: n, or n rounded up to whole pairs of AMX tiles (zero rows).
+int packed_activation_rows(const GemmPlan& plan, int n);
 // For bit-plane plans: packs the byte rows into planes and computes the code sums
 // (a no-op for the byte variants). Does not re-validate codes.
 void finish_packed_activations(PackedActivations& acts);

@@ -26,4 +26,7 @@ struct GemmBlock {
 // Runs the block on the target HWY_DYNAMIC_DISPATCH picks (gemm_kernels.cc).
 void run_gemm_block(const GemmBlock& block);
 
+// Runs a kAmxTiles block on the tile unit (amx_gemm.cc): m0 a multiple of 32, n0 of 32.
+void run_amx_block(const GemmBlock& block);
+
 }  // namespace wrpn::kernels::detail

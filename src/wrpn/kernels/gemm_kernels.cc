@@ -478,6 +478,8 @@ void GemmBlockImpl(const detail::GemmBlock& b) {
       return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
         DotU8S8Tile(pw, pa, m, b.m1, n, b.n1, S);
       });
+    case GemmVariant::kAmxTiles:
+      break;  // not a Highway kernel: gemm.cc hands these blocks to run_amx_block
   }
   throw std::invalid_argument(std::string("no kernel for variant ") + gemm_variant_name(pw.plan.variant) +
                               " at " + std::to_string(pw.plan.weight_bits) + "b x " +

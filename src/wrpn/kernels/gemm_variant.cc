@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/target_info.h"
 
@@ -16,6 +17,7 @@ const char* gemm_variant_name(GemmVariant v) {
     case GemmVariant::kMaddS16: return "madd_s16";
     case GemmVariant::kDotU8S8: return "dot_u8s8";
     case GemmVariant::kQuadChannelLanes: return "quad_channel_lanes";
+    case GemmVariant::kAmxTiles: return "amx_tiles";
   }
   return "unknown";
 }
@@ -23,7 +25,7 @@ const char* gemm_variant_name(GemmVariant v) {
 const std::vector<GemmVariant>& all_gemm_variants() {
   static const std::vector<GemmVariant> all = {
       GemmVariant::kBitplanePopcount, GemmVariant::kBitplaneNibbleLut, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
-      GemmVariant::kMaddS16, GemmVariant::kDotU8S8, GemmVariant::kQuadChannelLanes};
+      GemmVariant::kMaddS16, GemmVariant::kDotU8S8, GemmVariant::kQuadChannelLanes, GemmVariant::kAmxTiles};
   return all;
 }
 
@@ -43,6 +45,7 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
     case GemmVariant::kMaddS16:
     case GemmVariant::kDotU8S8:
     case GemmVariant::kQuadChannelLanes: return true;
+    case GemmVariant::kAmxTiles: return amx_tier_enabled();
   }
   return false;
 }
@@ -57,9 +60,12 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
 // pairwise path for every other pair, including 8b x 8b.
 // Short reductions take the channel-lanes kernel: the K-vectorised kernels pay
 // eight horizontal sums per 4 x 2 tile, which dominate when K is a few vectors.
+// With AMX-INT8 one tdpbusd does 16 x 16 x 64 exact MACs: about 29x the FP32 FMA rate
+// and far past every vector kernel at every pair and K (docs/KERNELS.md), so it wins outright.
 GemmVariant select_gemm_variant(int weight_bits, int act_bits, int k) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
+  if (amx_tier_enabled()) return GemmVariant::kAmxTiles;
   const bool vnni = active_target_has_vnni();  // AVX3_DL: VNNI and BITALG come together
   const int flush = madd_acc16_flush_steps(weight_bits, act_bits);
   if (k < kQuadLanesMaxK) return GemmVariant::kQuadChannelLanes;

@@ -17,6 +17,8 @@ enum class GemmVariant {
   kDotU8S8,           // 4-way u8 x s8 dot into int32 (AVX-512 VNNI vpdpbusd; emulated elsewhere)
   kQuadChannelLanes,  // channels in lanes, 4 k per lane: vpdpbusd with VNNI, else vpmaddubsw + int16 sums;
                       // no horizontal sums, for short K
+  kAmxTiles,          // AMX-INT8 tdpbusd on 16 x 64-byte tiles, s32 accumulator tiles (amx_gemm.cc);
+                      // only where amx_tier_enabled()
 };
 
 const char* gemm_variant_name(GemmVariant v);
@@ -26,7 +28,8 @@ const std::vector<GemmVariant>& all_gemm_variants();
 
 // True when `v` computes exact results for this (weight bits, activation bits) pair:
 // the bit-plane kernel is built for 1..2-bit operands, the vpmaddubsw kernels need
-// 2 * (2^k_a - 1) * n <= 32767 so a pair sum cannot saturate int16.
+// 2 * (2^k_a - 1) * n <= 32767 so a pair sum cannot saturate int16. kAmxTiles is
+// exact for every pair but runs only where amx_tier_enabled(); elsewhere it is unsupported.
 bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits);
 
 // True for the variants that pack operands as bit-planes.

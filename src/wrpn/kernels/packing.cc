@@ -77,6 +77,15 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
           pw.quads.at(k, r) = static_cast<int8_t>(weight_code_value(w, plan.weight_bits));
         }
       break;
+    case GemmVariant::kAmxTiles:
+      pw.tiles = AmxTiles(m, plan.k);
+      for (int r = 0; r < m; ++r)
+        for (int k = 0; k < plan.k; ++k) {
+          const int w = weights[size_t(r) * ldw + k];
+          check_weight_code(w, plan.weight_bits);
+          pw.tiles.at(k, r) = static_cast<int8_t>(weight_code_value(w, plan.weight_bits));
+        }
+      break;
     case GemmVariant::kMaddS16:
       pw.words = ByteRows<int16_t>(m, plan.k);
       for (int r = 0; r < m; ++r)
@@ -99,12 +108,18 @@ PackedWeights pack_weights(const GemmPlan& plan, const int8_t* weights, int m, s
   return pw;
 }
 
+int packed_activation_rows(const GemmPlan& plan, int n) {
+  if (plan.variant != GemmVariant::kAmxTiles) return n;
+  return static_cast<int>(round_up(size_t(n), kAmxPixelRowsPad));
+}
+
 PackedActivations alloc_packed_activations(const GemmPlan& plan, int n) {
   check_count(n, "activation rows (N)");
   PackedActivations pa;
   pa.plan = plan;
   pa.n = n;
-  pa.bytes = ByteRows<uint8_t>(n, plan.k);
+  pa.bytes = ByteRows<uint8_t>(packed_activation_rows(plan, n), plan.k);
+  pa.bytes.rows = n;  // the extra rows are zero padding the tile loads may read
   return pa;
 }
 

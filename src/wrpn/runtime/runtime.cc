@@ -22,7 +22,7 @@ std::vector<float> floats_of(const TensorInfo& t) {
 
 size_t packed_bytes(const kernels::PackedWeights& w) {
   return w.bytes.data.size() * sizeof(int8_t) + w.words.data.size() * sizeof(int16_t) +
-         w.bits.data.size() * sizeof(uint64_t) + w.quads.data.size();
+         w.bits.data.size() * sizeof(uint64_t) + w.quads.data.size() + w.tiles.data.size();
 }
 
 size_t packed_bytes(const kernels::PackedActivations& a) {
