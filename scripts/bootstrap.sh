@@ -6,6 +6,7 @@ set -euo pipefail
 WRPN_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libgloo-dev libhwy-dev zlib1g-dev libturbojpeg0-dev
+  libdnnl-dev  # oneDNN headers: the int8 peer in the benchmarks (the libdnnl.so.2 LibTorch links)
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
   clang libclang-rt-14-dev  # the .wrpn loader's libFuzzer target (scripts/fuzz_loader.sh)

@@ -22,6 +22,8 @@
 #include "fp32_baseline.h"
 #include "peak_mix.h"
 #include "wrpn/kernels/codes.h"
+#include "int8_onednn.h"
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/conv.h"
 #include "wrpn/kernels/gemm.h"
 #include "wrpn/kernels/target_info.h"
@@ -43,6 +45,7 @@ PeakMix mix_of(GemmVariant v, int kw, int ka) {
     case GemmVariant::kMaddU8S8Acc32: return PeakMix::kMaddU8S8Add32;
     case GemmVariant::kMaddS16: return PeakMix::kMaddS16Add32;
     case GemmVariant::kDotU8S8: return PeakMix::kDotU8S8;
+    case GemmVariant::kAmxTiles: return PeakMix::kAmxTdpbusd;
   }
   return PeakMix::kFmaF32;
 }
@@ -76,6 +79,21 @@ double onednn_gemm_rate(const ConvShape& s, int threads) {
 double onednn_conv_rate(const LayerShape& l, int threads) {
   return cached("conv/" + l.name + "/" + std::to_string(threads),
                 [&] { return macs(l.conv) / fp32_onednn_conv_seconds(l.conv, threads); });
+}
+
+// The int8 peer's rate on the same convolution (and its implementation name).
+std::map<std::string, std::string>& int8_impls() {
+  static std::map<std::string, std::string> m;
+  return m;
+}
+
+double int8_conv_rate(const LayerShape& l, int threads) {
+  const std::string key = "int8/" + l.name + "/" + std::to_string(threads);
+  return cached(key, [&] {
+    const Int8ConvTiming t = int8_onednn_conv(l.conv, threads);
+    int8_impls()[key] = t.impl;
+    return macs(l.conv) / t.seconds;
+  });
 }
 
 // Random operands of a layer, packed for one plan.
@@ -134,7 +152,20 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
       gemm_requantize(op->w, a, th, out.data(), l.conv.gemm_m(), threads);
     });
   set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(mix_of(op->plan.variant, kw, ka), threads));
+  const double int8 = int8_conv_rate(l, threads);
+  st.counters["int8_GMACps"] = int8 / 1e9;
+  st.counters["x_int8"] = macs(l.conv) / s / int8;
   st.SetLabel(gemm_variant_name(op->plan.variant));
+}
+
+// oneDNN's int8 convolution of the layer: the peer the conv rows are read against.
+void int8_row(benchmark::State& st, LayerShape l, int threads) {
+  double r = 0;
+  for (auto _ : st) r = int8_conv_rate(l, threads);
+  st.counters["GMACps"] = r / 1e9;
+  st.counters["x_fp32"] = r / onednn_conv_rate(l, threads);
+  st.counters["pct_peak"] = amx_tier_enabled() ? 100.0 * r / peak(PeakMix::kAmxTdpbusd, threads) : 0.0;
+  st.SetLabel(int8_impls()["int8/" + l.name + "/" + std::to_string(threads)]);
 }
 
 void fp32_row(benchmark::State& st, LayerShape l, int threads) {
@@ -171,7 +202,7 @@ std::vector<int> thread_counts() {
 void register_all() {
   const std::vector<std::pair<int, int>> key_pairs = {{1, 1}, {1, 2}, {2, 2}, {4, 4}, {8, 8}};
   const std::vector<PeakMix> mixes = {PeakMix::kAndPopcountU8, PeakMix::kAndNibbleLutU8, PeakMix::kMaddU8S8Add16, PeakMix::kMaddU8S8Add32,
-                                      PeakMix::kMaddS16Add32,  PeakMix::kDotU8S8,       PeakMix::kFmaF32};
+                                      PeakMix::kMaddS16Add32,  PeakMix::kDotU8S8,       PeakMix::kFmaF32, PeakMix::kAmxTdpbusd};
   const auto reg = [](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
   };
@@ -181,6 +212,7 @@ void register_all() {
       reg(std::string("peak/") + peak_mix_name(mix) + ts, [mix, t](benchmark::State& st) { peak_row(st, mix, t); });
     for (const LayerShape& l : bench_layers()) {
       reg("fp32/" + l.name + ts, [l, t](benchmark::State& st) { fp32_row(st, l, t); });
+      reg("int8/" + l.name + ts, [l, t](benchmark::State& st) { int8_row(st, l, t); });
       for (auto [kw, ka] : key_pairs) {
         const std::string p = "/w" + std::to_string(kw) + "a" + std::to_string(ka);
         reg("gemm/" + l.name + p + ts, [l, kw = kw, ka = ka, t](benchmark::State& st) { gemm_row(st, l, kw, ka, t); });
@@ -224,6 +256,7 @@ int main(int argc, char** argv) {
     }
   }
   benchmark::AddCustomContext("wrpn_target", active_target_name());
+  benchmark::AddCustomContext("wrpn_amx", amx_status());
   benchmark::AddCustomContext("fp32_backend", wrpn::bench::fp32_backend_info());
   wrpn::bench::register_all();
   benchmark::Initialize(&argc, argv);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "amx_peak.h"
 #include "peak_mix.h"
 #include "wrpn/kernels/thread_pool.h"
 
@@ -120,6 +121,8 @@ uint64_t RunMix(int mix, uint64_t iters) {
       RunTile(df, df, fx, df, fy, iters, [&](auto acc, auto a, auto b) { return hn::MulAdd(a, b, acc); });
       return iters * 8 * hn::Lanes(df);
     }
+    case PeakMix::kAmxTdpbusd:
+      return run_amx_peak(iters);
   }
   return 0;
 }
@@ -148,6 +151,7 @@ const char* peak_mix_name(PeakMix mix) {
     case PeakMix::kMaddS16Add32: return "maddwd_add32";
     case PeakMix::kDotU8S8: return "dpbusd";
     case PeakMix::kFmaF32: return "fma_f32";
+    case PeakMix::kAmxTdpbusd: return "amx_tdpbusd";
   }
   return "unknown";
 }

@@ -17,6 +17,7 @@ enum class PeakMix {
   kMaddS16Add32,    // vpmaddwd + vpaddd
   kDotU8S8,         // vpdpbusd (AVX3_DL), else its even/odd emulation
   kFmaF32,          // vfmadd (FP32 peak, what oneDNN's FP32 GEMM runs)
+  kAmxTdpbusd,      // AMX-INT8 tdpbusd on 4 accumulating tiles (amx_peak.h); 0 without AMX
 };
 
 const char* peak_mix_name(PeakMix mix);

@@ -1,5 +1,6 @@
 // Convolution as im2col into packed codes + packed GEMM, against the direct
 // convolution oracle, for the zoo's kernel sizes, strides and zero padding.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 
 #include "kernel_test_util.h"
 #include "wrpn/kernels/conv.h"
+#include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::kernels {
 namespace {
@@ -91,6 +93,56 @@ TEST(Conv, EveryTargetMatchesDirectConvolution) {
       }
     }
   });
+}
+
+// The blocked convolution (im2col packed per cache block, output transform fused) against
+// the direct convolution followed by the float oracles, on every target (AMX included where
+// the CPU has it), 1 and 2 threads, with N large enough for several blocks and a ragged tail.
+TEST(Conv, BlockedConvolutionMatchesDirectConvolutionAndOracles) {
+  struct Case {
+    int batch, hw, in_c, out_c, kernel, stride, kw, ka;
+  };
+  const Case cases[] = {{3, 19, 33, 17, 3, 1, 4, 4}, {2, 23, 64, 40, 3, 1, 2, 2}, {1, 15, 16, 70, 3, 2, 8, 8},
+                        {9, 11, 24, 9, 1, 1, 1, 1}, {6, 30, 8, 33, 3, 1, 3, 5}};
+  for (const Case& c : cases) {
+    ConvShape s;
+    s.batch = c.batch;
+    s.in_h = s.in_w = c.hw;
+    s.in_c = c.in_c;
+    s.out_c = c.out_c;
+    s.kernel_h = s.kernel_w = c.kernel;
+    s.stride = c.stride;
+    s.pad = c.kernel / 2;
+    SCOPED_TRACE("N=" + std::to_string(s.gemm_n()) + " K=" + std::to_string(s.gemm_k()) + " M=" +
+                 std::to_string(s.out_c) + " " + std::to_string(c.kw) + "x" + std::to_string(c.ka));
+    const auto in = testing::random_acts(c.ka, size_t(s.batch) * s.in_h * s.in_w * s.in_c, 21);
+    const auto w = testing::random_weights(c.kw, size_t(s.out_c) * s.gemm_k(), 22);
+    std::vector<int32_t> acc(size_t(s.gemm_n()) * s.out_c);
+    conv2d_s32_ref(c.kw, c.ka, s, in.data(), w.data(), acc.data());
+    ChannelAffine aff;
+    for (int m = 0; m < s.out_c; ++m) {
+      aff.scale.push_back(2e-3f * float((m % 5) - 2) + 1e-4f);
+      aff.bias.push_back(0.31f + 0.01f * float(m % 3));
+    }
+    std::vector<uint8_t> want_codes(acc.size());
+    requantize_ref(aff, 3, acc.data(), s.out_c, s.gemm_n(), want_codes.data(), s.out_c);
+    std::vector<float> want_f(acc.size());
+    for (size_t i = 0; i < acc.size(); ++i) want_f[i] = float(acc[i]) * aff.scale[i % s.out_c] + aff.bias[i % s.out_c];
+    const RequantizeThresholds th = make_requantize_thresholds(aff, 3);
+    testing::for_each_target([&](int64_t) {
+      const GemmPlan plan = make_gemm_plan(c.kw, c.ka, s.gemm_k());
+      SCOPED_TRACE(gemm_variant_name(plan.variant));
+      const PackedWeights pw = pack_conv_weights(plan, s, w.data());
+      for (int threads : {1, 2}) {
+        std::vector<uint8_t> codes(acc.size(), 99);
+        conv_requantize(pw, s, in.data(), th, codes.data(), threads);
+        ASSERT_EQ(codes, want_codes) << threads << " threads";
+        std::vector<float> f(acc.size(), -1.0f);
+        conv_dequantize(pw, s, in.data(), aff, f.data(), threads);
+        for (size_t i = 0; i < f.size(); ++i) ASSERT_NEAR(f[i], want_f[i], 1e-5f * (1 + std::fabs(want_f[i])));
+      }
+    });
+  }
 }
 
 TEST(Conv, ReorderOihwToOhwi) {

@@ -70,16 +70,26 @@ void run_amx_block(const GemmBlock& b) {
   const long c_stride = static_cast<long>(b.ldo * sizeof(int32_t));
   alignas(64) int32_t part[kAmxTileRows * kAmxTileChannels];
   TileSession session;
-  for (int m = b.m0; m < b.m1; m += 2 * kAmxTileChannels) {
-    const int g = m / kAmxTileChannels;
-    for (int n = b.n0; n < b.n1; n += 2 * kAmxTileRows) {
-      const uint8_t* a0 = A.row(n);
-      const uint8_t* a1 = A.row(n + kAmxTileRows);
+  // Pixel pairs outer, channel pairs inner: the pair's A rows (32 x K codes) stay in L1/L2
+  // across the block's channels, the block's B tiles (<= ~128 KiB) in L2. The next pair's
+  // A rows are prefetched while the first channel pair runs: tile loads that miss to DRAM
+  // stall on 16 lines each, and the hardware prefetchers do not cover them.
+  for (int n = b.n0; n < b.n1; n += 2 * kAmxTileRows) {
+    const uint8_t* a0 = A.row(n);
+    const uint8_t* a1 = A.row(n + kAmxTileRows);
+    const bool prefetch = n + 2 * kAmxTileRows < b.n1;
+    const uint8_t* next = prefetch ? A.row(n + 2 * kAmxTileRows) : nullptr;
+    for (int m = b.m0; m < b.m1; m += 2 * kAmxTileChannels) {
+      const int g = m / kAmxTileChannels;
       _tile_zero(0);
       _tile_zero(1);
       _tile_zero(2);
       _tile_zero(3);
       for (int c = 0; c < W.k_chunks; ++c) {
+        if (prefetch && m == b.m0) {
+          for (int r = 0; r < 2 * kAmxTileRows; ++r)
+            _mm_prefetch(reinterpret_cast<const char*>(next + size_t(r) * A.stride + size_t(c) * kAmxTileK), _MM_HINT_T0);
+        }
         _tile_loadd(4, a0 + size_t(c) * kAmxTileK, a_stride);
         _tile_loadd(5, a1 + size_t(c) * kAmxTileK, a_stride);
         _tile_loadd(6, W.tile(g, c), kAmxTileBytes);

@@ -36,6 +36,16 @@ PackedActivations im2col_pack(const GemmPlan& plan, const ConvShape& shape, cons
 // The same into `out`, reusing its byte-row buffer when it is large enough (any earlier plan).
 void im2col_pack_into(const GemmPlan& plan, const ConvShape& shape, const uint8_t* input_nhwc, PackedActivations& out);
 
+// A whole integer convolution with the output transform fused: im2col rows are packed in
+// blocks that stay in cache and multiplied block by block (the full im2col matrix is never
+// written to memory), blocks spread over threads; out is NHWC (N x M). Validates the input.
+void conv_requantize(const PackedWeights& w, const ConvShape& shape, const uint8_t* input_nhwc,
+                     const RequantizeThresholds& th, uint8_t* out, int threads = 1);
+void conv_dequantize(const PackedWeights& w, const ConvShape& shape, const uint8_t* input_nhwc,
+                     const ChannelAffine& affine, float* out, int threads = 1);
+// Bytes of packed im2col rows those calls hold (per-thread blocks, or one whole matrix).
+size_t conv_scratch_bytes(const GemmPlan& plan, const ConvShape& shape, int threads);
+
 // Packs OHWI weights for a convolution (a GEMM weight matrix of M = out_c rows of K codes).
 PackedWeights pack_conv_weights(const GemmPlan& plan, const ConvShape& shape, const int8_t* weight_ohwi);
 

@@ -25,9 +25,6 @@ size_t packed_bytes(const kernels::PackedWeights& w) {
          w.bits.data.size() * sizeof(uint64_t) + w.quads.data.size() + w.tiles.data.size();
 }
 
-size_t packed_bytes(const kernels::PackedActivations& a) {
-  return a.bytes.data.size() + a.bits.data.size() * sizeof(uint64_t) + a.code_sums.size() * sizeof(int32_t);
-}
 
 }  // namespace
 
@@ -60,7 +57,6 @@ struct Runtime::Arena {
   kernels::AlignedBuffer<uint8_t> bytes;
   std::vector<uint8_t*> value_ptr;
   std::vector<float> scratch, scratch2, operand;
-  kernels::PackedActivations im2col;  // one buffer, reused by every integer layer
   size_t peak_scratch = 0;
 
   float* floats(std::vector<float>& v, size_t n) {
@@ -304,14 +300,13 @@ void Runtime::run_matmul(const Layer& l, const uint8_t* x, uint8_t* y, int batch
   const int m = s.out_c;
   const size_t in_count = l.in.elements() * size_t(batch), out_count = l.out.elements() * size_t(batch);
   if (l.integer) {
-    kernels::im2col_pack_into(l.plan, s, x, a.im2col);
-    const kernels::PackedActivations& pa = a.im2col;
-    a.peak_scratch = std::max(a.peak_scratch, packed_bytes(pa));
+    // The kernels pack im2col rows block by block in per-thread buffers (conv.h).
+    a.peak_scratch = std::max(a.peak_scratch, kernels::conv_scratch_bytes(l.plan, s, gemm_threads));
     if (l.mode == OutMode::kCodes) {
-      kernels::gemm_requantize(l.packed, pa, l.thresholds, y, size_t(m), gemm_threads);
+      kernels::conv_requantize(l.packed, s, x, l.thresholds, y, gemm_threads);
     } else {
       auto* f = reinterpret_cast<float*>(y);
-      kernels::gemm_dequantize(l.packed, pa, l.affine, f, size_t(m), gemm_threads);
+      kernels::conv_dequantize(l.packed, s, x, l.affine, f, gemm_threads);
       if (l.mode == OutMode::kRelu) write_outputs(f, out_count, OutMode::kRelu, 32, f);
     }
     return;
