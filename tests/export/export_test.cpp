@@ -11,6 +11,7 @@
 #include "../test_util.h"
 #include "wrpn/data/synthetic_cifar.h"
 #include "wrpn/export/export_model.h"
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/runtime/model_stats.h"
 #include "wrpn/runtime/runtime.h"
@@ -63,6 +64,16 @@ Agreement train_export_compare(train::TrainConfig c, int64_t images, runtime::Mo
   const torch::Tensor torch_pred = r.model->forward(x).argmax(1);
   std::vector<float> logits(size_t(n) * rt.classes());
   rt.run_pixels(pixels.data(), int(n), logits.data(), 2);
+  {
+    // The vector tiers (what the runtime ran before the AMX tier) give the same logits bit
+    // for bit: on a machine with AMX this compares the two; elsewhere it is the same run.
+    kernels::set_amx_disabled(true);
+    runtime::Runtime vector_tiers(runtime::read_model(bytes.data(), bytes.size()));
+    std::vector<float> vector_logits(logits.size());
+    vector_tiers.run_pixels(pixels.data(), int(n), vector_logits.data(), 2);
+    kernels::set_amx_disabled(false);
+    EXPECT_EQ(vector_logits, logits) << "the AMX and vector tiers disagree";
+  }
   for (int64_t i = 0; i < n; ++i) {
     const float* row = logits.data() + i * rt.classes();
     const int64_t pred = std::max_element(row, row + rt.classes()) - row;

@@ -5,6 +5,8 @@
 #include <random>
 
 #include "tiny_model.h"
+#include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/target_info.h"
 #include "wrpn/runtime/runtime.h"
 
 namespace wrpn::runtime {
@@ -43,6 +45,29 @@ TEST(Runtime, ThreadsAndBatchSplitsGiveIdenticalLogits) {
   for (int b = 0; b < batch; ++b) rt.run(x.data() + b * 72, 1, singles.data() + b * 3, 2);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, singles);
+}
+
+// Every kernel tier this machine runs gives the same logits bit for bit: the AMX tier
+// (where present), the vector tiers with it masked off, and AVX2 forced.
+TEST(Runtime, EveryKernelTierGivesIdenticalLogits) {
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    const ModelFile m = testing::tiny_model(seed);
+    const int batch = 37;
+    const auto x = random_input(m, batch, seed);
+    std::vector<float> best(size_t(batch) * 3), vector_tiers(best.size()), avx2(best.size());
+    Runtime(m).run(x.data(), batch, best.data(), 2);
+    kernels::set_amx_disabled(true);
+    Runtime(m).run(x.data(), batch, vector_tiers.data(), 2);
+    kernels::set_amx_disabled(false);
+    EXPECT_EQ(best, vector_tiers) << "seed " << seed << ": " << kernels::amx_status();
+    for (int64_t t : kernels::runnable_targets()) {
+      if (kernels::target_name(t) != "AVX2") continue;
+      kernels::force_target(t);
+      Runtime(m).run(x.data(), batch, avx2.data(), 2);
+      kernels::force_target(0);
+      EXPECT_EQ(best, avx2) << "seed " << seed;
+    }
+  }
 }
 
 TEST(Runtime, LargeBatchesSplitIntoImageGroupsGiveIdenticalLogits) {

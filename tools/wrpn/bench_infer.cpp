@@ -10,6 +10,7 @@
 
 #include "deploy_common.h"
 #include "wrpn/export/export_model.h"
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/measure/sweep_grid.h"
@@ -28,6 +29,8 @@ struct InferBenchFlags {
   std::vector<int> threads = {1, 0};
   int rounds = 3;
   double seconds = 0.3;
+  int in_channels = 0;  // 0: the model's default form (Fashion-MNIST 1x28x28 for the small models)
+  int input_size = 0;
   std::string target;  // force a Highway target, e.g. AVX2 (with DNNL_MAX_CPU_ISA=AVX2 for oneDNN)
 };
 
@@ -100,6 +103,8 @@ int run_infer_bench(const InferBenchFlags& f) {
     spec.width = e.config.width;
     spec.weight_bits = e.config.precision.weight_bits;
     spec.activation_bits = e.config.precision.activation_bits;
+    if (f.in_channels > 0) spec.in_channels = f.in_channels;
+    if (f.input_size > 0) spec.input_size = f.input_size;
     auto quantized = models::build_model(spec);
     runtime::InputSpec input{int(spec.in_channels), int(spec.input_size), int(spec.input_size), {}, {}};
     input.scale.assign(size_t(spec.in_channels), 1.0f / 255.0f);
@@ -112,8 +117,10 @@ int run_infer_bench(const InferBenchFlags& f) {
     engines.push_back(std::move(e));
   }
   const int hw = kernels::hardware_threads();
-  fmt::print("{} on {} (SIMD target {}), {} hardware threads; median of {} rounds of >= {:.2f} s each\n", f.model,
-             "this machine", kernels::active_target_name(), hw, f.rounds, f.seconds);
+  const auto& form = engines[0].runtime->model().input;
+  fmt::print("{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s each\n",
+             f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
+             f.rounds, f.seconds);
   fmt::print("{:<10} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
              "LibTorch FP32", "wrpn runtime", "speedup", "vs 1x FP32", "FP32 act MB", "rt act MB", "rt wts KB");
   torch::NoGradGuard no_grad;
@@ -172,6 +179,8 @@ void add_infer_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   app->add_option("--threads", f->threads, "thread counts (0: all cores)")->delimiter(',');
   app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
   app->add_option("--seconds", f->seconds, "minimum seconds per measurement");
+  app->add_option("--in-channels", f->in_channels, "input channels (3 with --input-size 32: the CIFAR form)");
+  app->add_option("--input-size", f->input_size, "input height = width (224: the ImageNet form of resnet18)");
   app->add_option("--target", f->target,
                   "force the kernels' SIMD target (e.g. AVX2; set DNNL_MAX_CPU_ISA=AVX2 to limit oneDNN alike)");
   runs.push_back([app, f]() { return app->parsed() ? run_infer_bench(*f) : -1; });
