@@ -4,19 +4,26 @@
 // Uses libdnnl directly (the same libdnnl.so.2 LibTorch links); no LibTorch here.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "wrpn/kernels/conv.h"
 
 namespace wrpn::bench {
 
-struct Int8ConvTiming {
-  double seconds = 0;    // best run of the primitive alone
-  std::string impl;      // oneDNN's implementation name, e.g. "brgconv:avx512_core_amx_int8"
-};
-
 // Source NHWC u8 (as the runtime holds codes), weights reordered to the primitive's
-// layout once, outside the timed region; threads through OpenMP, as oneDNN is built.
-Int8ConvTiming int8_onednn_conv(const wrpn::kernels::ConvShape& shape, int threads);
+// layout once at construction; threads through OpenMP, as Debian's oneDNN is built.
+class Int8OnednnConv {
+ public:
+  Int8OnednnConv(const wrpn::kernels::ConvShape& shape, int threads);
+  ~Int8OnednnConv();
+  void run();                // one forward pass, waited for
+  std::string impl() const;  // oneDNN's implementation, e.g. "brgconv:avx512_core_amx_int8"
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  int threads_;
+};
 
 }  // namespace wrpn::bench

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "kernel_test_util.h"
+#include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/conv.h"
+#include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::kernels {
@@ -143,6 +145,52 @@ TEST(Conv, BlockedConvolutionMatchesDirectConvolutionAndOracles) {
       }
     });
   }
+}
+
+// The oneDNN int8 tier against the direct convolution for every (k_w, k_a), over awkward
+// channel counts, strides and a 1x1 kernel; its fused transforms against the oracles.
+TEST(Conv, OnednnTierMatchesDirectConvolutionForEveryPair) {
+  if (!onednn_conv_tier_enabled()) GTEST_SKIP() << "oneDNN tier off here: " << amx_status();
+  struct Case {
+    int batch, hw, in_c, out_c, kernel, stride;
+  };
+  const Case cases[] = {{2, 9, 33, 17, 3, 1}, {1, 11, 64, 40, 3, 2}, {3, 5, 7, 65, 1, 1}, {1, 1, 127, 10, 1, 1}};
+  uint32_t seed = 50;
+  int amx_cases = 0;
+  for (const Case& c : cases)
+    for (int kw = 1; kw <= 8; ++kw)
+      for (int ka = 1; ka <= 8; ++ka) {
+        ConvShape s;
+        s.batch = c.batch;
+        s.in_h = s.in_w = c.hw;
+        s.in_c = c.in_c;
+        s.out_c = c.out_c;
+        s.kernel_h = s.kernel_w = c.kernel;
+        s.stride = c.stride;
+        s.pad = c.kernel / 2;
+        SCOPED_TRACE(std::to_string(kw) + "x" + std::to_string(ka) + " in_c=" + std::to_string(c.in_c));
+        const auto in = testing::random_acts(ka, size_t(s.batch) * s.in_h * s.in_w * s.in_c, ++seed);
+        const auto w = testing::random_weights(kw, size_t(s.out_c) * s.gemm_k(), ++seed);
+        std::vector<int32_t> want(size_t(s.gemm_n()) * s.out_c), got(want.size(), -7);
+        conv2d_s32_ref(kw, ka, s, in.data(), w.data(), want.data());
+        const OnednnConv conv(s, kw, ka, w.data());
+        if (!conv.exact_for(s.batch)) continue;  // not AMX for this shape: the runtime falls back
+        ++amx_cases;
+        conv.run_s32(in.data(), s.batch, got.data(), 1 + (kw % 2));
+        ASSERT_EQ(got, want);
+        if (kw == ka) {
+          ChannelAffine aff;
+          for (int m = 0; m < s.out_c; ++m) {
+            aff.scale.push_back(3e-3f * float((m % 5) - 2) + 1e-4f);
+            aff.bias.push_back(0.41f);
+          }
+          std::vector<uint8_t> want_codes(want.size()), codes(want.size());
+          requantize_ref(aff, ka, want.data(), s.out_c, s.gemm_n(), want_codes.data(), s.out_c);
+          conv.run_requantize(in.data(), s.batch, make_requantize_thresholds(aff, ka), codes.data(), 2);
+          ASSERT_EQ(codes, want_codes);
+        }
+      }
+  EXPECT_GE(amx_cases, 64 * 2) << "oneDNN ran too few of these shapes on AMX";
 }
 
 TEST(Conv, ReorderOihwToOhwi) {

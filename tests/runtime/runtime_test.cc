@@ -6,6 +6,7 @@
 
 #include "tiny_model.h"
 #include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/runtime/runtime.h"
 
@@ -54,8 +55,12 @@ TEST(Runtime, EveryKernelTierGivesIdenticalLogits) {
     const ModelFile m = testing::tiny_model(seed);
     const int batch = 37;
     const auto x = random_input(m, batch, seed);
-    std::vector<float> best(size_t(batch) * 3), vector_tiers(best.size()), avx2(best.size());
+    std::vector<float> best(size_t(batch) * 3), own_tiles(best.size()), vector_tiers(best.size()), avx2(best.size());
     Runtime(m).run(x.data(), batch, best.data(), 2);
+    kernels::set_onednn_disabled(true);  // our own AMX tiles where the CPU has AMX
+    Runtime(m).run(x.data(), batch, own_tiles.data(), 2);
+    kernels::set_onednn_disabled(false);
+    EXPECT_EQ(best, own_tiles) << "seed " << seed;
     kernels::set_amx_disabled(true);
     Runtime(m).run(x.data(), batch, vector_tiers.data(), 2);
     kernels::set_amx_disabled(false);

@@ -8,6 +8,7 @@
 #include "wrpn/kernels/aligned_buffer.h"
 #include "wrpn/kernels/conv.h"
 #include "wrpn/kernels/gemm.h"
+#include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/runtime/float_ops.h"
 
@@ -39,6 +40,9 @@ struct Runtime::Layer {
   bool integer = false;      // codes in, k-bit weights: the packed integer kernels
   kernels::GemmPlan plan;
   kernels::PackedWeights packed;
+  // The AMX tier on oneDNN's int8 convolution, where enabled; owns its reordered weights.
+  // Used for the batch sizes oneDNN runs on AMX (exact_for), the packed GEMM otherwise.
+  std::unique_ptr<kernels::OnednnConv> onednn;
   kernels::RequantizeThresholds thresholds;
   kernels::ChannelAffine affine;  // also the channel_affine op's scale and bias
   std::vector<float> w_t;         // float path: K x M
@@ -47,7 +51,8 @@ struct Runtime::Layer {
   int group = 1;  // conv/linear: images per GEMM call
 
   size_t weight_bytes() const {
-    return packed_bytes(packed) + thresholds.t.size() * sizeof(int32_t) + w_t.size() * sizeof(float) +
+    return packed_bytes(packed) + (onednn ? onednn->weight_bytes() : 0) + thresholds.t.size() * sizeof(int32_t) +
+           w_t.size() * sizeof(float) +
            2 * affine.scale.size() * sizeof(float);
   }
 };
@@ -95,6 +100,13 @@ Runtime::Runtime(ModelFile model) : model_(std::move(model)) {
       if (l.integer) {
         std::vector<int8_t> codes(w.elements());
         unpack_signed_codes(w.data.data(), codes.size(), weight_bits, codes.data());
+        // The tier is chosen here, once per layer (kernels/gemm_variant.h and onednn_conv.h say
+        // where each runs): oneDNN's int8 convolution where AMX and oneDNN are, else the
+        // packed GEMM variant select_gemm_variant picks (our AMX tiles, VNNI, AVX2, ...).
+        // The packed GEMM stays as the fallback for batch sizes oneDNN would not run on AMX.
+        if (kernels::onednn_conv_tier_enabled()) {
+          l.onednn = std::make_unique<kernels::OnednnConv>(l.shape, weight_bits, l.in.bits, codes.data());
+        }
         l.plan = kernels::make_gemm_plan(weight_bits, l.in.bits, k);
         l.packed = kernels::pack_weights(l.plan, codes.data(), m, size_t(k));
         if (l.mode == OutMode::kCodes) l.thresholds = kernels::make_requantize_thresholds(l.affine, l.out_bits);
@@ -300,6 +312,17 @@ void Runtime::run_matmul(const Layer& l, const uint8_t* x, uint8_t* y, int batch
   const int m = s.out_c;
   const size_t in_count = l.in.elements() * size_t(batch), out_count = l.out.elements() * size_t(batch);
   if (l.integer) {
+    if (l.onednn && l.onednn->exact_for(batch)) {
+      a.peak_scratch = std::max(a.peak_scratch, size_t(s.gemm_n()) * m * sizeof(int32_t));  // s32 accumulators
+      if (l.mode == OutMode::kCodes) {
+        l.onednn->run_requantize(x, batch, l.thresholds, y, gemm_threads);
+      } else {
+        auto* f = reinterpret_cast<float*>(y);
+        l.onednn->run_dequantize(x, batch, l.affine, f, gemm_threads);
+        if (l.mode == OutMode::kRelu) write_outputs(f, out_count, OutMode::kRelu, 32, f);
+      }
+      return;
+    }
     // The kernels pack im2col rows block by block in per-thread buffers (conv.h).
     a.peak_scratch = std::max(a.peak_scratch, kernels::conv_scratch_bytes(l.plan, s, gemm_threads));
     if (l.mode == OutMode::kCodes) {
