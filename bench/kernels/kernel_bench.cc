@@ -24,7 +24,9 @@
 #include "wrpn/kernels/codes.h"
 #include "int8_onednn.h"
 #include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/conv.h"
+#include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/gemm.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
@@ -135,16 +137,30 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
   const RequantizeThresholds th = make_requantize_thresholds(aff, ka);
   std::vector<uint8_t> out(size_t(l.conv.gemm_n()) * l.conv.gemm_m());
   Int8OnednnConv peer(l.conv, threads);
-  double s = 1e30, p = 1e30;
+  // The runtime's choice: the oneDNN int8 tier where it runs this shape on AMX, else the packed GEMM.
+  std::unique_ptr<OnednnConv> tier;
+  if (onednn_conv_tier_enabled()) {
+    std::vector<int8_t> w(size_t(l.conv.gemm_m()) * l.conv.gemm_k());
+    const int n = weight_code_max(kw);
+    uint32_t x = 12345;
+    for (auto& v : w) v = static_cast<int8_t>(int((x = x * 1664525u + 1013904223u) >> 8) % (2 * n + 1) - n);
+    tier = std::make_unique<OnednnConv>(l.conv, kw, ka, w.data());
+    if (!tier->exact_for(l.conv.batch)) tier.reset();
+  }
+  double s = 1e30, own = 1e30, p = 1e30;
   for (auto _ : st)
     for (int r = 0; r < kPeerRounds; ++r) {
-      s = std::min(s, best_seconds([&] { conv_requantize(op->w, l.conv, op->input.data(), th, out.data(), threads); }));
+      own = std::min(own, best_seconds([&] { conv_requantize(op->w, l.conv, op->input.data(), th, out.data(), threads); }));
+      if (tier) s = std::min(s, best_seconds([&] { tier->run_requantize(op->input.data(), l.conv.batch, th, out.data(), threads); }));
       p = std::min(p, best_seconds([&] { peer.run(); }));
     }
-  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(mix_of(op->plan.variant, kw, ka), threads));
+  if (!tier) s = own;
+  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(tier ? PeakMix::kAmxTdpbusd : mix_of(op->plan.variant, kw, ka), threads));
+  st.counters["own_GMACps"] = macs(l.conv) / own / 1e9;
   st.counters["int8_GMACps"] = macs(l.conv) / p / 1e9;
   st.counters["x_int8"] = p / s;
-  st.SetLabel(std::string(gemm_variant_name(op->plan.variant)) + " vs " + peer.impl());
+  st.SetLabel(std::string(tier ? "onednn_int8_tier" : gemm_variant_name(op->plan.variant)) + " (own: " +
+              gemm_variant_name(op->plan.variant) + ") vs " + peer.impl());
 }
 
 // oneDNN's int8 convolution of the layer alone, against oneDNN FP32 and the AMX peak.
@@ -248,6 +264,7 @@ int main(int argc, char** argv) {
   }
   benchmark::AddCustomContext("wrpn_target", active_target_name());
   benchmark::AddCustomContext("wrpn_amx", amx_status());
+  benchmark::AddCustomContext("wrpn_onednn_tier", onednn_conv_tier_enabled() ? "on" : "off");
   benchmark::AddCustomContext("fp32_backend", wrpn::bench::fp32_backend_info());
   wrpn::bench::register_all();
   benchmark::Initialize(&argc, argv);

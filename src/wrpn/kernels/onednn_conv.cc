@@ -155,6 +155,77 @@ std::string OnednnConv::impl(int batch) const { return state_->for_batch(batch).
 bool OnednnConv::exact_for(int batch) const { return impl(batch).find("amx") != std::string::npos; }
 size_t OnednnConv::weight_bytes() const { return state_->weight_bytes; }
 
+struct OnednnConvF32::State {
+  ConvShape shape;
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::memory weights;
+  dnnl::memory::desc weights_md;
+  mutable std::mutex mu;
+  mutable std::map<int, std::pair<std::unique_ptr<dnnl::convolution_forward>, size_t>> per_batch;
+
+  dnnl::convolution_forward::primitive_desc describe(int batch, const dnnl::memory::desc& wei) const {
+    using tag = dnnl::memory::format_tag;
+    using dt = dnnl::memory::data_type;
+    const ConvShape& s = shape;
+    const dnnl::memory::desc src({batch, s.in_c, s.in_h, s.in_w}, dt::f32, tag::nhwc);
+    const dnnl::memory::desc dst({batch, s.out_c, s.out_h(), s.out_w()}, dt::f32, tag::nhwc);
+    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                            src, wei, dst, {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // concurrent batch chunks: one scratchpad each
+    return dnnl::convolution_forward::primitive_desc(d, attr, eng);
+  }
+};
+
+OnednnConvF32::OnednnConvF32(const ConvShape& shape, const float* weight_ohwi) : state_(std::make_unique<State>()) {
+  using tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  State& st = *state_;
+  st.shape = shape;
+  st.shape.batch = 1;
+  st.shape.validate();
+  const ConvShape& s = st.shape;
+  const dnnl::memory::dims wdims = {s.out_c, s.in_c, s.kernel_h, s.kernel_w};
+  const auto pd = st.describe(64, dnnl::memory::desc(wdims, dt::f32, tag::any));
+  st.weights_md = pd.weights_desc();
+  st.weights = dnnl::memory(st.weights_md, st.eng);
+  dnnl::memory plain({wdims, dt::f32, tag::ohwi}, st.eng, const_cast<float*>(weight_ohwi));
+  dnnl::stream strm(st.eng);
+  dnnl::reorder(plain, st.weights).execute(strm, plain, st.weights);
+  strm.wait();
+}
+
+OnednnConvF32::~OnednnConvF32() = default;
+
+void OnednnConvF32::run(const float* input, int batch, float* out, int threads) const {
+  using tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  const State& st = *state_;
+  const ConvShape& s = st.shape;
+  dnnl::convolution_forward* conv = nullptr;
+  size_t pad_bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    auto it = st.per_batch.find(batch);
+    if (it == st.per_batch.end()) {
+      const auto pd = st.describe(batch, st.weights_md);
+      it = st.per_batch.emplace(batch, std::make_pair(std::make_unique<dnnl::convolution_forward>(pd),
+                                                      size_t(pd.scratchpad_desc().get_size()))).first;
+    }
+    conv = it->second.first.get();
+    pad_bytes = it->second.second;
+  }
+  omp_set_num_threads(threads <= 0 ? hardware_threads() : threads);
+  dnnl::stream strm(st.eng);
+  dnnl::memory src({{batch, s.in_c, s.in_h, s.in_w}, dt::f32, tag::nhwc}, st.eng, const_cast<float*>(input));
+  dnnl::memory dst({{batch, s.out_c, s.out_h(), s.out_w()}, dt::f32, tag::nhwc}, st.eng, out);
+  thread_local std::vector<uint8_t> scratch;
+  if (scratch.size() < pad_bytes) scratch.resize(pad_bytes);
+  dnnl::memory pad({{dnnl::memory::dim(pad_bytes)}, dt::u8, tag::x}, st.eng, scratch.data());
+  conv->execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}});
+  strm.wait();
+}
+
 #else  // built without oneDNN: never constructed (onednn_conv_tier_enabled() is false)
 
 bool onednn_conv_built() { return false; }
@@ -166,6 +237,12 @@ OnednnConv::~OnednnConv() = default;
 void OnednnConv::run_s32(const uint8_t*, int, int32_t*, int) const {}
 std::string OnednnConv::impl(int) const { return {}; }
 bool OnednnConv::exact_for(int) const { return false; }
+struct OnednnConvF32::State {};
+OnednnConvF32::OnednnConvF32(const ConvShape&, const float*) {
+  throw std::logic_error("wrpn was built without oneDNN: no oneDNN FP32 convolution");
+}
+OnednnConvF32::~OnednnConvF32() = default;
+void OnednnConvF32::run(const float*, int, float*, int) const {}
 size_t OnednnConv::weight_bytes() const { return 0; }
 
 #endif

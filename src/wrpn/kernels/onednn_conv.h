@@ -51,4 +51,20 @@ class OnednnConv {
   ConvShape shape_;  // batch 1
 };
 
+// The float convolutions (the full-precision first layer, by design) through oneDNN's FP32
+// convolution, NHWC in and out, where oneDNN is built in (on any ISA it has: AVX2, AVX-512).
+// Results differ from a plain loop by float summation order only.
+class OnednnConvF32 {
+ public:
+  OnednnConvF32(const ConvShape& shape, const float* weight_ohwi);
+  ~OnednnConvF32();
+  OnednnConvF32(const OnednnConvF32&) = delete;
+  OnednnConvF32& operator=(const OnednnConvF32&) = delete;
+  void run(const float* input_nhwc, int batch, float* out, int threads) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace wrpn::kernels

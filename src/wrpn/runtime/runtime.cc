@@ -46,6 +46,7 @@ struct Runtime::Layer {
   kernels::RequantizeThresholds thresholds;
   kernels::ChannelAffine affine;  // also the channel_affine op's scale and bias
   std::vector<float> w_t;         // float path: K x M
+  std::unique_ptr<kernels::OnednnConvF32> onednn_f32;  // float convs through oneDNN, where built in
   OutMode mode = OutMode::kFloat;
   int out_bits = 32;
   int group = 1;  // conv/linear: images per GEMM call
@@ -119,6 +120,7 @@ Runtime::Runtime(ModelFile model) : model_(std::move(model)) {
           unpack_signed_codes(w.data.data(), codes.size(), weight_bits, codes.data());
           for (size_t i = 0; i < codes.size(); ++i) values[i] = float(codes[i]);
         }
+        if (conv && kernels::onednn_conv_built()) l.onednn_f32 = std::make_unique<kernels::OnednnConvF32>(l.shape, values.data());
         l.w_t.resize(values.size());
         for (int mm = 0; mm < m; ++mm)
           for (int kk = 0; kk < k; ++kk) l.w_t[size_t(kk) * m + mm] = values[size_t(mm) * k + kk];
@@ -342,7 +344,9 @@ void Runtime::run_matmul(const Layer& l, const uint8_t* x, uint8_t* y, int batch
   }
   float* acc = a.floats(a.scratch, out_count);
   a.peak_scratch = std::max(a.peak_scratch, (a.scratch.size() + a.scratch2.size()) * sizeof(float));
-  if (l.node->op == Op::kConv2d) {
+  if (l.onednn_f32) {
+    l.onednn_f32->run(xf, batch, acc, gemm_threads);
+  } else if (l.node->op == Op::kConv2d) {
     conv2d_f32(s, xf, l.w_t.data(), acc);
   } else {
     linear_f32(xf, batch, s.in_c, l.w_t.data(), m, acc);
