@@ -18,6 +18,8 @@ inline float round_half_even(float x) {
 
 }  // namespace
 
+// Cloned per ISA like linear_f32: the first layer's codes are written here for every pixel.
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
   if (mode == OutMode::kCodes) {
     const float levels = float((1 << out_bits) - 1);
@@ -34,6 +36,14 @@ void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, voi
     for (size_t i = 0; i < count; ++i) f[i] = std::max(y[i], 0.0f);
   } else if (f != y) {
     std::memcpy(f, y, count * sizeof(float));
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, const float* bias) {
+  for (size_t row = 0; row < rows; ++row) {
+    float* r = acc + row * size_t(m);
+    for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * scale[ch] + bias[ch];
   }
 }
 

@@ -21,6 +21,9 @@ void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, voi
 // w_t is the K x M transpose of the OHWI weights (K = kh * kw * in_c).
 void conv2d_f32(const kernels::ConvShape& s, const float* input_nhwc, const float* w_t, float* acc);
 
+// acc[row][ch] = acc[row][ch] * scale[ch] + bias[ch] (multiply, then add: no FMA).
+void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, const float* bias);
+
 // acc[n][m] = sum_k x[n][k] * w_t[k][m].
 void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc);
 

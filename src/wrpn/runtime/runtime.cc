@@ -351,10 +351,7 @@ void Runtime::run_matmul(const Layer& l, const uint8_t* x, uint8_t* y, int batch
   } else {
     linear_f32(xf, batch, s.in_c, l.w_t.data(), m, acc);
   }
-  for (size_t row = 0; row < out_count / size_t(m); ++row) {
-    float* r = acc + row * size_t(m);
-    for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * l.affine.scale[ch] + l.affine.bias[ch];
-  }
+  apply_channel_affine(acc, out_count / size_t(m), m, l.affine.scale.data(), l.affine.bias.data());
   write_outputs(acc, out_count, l.mode, l.out_bits, y);
 }
 
