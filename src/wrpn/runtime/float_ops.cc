@@ -23,11 +23,13 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
   if (mode == OutMode::kCodes) {
     const float levels = float((1 << out_bits) - 1);
-    auto* codes = static_cast<uint8_t*>(out);
+    // __restrict: a uint8_t store may alias anything, and without it GCC will not vectorise.
+    uint8_t* __restrict codes = static_cast<uint8_t*>(out);
+    const float* __restrict in = y;
     for (size_t i = 0; i < count; ++i) {
       // std::min/max (not fmin/fmax) so the loop vectorises; inputs are finite here.
-      const float clipped = std::min(std::max(y[i], 0.0f), 1.0f);
-      codes[i] = static_cast<uint8_t>(round_half_even(clipped * levels));
+      const float clipped = std::min(std::max(in[i], 0.0f), 1.0f);
+      codes[i] = static_cast<uint8_t>(static_cast<int32_t>(round_half_even(clipped * levels)));
     }
     return;
   }
