@@ -101,6 +101,29 @@ TEST(RequantizeThresholds, RejectsNonFiniteAndBadBits) {
   EXPECT_THROW(make_requantize_thresholds(ChannelAffine{}, 2), std::invalid_argument);
 }
 
+// The float first layer's quantizer, against hand-computed codes: clamp to [0, 1], times
+// 2^k - 1, round half to even (ties exact in float), on every target and the vector tails.
+TEST(QuantizeUnitFloats, HandComputedCodesOnEveryTarget) {
+  struct Row {
+    int bits;
+    float y;
+    uint8_t code;
+  };
+  const Row table[] = {{1, -3.0f, 0}, {1, 0.25f, 0}, {1, 0.5f, 0}, {1, 0.75f, 1}, {1, 7.0f, 1},
+                       {2, 0.5f, 2},  {2, 1.0f / 6, 0}, {2, 0.1667f, 1}, {2, 0.99f, 3},
+                       {4, 0.1f, 2},  {4, 0.5f, 8},  {4, 1.0f, 15},   {8, 0.5f, 128}, {8, 0.25f, 64}, {8, 2.0f, 255}};
+  testing::for_each_target([&](int64_t) {
+    for (const Row& r : table) {
+      for (size_t count : {size_t(1), size_t(37)}) {  // the scalar tail and the vector body
+        std::vector<float> y(count, r.y);
+        std::vector<uint8_t> out(count, 99);
+        quantize_unit_floats(y.data(), count, r.bits, out.data());
+        for (uint8_t c : out) ASSERT_EQ(int(c), int(r.code)) << r.bits << " bits, y = " << r.y << ", n = " << count;
+      }
+    }
+  });
+}
+
 TEST(FoldBatchNorm, FoldsScaleAndBias) {
   const ChannelAffine a = fold_batch_norm({0.5f, 2.0f}, 2, {1.0f, -2.0f}, {0.1f, 0.2f}, {3.0f, -1.0f},
                                           {4.0f, 0.25f}, 0.0f);

@@ -58,6 +58,11 @@ void requantize(const RequantizeThresholds& th, const int32_t* acc, size_t lda, 
 // out[n * ldo + m] = float(acc) * scale[m] + bias[m].
 void dequantize(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, float* out, size_t ldo);
 
+// The WRPN activation quantizer on floats already in quantizer units (the float first
+// layer's output after its folded batch norm): out[i] = rne(clamp(y[i], 0, 1) * (2^bits - 1)).
+// Vectorised; the same IEEE operations in every lane and target, so results are identical.
+void quantize_unit_floats(const float* y, size_t count, int bits, uint8_t* out);
+
 namespace detail {
 // Channels [m0, m1) only; acc and out point at channel 0 of their first row.
 void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,

@@ -84,6 +84,26 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
   }
 }
 
+void QuantizeUnitFloatsImpl(const float* y, size_t count, int bits, uint8_t* out) {
+  const float levels = float((1 << bits) - 1);
+  size_t i = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const size_t L = hn::Lanes(df);
+  const auto lv = hn::Set(df, levels), zero = hn::Zero(df), one = hn::Set(df, 1.0f);
+  for (; i + L <= count; i += L) {
+    const auto v = hn::Mul(hn::Min(hn::Max(hn::LoadU(df, y + i), zero), one), lv);
+    hn::StoreU(hn::DemoteTo(d8, hn::ConvertTo(di, hn::Round(v))), d8, out + i);  // Round: to nearest even
+  }
+#endif
+  for (; i < count; ++i) {
+    const float v = std::min(std::max(y[i], 0.0f), 1.0f) * levels;
+    out[i] = static_cast<uint8_t>(static_cast<int32_t>((v + 8388608.0f) - 8388608.0f));  // rne for 0 <= v < 2^23
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace wrpn::kernels
 HWY_AFTER_NAMESPACE();
@@ -91,6 +111,10 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace wrpn::kernels {
 HWY_EXPORT(RequantizeGuessCorrectImpl);
+HWY_EXPORT(QuantizeUnitFloatsImpl);
+void quantize_unit_floats(const float* y, size_t count, int bits, uint8_t* out) {
+  HWY_DYNAMIC_DISPATCH(QuantizeUnitFloatsImpl)(y, count, bits, out);
+}
 namespace detail {
 void requantize_guess_correct(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0,
                               int m1, uint8_t* out, size_t ldo) {

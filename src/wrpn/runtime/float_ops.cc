@@ -6,15 +6,11 @@
 #include <limits>
 #include <vector>
 
+#include "wrpn/kernels/output_transform.h"
+
 namespace wrpn::runtime {
 namespace {
 
-// nearbyint for 0 <= x < 2^22 under the default rounding mode, without the libm call:
-// adding 2^23 leaves no fraction bits, so the FPU rounds half to even right there.
-inline float round_half_even(float x) {
-  constexpr float kShift = 8388608.0f;  // 2^23
-  return (x + kShift) - kShift;
-}
 
 }  // namespace
 
@@ -22,15 +18,7 @@ inline float round_half_even(float x) {
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
   if (mode == OutMode::kCodes) {
-    const float levels = float((1 << out_bits) - 1);
-    // __restrict: a uint8_t store may alias anything, and without it GCC will not vectorise.
-    uint8_t* __restrict codes = static_cast<uint8_t*>(out);
-    const float* __restrict in = y;
-    for (size_t i = 0; i < count; ++i) {
-      // std::min/max (not fmin/fmax) so the loop vectorises; inputs are finite here.
-      const float clipped = std::min(std::max(in[i], 0.0f), 1.0f);
-      codes[i] = static_cast<uint8_t>(static_cast<int32_t>(round_half_even(clipped * levels)));
-    }
+    kernels::quantize_unit_floats(y, count, out_bits, static_cast<uint8_t*>(out));
     return;
   }
   auto* f = static_cast<float*>(out);
