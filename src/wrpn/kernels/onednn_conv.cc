@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wrpn/kernels/amx_support.h"
@@ -17,7 +18,6 @@
 #include <dnnl.hpp>
 #include <map>
 #include <mutex>
-#include <unordered_map>
 #endif
 
 namespace wrpn::kernels {
@@ -53,177 +53,144 @@ bool onednn_conv_tier_enabled() { return onednn_conv_built() && !onednn_disabled
 
 bool onednn_conv_built() { return true; }
 
-struct OnednnConv::State {
-  ConvShape shape;
-  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
-  dnnl::memory weights;  // in the layout the primitives chose for batch 1 (see below)
-  dnnl::memory::desc weights_md;
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+// One oneDNN convolution with NHWC source and destination: its weights reordered once into
+// the layout oneDNN picks for a typical batch, and a primitive per batch size made for that
+// fixed layout on first use. Shared by the int8 tier and the float convolutions.
+class PreparedConv {
+ public:
   struct PerBatch {
     std::unique_ptr<dnnl::convolution_forward> conv;
     std::string impl;
     size_t scratchpad_bytes = 0;
   };
-  mutable std::mutex mu;
-  mutable std::map<int, PerBatch> per_batch;
-  size_t weight_bytes = 0;
 
+  PreparedConv(const ConvShape& shape, dt src, dt wei, dt dst, const void* weight_ohwi)
+      : shape_(shape), src_(src), dst_(dst) {
+    shape_.batch = 1;
+    shape_.validate();
+    const ConvShape& s = shape_;
+    const dnnl::memory::dims wdims = {s.out_c, s.in_c, s.kernel_h, s.kernel_w};
+    weights_md_ = describe(64, dnnl::memory::desc(wdims, wei, tag::any)).weights_desc();
+    weights_ = dnnl::memory(weights_md_, eng_);
+    dnnl::memory plain({wdims, wei, tag::ohwi}, eng_, const_cast<void*>(weight_ohwi));
+    dnnl::stream strm(eng_);
+    dnnl::reorder(plain, weights_).execute(strm, plain, weights_);
+    strm.wait();
+  }
+
+  const PerBatch& for_batch(int batch) const {
+    if (batch < 1) throw std::invalid_argument("oneDNN conv batch must be >= 1, got " + std::to_string(batch));
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = per_batch_.find(batch);
+    if (it != per_batch_.end()) return it->second;
+    const auto pd = describe(batch, weights_md_);
+    PerBatch pb;
+    pb.conv = std::make_unique<dnnl::convolution_forward>(pd);
+    pb.impl = pd.impl_info_str();
+    pb.scratchpad_bytes = pd.scratchpad_desc().get_size();
+    return per_batch_.emplace(batch, std::move(pb)).first->second;
+  }
+
+  void execute(const PerBatch& pb, const void* input, int batch, void* out, int threads) const {
+    const ConvShape& s = shape_;
+    omp_set_num_threads(threads <= 0 ? hardware_threads() : threads);
+    dnnl::stream strm(eng_);
+    dnnl::memory src({{batch, s.in_c, s.in_h, s.in_w}, src_, tag::nhwc}, eng_, const_cast<void*>(input));
+    dnnl::memory dst({{batch, s.out_c, s.out_h(), s.out_w()}, dst_, tag::nhwc}, eng_, out);
+    thread_local std::vector<uint8_t> scratch;
+    if (scratch.size() < pb.scratchpad_bytes) scratch.resize(pb.scratchpad_bytes);
+    dnnl::memory pad({{dnnl::memory::dim(pb.scratchpad_bytes)}, dt::u8, tag::x}, eng_, scratch.data());
+    pb.conv->execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst},
+                            {DNNL_ARG_SCRATCHPAD, pad}});
+    strm.wait();
+  }
+
+  size_t weight_bytes() const { return weights_md_.get_size(); }
+
+ private:
   dnnl::convolution_forward::primitive_desc describe(int batch, const dnnl::memory::desc& wei) const {
-    using tag = dnnl::memory::format_tag;
-    using dt = dnnl::memory::data_type;
-    const ConvShape& s = shape;
-    const dnnl::memory::desc src({batch, s.in_c, s.in_h, s.in_w}, dt::u8, tag::nhwc);
-    const dnnl::memory::desc dst({batch, s.out_c, s.out_h(), s.out_w()}, dt::s32, tag::nhwc);
+    const ConvShape& s = shape_;
+    const dnnl::memory::desc src({batch, s.in_c, s.in_h, s.in_w}, src_, tag::nhwc);
+    const dnnl::memory::desc dst({batch, s.out_c, s.out_h(), s.out_w()}, dst_, tag::nhwc);
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                             src, wei, dst, {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
     // The runtime runs batch chunks on several threads at once through the same primitive:
     // each call brings its own scratchpad, so concurrent calls never share one.
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    return dnnl::convolution_forward::primitive_desc(d, attr, eng);
+    return dnnl::convolution_forward::primitive_desc(d, attr, eng_);
   }
 
-  const PerBatch& for_batch(int batch) const {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = per_batch.find(batch);
-    if (it != per_batch.end()) return it->second;
-    const auto pd = describe(batch, weights_md);
-    PerBatch pb;
-    pb.conv = std::make_unique<dnnl::convolution_forward>(pd);
-    pb.impl = pd.impl_info_str();
-    pb.scratchpad_bytes = pd.scratchpad_desc().get_size();
-    return per_batch.emplace(batch, std::move(pb)).first->second;
+  ConvShape shape_;
+  dt src_, dst_;
+  dnnl::engine eng_{dnnl::engine::kind::cpu, 0};
+  dnnl::memory::desc weights_md_;
+  dnnl::memory weights_;
+  mutable std::mutex mu_;
+  mutable std::map<int, PerBatch> per_batch_;
+};
+
+// OHWI weight codes -> OHWI s8 values (validated), oneDNN's plain "ohwi" layout.
+std::vector<int8_t> weight_values(const ConvShape& s, int weight_bits, const int8_t* codes) {
+  std::vector<int8_t> values(size_t(s.out_c) * s.kernel_h * s.kernel_w * s.in_c);
+  for (size_t i = 0; i < values.size(); ++i) {
+    check_weight_code(codes[i], weight_bits);
+    values[i] = static_cast<int8_t>(weight_code_value(codes[i], weight_bits));
   }
+  return values;
+}
+
+}  // namespace
+
+struct OnednnConv::State {
+  template <class... Args>
+  explicit State(Args&&... args) : conv(std::forward<Args>(args)...) {}
+  PreparedConv conv;
 };
 
 OnednnConv::OnednnConv(const ConvShape& shape, int weight_bits, int act_bits, const int8_t* weight_ohwi)
-    : state_(std::make_unique<State>()), shape_(shape) {
+    : shape_(shape) {
   shape_.batch = 1;
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
-  State& st = *state_;
-  st.shape = shape;
-  st.shape.batch = 1;
-  st.shape.validate();
-  const ConvShape& s = st.shape;
-  // OHWI codes -> OHWI s8 values (oneDNN's "ohwi" plain layout), then its chosen layout.
-  const size_t count = size_t(s.out_c) * s.kernel_h * s.kernel_w * s.in_c;
-  std::vector<int8_t> values(count);
-  for (size_t i = 0; i < count; ++i) {
-    check_weight_code(weight_ohwi[i], weight_bits);
-    values[i] = static_cast<int8_t>(weight_code_value(weight_ohwi[i], weight_bits));
-  }
-  const dnnl::memory::dims wdims = {s.out_c, s.in_c, s.kernel_h, s.kernel_w};
-  // The weight layout is chosen once (for a typical batch) and kept for every batch size:
-  // the per-batch primitives are then created for that fixed layout.
-  const auto pd = st.describe(64, dnnl::memory::desc(wdims, dt::s8, tag::any));
-  st.weights_md = pd.weights_desc();
-  st.weights = dnnl::memory(st.weights_md, st.eng);
-  dnnl::memory plain({wdims, dt::s8, tag::ohwi}, st.eng, values.data());
-  dnnl::stream strm(st.eng);
-  dnnl::reorder(plain, st.weights).execute(strm, plain, st.weights);
-  strm.wait();
-  st.weight_bytes = st.weights_md.get_size();
+  shape_.validate();
+  const std::vector<int8_t> values = weight_values(shape_, weight_bits, weight_ohwi);
+  state_ = std::make_unique<State>(shape_, dt::u8, dt::s8, dt::s32, values.data());
 }
 
 OnednnConv::~OnednnConv() = default;
 
 void OnednnConv::run_s32(const uint8_t* input, int batch, int32_t* out, int threads) const {
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-  if (batch < 1) throw std::invalid_argument("oneDNN conv batch must be >= 1, got " + std::to_string(batch));
-  const State& st = *state_;
-  const State::PerBatch& pb = st.for_batch(batch);
+  const PreparedConv::PerBatch& pb = state_->conv.for_batch(batch);
   if (pb.impl.find("amx") == std::string::npos) {
     throw std::logic_error("oneDNN chose " + pb.impl + " for batch " + std::to_string(batch) +
                            ", which is not exact at every bit width (check exact_for first)");
   }
-  const ConvShape& s = st.shape;
-  omp_set_num_threads(threads <= 0 ? hardware_threads() : threads);
-  dnnl::stream strm(st.eng);
-  dnnl::memory src({{batch, s.in_c, s.in_h, s.in_w}, dt::u8, tag::nhwc}, st.eng, const_cast<uint8_t*>(input));
-  dnnl::memory dst({{batch, s.out_c, s.out_h(), s.out_w()}, dt::s32, tag::nhwc}, st.eng, out);
-  thread_local std::vector<uint8_t> scratch;
-  if (scratch.size() < pb.scratchpad_bytes) scratch.resize(pb.scratchpad_bytes);
-  dnnl::memory pad({{dnnl::memory::dim(pb.scratchpad_bytes)}, dt::u8, tag::x}, st.eng, scratch.data());
-  pb.conv->execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}});
-  strm.wait();
+  state_->conv.execute(pb, input, batch, out, threads);
 }
 
-std::string OnednnConv::impl(int batch) const { return state_->for_batch(batch).impl; }
+std::string OnednnConv::impl(int batch) const { return state_->conv.for_batch(batch).impl; }
 bool OnednnConv::exact_for(int batch) const { return impl(batch).find("amx") != std::string::npos; }
-size_t OnednnConv::weight_bytes() const { return state_->weight_bytes; }
+size_t OnednnConv::weight_bytes() const { return state_->conv.weight_bytes(); }
 
 struct OnednnConvF32::State {
-  ConvShape shape;
-  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
-  dnnl::memory weights;
-  dnnl::memory::desc weights_md;
-  mutable std::mutex mu;
-  mutable std::map<int, std::pair<std::unique_ptr<dnnl::convolution_forward>, size_t>> per_batch;
-
-  dnnl::convolution_forward::primitive_desc describe(int batch, const dnnl::memory::desc& wei) const {
-    using tag = dnnl::memory::format_tag;
-    using dt = dnnl::memory::data_type;
-    const ConvShape& s = shape;
-    const dnnl::memory::desc src({batch, s.in_c, s.in_h, s.in_w}, dt::f32, tag::nhwc);
-    const dnnl::memory::desc dst({batch, s.out_c, s.out_h(), s.out_w()}, dt::f32, tag::nhwc);
-    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                            src, wei, dst, {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // concurrent batch chunks: one scratchpad each
-    return dnnl::convolution_forward::primitive_desc(d, attr, eng);
-  }
+  template <class... Args>
+  explicit State(Args&&... args) : conv(std::forward<Args>(args)...) {}
+  PreparedConv conv;
 };
 
-OnednnConvF32::OnednnConvF32(const ConvShape& shape, const float* weight_ohwi) : state_(std::make_unique<State>()) {
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-  State& st = *state_;
-  st.shape = shape;
-  st.shape.batch = 1;
-  st.shape.validate();
-  const ConvShape& s = st.shape;
-  const dnnl::memory::dims wdims = {s.out_c, s.in_c, s.kernel_h, s.kernel_w};
-  const auto pd = st.describe(64, dnnl::memory::desc(wdims, dt::f32, tag::any));
-  st.weights_md = pd.weights_desc();
-  st.weights = dnnl::memory(st.weights_md, st.eng);
-  dnnl::memory plain({wdims, dt::f32, tag::ohwi}, st.eng, const_cast<float*>(weight_ohwi));
-  dnnl::stream strm(st.eng);
-  dnnl::reorder(plain, st.weights).execute(strm, plain, st.weights);
-  strm.wait();
-}
+OnednnConvF32::OnednnConvF32(const ConvShape& shape, const float* weight_ohwi)
+    : state_(std::make_unique<State>(shape, dt::f32, dt::f32, dt::f32, weight_ohwi)) {}
 
 OnednnConvF32::~OnednnConvF32() = default;
 
 void OnednnConvF32::run(const float* input, int batch, float* out, int threads) const {
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-  const State& st = *state_;
-  const ConvShape& s = st.shape;
-  dnnl::convolution_forward* conv = nullptr;
-  size_t pad_bytes = 0;
-  {
-    std::lock_guard<std::mutex> lock(st.mu);
-    auto it = st.per_batch.find(batch);
-    if (it == st.per_batch.end()) {
-      const auto pd = st.describe(batch, st.weights_md);
-      it = st.per_batch.emplace(batch, std::make_pair(std::make_unique<dnnl::convolution_forward>(pd),
-                                                      size_t(pd.scratchpad_desc().get_size()))).first;
-    }
-    conv = it->second.first.get();
-    pad_bytes = it->second.second;
-  }
-  omp_set_num_threads(threads <= 0 ? hardware_threads() : threads);
-  dnnl::stream strm(st.eng);
-  dnnl::memory src({{batch, s.in_c, s.in_h, s.in_w}, dt::f32, tag::nhwc}, st.eng, const_cast<float*>(input));
-  dnnl::memory dst({{batch, s.out_c, s.out_h(), s.out_w()}, dt::f32, tag::nhwc}, st.eng, out);
-  thread_local std::vector<uint8_t> scratch;
-  if (scratch.size() < pad_bytes) scratch.resize(pad_bytes);
-  dnnl::memory pad({{dnnl::memory::dim(pad_bytes)}, dt::u8, tag::x}, st.eng, scratch.data());
-  conv->execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}});
-  strm.wait();
+  state_->conv.execute(state_->conv.for_batch(batch), input, batch, out, threads);
 }
 
 #else  // built without oneDNN: never constructed (onednn_conv_tier_enabled() is false)
