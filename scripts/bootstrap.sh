@@ -6,7 +6,8 @@ set -euo pipefail
 WRPN_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libgloo-dev libhwy-dev zlib1g-dev libturbojpeg0-dev
-  libdnnl-dev  # oneDNN headers: the int8 peer in the benchmarks (the libdnnl.so.2 LibTorch links)
+  libdnnl-dev  # oneDNN headers (the libdnnl.so.2 LibTorch links): int8 inference tier, int8 training forward
+  libopenblas0-openmp  # LibTorch's matmul on OpenBLAS, not the reference BLAS (71-74 vs 2.8 GMAC/s, issue 14)
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
   clang libclang-rt-14-dev  # the .wrpn loader's libFuzzer target (scripts/fuzz_loader.sh)

@@ -178,8 +178,9 @@ TEST(DistributedTraining, TwoProcessesOfBatchBMatchOneProcessOfBatch2B) {
   ASSERT_EQ(pair.wait(120), 0) << pair.err();
   const std::string printed = pair.out();
   EXPECT_NE(printed.find("on 2 processes"), std::string::npos) << printed;
-  // Rank 0 alone prints: the start, one line per epoch, the end.
-  EXPECT_EQ(std::count(printed.begin(), printed.end(), '\n'), 4) << printed;
+  // Rank 0 alone prints: the start, what it computes on, one line per epoch, the end.
+  EXPECT_EQ(std::count(printed.begin(), printed.end(), '\n'), 5) << printed;
+  EXPECT_NE(printed.find("compute: BLAS: "), std::string::npos) << printed;
 
   const auto a = checkpoint_parameters(dir.file("single"));
   const auto b = checkpoint_parameters(dir.file("pair"));

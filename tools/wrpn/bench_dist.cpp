@@ -1,5 +1,6 @@
 #include "bench_dist.h"
 
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "dist_flags.h"
 #include "train_flags.h"
 #include "wrpn/dist/grad_sync.h"
+#include "wrpn/kernels/compute_backends.h"
 #include "wrpn/dist/launcher.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/optimizer.h"
@@ -196,6 +198,7 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
+  fmt::print("{}\n", kernels::compute_backends_line());
   fmt::print("{}, global batch {}, {} timed steps after {} warm-up, synthetic inputs\n",
              base.model.label(), f.batch_size, f.steps, f.warmup);
   fmt::print("{:<26} {:>10} {:>10}\n", "setup", "samples/s", "ms/step");

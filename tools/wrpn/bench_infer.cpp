@@ -1,5 +1,6 @@
 #include "bench_infer.h"
 
+
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -11,6 +12,7 @@
 #include "deploy_common.h"
 #include "wrpn/export/export_model.h"
 #include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/compute_backends.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/measure/sweep_grid.h"
@@ -118,6 +120,7 @@ int run_infer_bench(const InferBenchFlags& f) {
   }
   const int hw = kernels::hardware_threads();
   const auto& form = engines[0].runtime->model().input;
+  fmt::print("{}\n", kernels::compute_backends_line());
   fmt::print("{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s each\n",
              f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
              f.rounds, f.seconds);

@@ -64,6 +64,9 @@ void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
   WRPN_FLAG(app, "--flip", flip, "augmentation: random horizontal flip (true/false)");
   WRPN_FLAG(app, "--packed-saving", packed_saving,
             "keep saved activations as packed k-bit codes (true, default) or floats (false)");
+  WRPN_FLAG(app, "--int8-forward", int8_forward,
+            "k-bit layers' forward as the exact int8 GEMM of their codes (true, default) or float");
+  WRPN_FLAG(app, "--backward-precision", backward_precision, "conv backward in fp32 (default) or bf16");
 }
 
 #undef WRPN_FLAG

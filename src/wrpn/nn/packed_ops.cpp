@@ -3,7 +3,9 @@
 #include <ATen/Parallel.h>
 
 #include "wrpn/kernels/code_pack.h"
+#include "wrpn/kernels/int8_conv_forward.h"
 #include "wrpn/kernels/pool_offsets.h"
+#include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/bits.h"
 #include "wrpn/quant/packed_saving.h"
 
@@ -15,10 +17,12 @@ using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 using quant::SavedActivation;
 
+bool needs_grad(const torch::Tensor& x, const torch::Tensor& weight) {
+  return torch::GradMode::is_enabled() && (x.requires_grad() || (weight.defined() && weight.requires_grad()));
+}
+
 bool saves_codes(const torch::Tensor& x, const torch::Tensor& weight, int input_bits) {
-  return quant::packed_saving_enabled() && !quant::is_full_precision(input_bits) &&
-         torch::GradMode::is_enabled() &&
-         (x.requires_grad() || (weight.defined() && weight.requires_grad()));
+  return quant::packed_saving_enabled() && !quant::is_full_precision(input_bits) && needs_grad(x, weight);
 }
 
 // Function::apply cannot take an undefined tensor: an absent bias travels as an empty one.
@@ -33,57 +37,176 @@ void stash(AutogradContext* ctx, const SavedActivation& s) {
   ctx->saved_data["x_bit_packed"] = s.bit_packed;
 }
 
-torch::Tensor unstash(AutogradContext* ctx) {
+SavedActivation unstash_saved(AutogradContext* ctx) {
   SavedActivation s;
   s.data = ctx->saved_data["x_data"].toTensor();
   s.sizes = ctx->saved_data["x_sizes"].toIntVector();
   s.bits = int(ctx->saved_data["x_bits"].toInt());
   s.bit_packed = ctx->saved_data["x_bit_packed"].toBool();
-  return s.restore();
+  return s;
+}
+
+torch::Tensor unstash(AutogradContext* ctx) { return unstash_saved(ctx).restore(); }
+
+// The forward as the exact integer GEMM of u8 activation codes by s8 weight codes
+// (kernels/int8_conv_forward.h); undefined when that cannot run (no codes, a shape or device
+// it does not take, no exact oneDNN implementation): the caller then runs the float op.
+torch::Tensor int8_conv_forward(const torch::Tensor& x_codes, const torch::Tensor& w_codes,
+                                const torch::Tensor& w_scales, const torch::Tensor& bias,
+                                torch::IntArrayRef stride, torch::IntArrayRef padding, int64_t groups,
+                                int input_bits) {
+  if (!x_codes.defined() || w_codes.numel() == 0 || groups != 1 || !x_codes.device().is_cpu() ||
+      !w_codes.device().is_cpu() || x_codes.dim() != 4 || stride[0] != stride[1] ||
+      padding[0] != padding[1]) {
+    return torch::Tensor();
+  }
+  kernels::ConvShape shape;
+  shape.batch = int(x_codes.size(0));
+  shape.in_c = int(x_codes.size(1));
+  shape.in_h = int(x_codes.size(2));
+  shape.in_w = int(x_codes.size(3));
+  shape.out_c = int(w_codes.size(0));
+  shape.kernel_h = int(w_codes.size(2));
+  shape.kernel_w = int(w_codes.size(3));
+  shape.stride = int(stride[0]);
+  shape.pad = int(padding[0]);
+  const torch::Tensor scales =
+      (w_scales.to(torch::kFloat32) * (1.0 / double(quant::activation_levels(input_bits)))).contiguous();
+  torch::Tensor y = torch::empty({shape.batch, shape.out_c, shape.out_h(), shape.out_w()},
+                                 x_codes.options().dtype(torch::kFloat32));
+  const torch::Tensor xc = x_codes.contiguous(), wc = w_codes.contiguous();
+  if (!kernels::int8_conv_forward(shape, xc.data_ptr<uint8_t>(), wc.data_ptr<int8_t>(),
+                                  scales.data_ptr<float>(), int(scales.numel()), y.data_ptr<float>(),
+                                  at::get_num_threads())) {
+    return torch::Tensor();
+  }
+  if (bias.defined() && bias.numel() > 0) y.add_(bias.view({1, -1, 1, 1}));
+  return y;
+}
+
+// linear(x, W, b) as the 1x1 integer convolution of N x C x 1 x 1 codes.
+torch::Tensor int8_linear_forward(const torch::Tensor& x_codes, const torch::Tensor& w_codes,
+                                  const torch::Tensor& w_scales, const torch::Tensor& bias, int input_bits) {
+  if (!x_codes.defined() || x_codes.dim() != 2) return torch::Tensor();
+  const torch::Tensor y = int8_conv_forward(x_codes.view({x_codes.size(0), x_codes.size(1), 1, 1}),
+                                            w_codes.view({w_codes.size(0), w_codes.size(1), 1, 1}), w_scales,
+                                            bias, {1, 1}, {0, 0}, 1, input_bits);
+  return y.defined() ? y.view({x_codes.size(0), w_codes.size(0)}) : y;
+}
+
+bool int8_forward_wanted(const quant::WeightCodes* codes, const torch::Tensor& x, int input_bits) {
+  return codes != nullptr && matrix_units().int8_forward && !quant::is_full_precision(input_bits) &&
+         x.device().is_cpu() && kernels::int8_forward_available();
+}
+
+// conv2d's forward: integer GEMM of the codes where it runs, LibTorch's float conv otherwise.
+torch::Tensor conv_forward(const torch::Tensor& x, const torch::Tensor& x_codes, const torch::Tensor& weight,
+                           const torch::Tensor& w_codes, const torch::Tensor& w_scales, const torch::Tensor& bias,
+                           torch::IntArrayRef stride, torch::IntArrayRef padding, int64_t groups, int input_bits) {
+  torch::Tensor y = int8_conv_forward(x_codes, w_codes, w_scales, bias, stride, padding, groups, input_bits);
+  if (y.defined()) return y;
+  return torch::conv2d(x, weight, bias.numel() > 0 ? bias : torch::Tensor(), stride, padding,
+                       /*dilation=*/1, groups);
+}
+
+// The conv's two gradients from bf16 operands (LibTorch's oneDNN: AMX-BF16 where present).
+// Activation and weight codes are small integers, exact in bf16; the scales are applied to
+// the results in float. Only the incoming gradient (and each result) is rounded to bf16.
+std::tuple<torch::Tensor, torch::Tensor> conv_backward_bf16(
+    const torch::Tensor& grad, const SavedActivation& saved, const torch::Tensor& weight,
+    const torch::Tensor& w_codes, const torch::Tensor& w_scales, std::vector<int64_t> stride,
+    std::vector<int64_t> padding, int64_t groups, bool need_x, bool need_w) {
+  const auto bf16 = torch::kBFloat16;
+  const torch::Tensor x_codes = saved.byte_codes();
+  const bool x_as_codes = x_codes.defined();
+  const torch::Tensor xb = x_as_codes ? x_codes.to(bf16) : saved.restore().to(bf16);
+  const bool w_as_codes = w_codes.numel() > 0 && w_scales.numel() == 1;
+  const torch::Tensor wb = w_as_codes ? w_codes.to(bf16) : weight.to(bf16);
+  auto [gx, gw, unused] = at::convolution_backward(
+      grad.to(bf16), xb, wb, c10::nullopt, stride, padding, /*dilation=*/{1, 1}, /*transposed=*/false,
+      /*output_padding=*/{0, 0}, groups, {need_x, need_w, false});
+  if (gx.defined()) {
+    gx = gx.to(torch::kFloat32);
+    if (w_as_codes) gx.mul_(w_scales.item<float>());
+  }
+  if (gw.defined()) {
+    gw = gw.to(torch::kFloat32);
+    if (x_as_codes) gw.mul_(1.0 / double(quant::activation_levels(saved.bits)));
+  }
+  return {gx, gw};
 }
 
 struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
+                               const torch::Tensor& w_codes, const torch::Tensor& w_scales,
                                std::vector<int64_t> stride, std::vector<int64_t> padding,
                                int64_t groups, int64_t input_bits) {
-    stash(ctx, SavedActivation::save(x, int(input_bits)));
-    ctx->save_for_backward({weight});
+    const SavedActivation saved = SavedActivation::save(x, int(input_bits));
+    stash(ctx, saved);
+    ctx->save_for_backward({weight, w_codes, w_scales});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["groups"] = groups;
-    const bool has_bias = bias.numel() > 0;
-    ctx->saved_data["has_bias"] = has_bias;
-    return torch::conv2d(x, weight, has_bias ? bias : torch::Tensor(), stride, padding,
-                         /*dilation=*/1, groups);
+    ctx->saved_data["has_bias"] = bias.numel() > 0;
+    torch::Tensor x_codes;
+    if (w_codes.numel() > 0) {
+      x_codes = saved.bits == int(input_bits) ? saved.byte_codes() : quant::byte_codes(x, int(input_bits));
+    }
+    return conv_forward(x, x_codes, weight, w_codes, w_scales, bias, stride, padding, groups, int(input_bits));
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    const torch::Tensor x = unstash(ctx);
-    const torch::Tensor weight = ctx->get_saved_variables()[0];
+    const auto saved_vars = ctx->get_saved_variables();
+    const torch::Tensor& weight = saved_vars[0];
     const bool has_bias = ctx->saved_data["has_bias"].toBool();
     const auto stride = ctx->saved_data["stride"].toIntVector();
     const auto padding = ctx->saved_data["padding"].toIntVector();
+    const int64_t groups = ctx->saved_data["groups"].toInt();
     const std::vector<int64_t> bias_sizes = {weight.size(0)};
+    const tensor_list none = {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+                              torch::Tensor(), torch::Tensor()};
+    if (matrix_units().backward == BackwardPrecision::kBf16 && grads[0].device().is_cpu()) {
+      auto [gx, gw] = conv_backward_bf16(grads[0], unstash_saved(ctx), weight,
+                                         saved_vars[1], saved_vars[2], stride, padding, groups,
+                                         ctx->needs_input_grad(0), ctx->needs_input_grad(1));
+      torch::Tensor gb;
+      if (has_bias && ctx->needs_input_grad(2)) gb = grads[0].sum({0, 2, 3});
+      tensor_list out = {gx, gw, gb};
+      out.insert(out.end(), none.begin(), none.end());
+      return out;
+    }
+    const torch::Tensor x = unstash(ctx);
     auto [gx, gw, gb] = at::convolution_backward(
         grads[0], x, weight,
         has_bias ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(c10::nullopt),
         stride, padding, /*dilation=*/{1, 1}, /*transposed=*/false, /*output_padding=*/{0, 0},
-        ctx->saved_data["groups"].toInt(),
+        groups,
         {ctx->needs_input_grad(0), ctx->needs_input_grad(1), has_bias && ctx->needs_input_grad(2)});
-    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    tensor_list out = {gx, gw, gb};
+    out.insert(out.end(), none.begin(), none.end());
+    return out;
   }
 };
 
 // Mirrors LibTorch's addmm backward for linear(x, W, b) = addmm(b, x, W^T) exactly.
+// The forward runs as a 1x1 integer convolution of the codes where it can.
 struct LinearSavingCodes : public torch::autograd::Function<LinearSavingCodes> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
+                               const torch::Tensor& w_codes, const torch::Tensor& w_scales,
                                int64_t input_bits) {
-    stash(ctx, SavedActivation::save(x, int(input_bits)));
+    const SavedActivation saved = SavedActivation::save(x, int(input_bits));
+    stash(ctx, saved);
     ctx->save_for_backward({weight});
     const bool has_bias = bias.numel() > 0;
     ctx->saved_data["has_bias"] = has_bias;
+    if (w_codes.numel() > 0) {
+      const torch::Tensor x_codes =
+          saved.bits == int(input_bits) ? saved.byte_codes() : quant::byte_codes(x, int(input_bits));
+      const torch::Tensor y = int8_linear_forward(x_codes, w_codes, w_scales, bias, int(input_bits));
+      if (y.defined()) return y;
+    }
     return torch::linear(x, weight, has_bias ? bias : torch::Tensor());
   }
 
@@ -94,7 +217,7 @@ struct LinearSavingCodes : public torch::autograd::Function<LinearSavingCodes> {
     if (ctx->needs_input_grad(0)) gx = g.mm(weight);
     if (ctx->needs_input_grad(1)) gw = g.t().mm(unstash(ctx));
     if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = g.sum(0);
-    return {gx, gw, gb, torch::Tensor()};
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -179,18 +302,41 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
 
 torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
                                   const torch::Tensor& bias, torch::IntArrayRef stride,
-                                  torch::IntArrayRef padding, int64_t groups, int input_bits) {
-  if (!saves_codes(x, weight, input_bits)) {
-    return torch::conv2d(x, weight, bias, stride, padding, /*dilation=*/1, groups);
+                                  torch::IntArrayRef padding, int64_t groups, int input_bits,
+                                  const quant::WeightCodes* codes) {
+  const bool int8 = int8_forward_wanted(codes, x, input_bits);
+  const torch::Tensor w_codes = int8 ? codes->codes : torch::empty({0}, torch::kInt8);
+  const torch::Tensor w_scales = int8 ? codes->scales : torch::empty({0}, torch::kFloat32);
+  if (needs_grad(x, weight) && !quant::is_full_precision(input_bits) &&
+      (quant::packed_saving_enabled() || int8)) {
+    return Conv2dSavingCodes::apply(x, weight, bias_or_empty(bias, weight), w_codes, w_scales, stride.vec(),
+                                    padding.vec(), groups, int64_t(input_bits));
   }
-  return Conv2dSavingCodes::apply(x, weight, bias_or_empty(bias, weight), stride.vec(), padding.vec(), groups,
-                                  int64_t(input_bits));
+  if (int8 && !needs_grad(x, weight)) {
+    return conv_forward(x, quant::byte_codes(x, input_bits), weight, w_codes, w_scales,
+                        bias_or_empty(bias, weight), stride, padding, groups, input_bits);
+  }
+  return torch::conv2d(x, weight, bias, stride, padding, /*dilation=*/1, groups);
 }
 
 torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, int input_bits) {
-  if (!saves_codes(x, weight, input_bits) || x.dim() != 2) return torch::linear(x, weight, bias);
-  return LinearSavingCodes::apply(x, weight, bias_or_empty(bias, weight), int64_t(input_bits));
+                                  const torch::Tensor& bias, int input_bits,
+                                  const quant::WeightCodes* codes) {
+  const bool int8 = int8_forward_wanted(codes, x, input_bits) && x.dim() == 2;
+  const torch::Tensor w_codes = int8 ? codes->codes : torch::empty({0}, torch::kInt8);
+  const torch::Tensor w_scales = int8 ? codes->scales : torch::empty({0}, torch::kFloat32);
+  if (needs_grad(x, weight) && !quant::is_full_precision(input_bits) && x.dim() == 2 &&
+      (quant::packed_saving_enabled() || int8)) {
+    return LinearSavingCodes::apply(x, weight, bias_or_empty(bias, weight), w_codes, w_scales,
+                                    int64_t(input_bits));
+  }
+  if (int8 && !needs_grad(x, weight)) {
+    const torch::Tensor y =
+        int8_linear_forward(quant::byte_codes(x, input_bits), w_codes, w_scales, bias_or_empty(bias, weight),
+                            input_bits);
+    if (y.defined()) return y;
+  }
+  return torch::linear(x, weight, bias);
 }
 
 torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,

@@ -2,9 +2,15 @@
 // (quant/packed_saving.h) instead of a float tensor. The gradients are bit-identical to
 // LibTorch's own ops: the backward calls the same ATen kernels on the restored input.
 // With the switch off, at 32 input bits, or without gradients, they are the plain ops.
+//
+// Given the weights as integer codes (quant::weight_codes), conv and linear also run their
+// forward as the exact integer GEMM of the codes on the matrix units, and the conv its
+// backward in bf16, as nn/matrix_units.h sets.
 #pragma once
 
 #include <torch/torch.h>
+
+#include "wrpn/quant/quantizers.h"
 
 namespace wrpn {
 namespace nn {
@@ -12,11 +18,13 @@ namespace nn {
 /// conv2d(x, weight, bias, stride, padding, dilation 1, groups); x holds `input_bits` codes.
 torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
                                   const torch::Tensor& bias, torch::IntArrayRef stride,
-                                  torch::IntArrayRef padding, int64_t groups, int input_bits);
+                                  torch::IntArrayRef padding, int64_t groups, int input_bits,
+                                  const quant::WeightCodes* codes = nullptr);
 
 /// linear(x, weight, bias) for 2-D x holding `input_bits` codes.
 torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, int input_bits);
+                                  const torch::Tensor& bias, int input_bits,
+                                  const quant::WeightCodes* codes = nullptr);
 
 /// max_pool2d(x, kernel, stride, padding) (stride 0: = kernel) that keeps, for the backward,
 /// only each maximum's offset inside its window (a few bits), not x and int64 indices.

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "wrpn/nn/weight_param.h"
+#include "wrpn/quant/quantizers.h"
 
 namespace wrpn {
 namespace nn {
@@ -58,6 +59,10 @@ class QConv2dImpl : public torch::nn::Cloneable<QConv2dImpl>, public QuantizedLa
   const torch::Tensor& raw_weight() const override { return weight; }
   double weight_gain() const override { return gain_; }
   torch::Tensor effective_weight() const override;
+  /// The same, and the weights as integer codes in `int8` (pointed to by `codes`) when the
+  /// int8 forward (nn/matrix_units.h) applies to input x; `codes` stays null otherwise.
+  torch::Tensor effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
+                                 const torch::Tensor& x) const;
   int64_t macs_per_sample() const override;
   const std::vector<int64_t>& last_output_shape() const override { return last_output_shape_; }
   const std::vector<int64_t>& last_input_shape() const override { return last_input_shape_; }

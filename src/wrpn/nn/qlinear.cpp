@@ -1,5 +1,7 @@
 #include "wrpn/nn/qlinear.h"
 
+#include "wrpn/kernels/int8_conv_forward.h"
+#include "wrpn/nn/matrix_units.h"
 #include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
 #include "wrpn/quant/quantizers.h"
@@ -30,10 +32,27 @@ torch::Tensor QLinearImpl::effective_weight() const {
          (gain_ * options.input_scale());
 }
 
+torch::Tensor QLinearImpl::effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
+                                     const torch::Tensor& x) const {
+  const torch::Tensor w_q =
+      quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha());
+  const double gain = gain_ * options.input_scale();
+  if (matrix_units().int8_forward && !quant::is_full_precision(options.weight_bits()) &&
+      !quant::is_full_precision(options.input_bits()) && x.device().is_cpu() &&
+      kernels::int8_forward_available()) {
+    *int8 = quant::weight_codes(w_q, options.weight_bits(), options.per_channel_alpha(), gain);
+    *codes = int8;
+  }
+  return w_q * gain;
+}
+
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 2 && x.size(1) == options.in_features(), "QLinear expects input (N, ",
               options.in_features(), "), got ", x.sizes());
-  torch::Tensor y = linear_saving_codes(x, effective_weight(), bias, options.input_bits());
+  const quant::WeightCodes* codes = nullptr;
+  quant::WeightCodes int8;
+  torch::Tensor w = effective_weight(&int8, &codes, x);
+  torch::Tensor y = linear_saving_codes(x, w, bias, options.input_bits(), codes);
   last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;

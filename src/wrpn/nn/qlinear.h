@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "wrpn/nn/weight_param.h"
+#include "wrpn/quant/quantizers.h"
 
 namespace wrpn {
 namespace nn {
@@ -50,6 +51,10 @@ class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLa
   const torch::Tensor& raw_weight() const override { return weight; }
   double weight_gain() const override { return gain_; }
   torch::Tensor effective_weight() const override;
+  /// The same, and the weights as integer codes in `int8` (pointed to by `codes`) when the
+  /// int8 forward (nn/matrix_units.h) applies to input x; `codes` stays null otherwise.
+  torch::Tensor effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
+                                 const torch::Tensor& x) const;
   int64_t macs_per_sample() const override {
     return last_output_shape_.empty() ? 0 : options.in_features() * options.out_features();
   }

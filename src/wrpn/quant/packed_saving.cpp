@@ -107,6 +107,37 @@ torch::Tensor SavedActivation::restore() const {
   return out;
 }
 
+torch::Tensor SavedActivation::byte_codes() const {
+  if (is_full_precision(bits)) return torch::Tensor();
+  if (!bit_packed) return data.reshape(sizes);
+  torch::Tensor out = torch::empty(sizes, torch::kUInt8);
+  const int storage = kernels::code_storage_bits(bits);
+  const int64_t per_byte = 8 / storage;
+  const uint8_t* in = data.data_ptr<uint8_t>();
+  uint8_t* op = out.data_ptr<uint8_t>();
+  for_chunks(out.numel(), [&](int64_t first, int64_t n) {
+    kernels::spread_codes(in + first / per_byte, size_t(n), storage, op + first);
+  });
+  return out;
+}
+
+torch::Tensor byte_codes(const torch::Tensor& x, int bits) {
+  if (is_full_precision(bits) || !packs_bits(x)) return torch::Tensor();
+  if (const SavedActivation* codes = remembered_codes(x, bits)) return codes->byte_codes();
+  const torch::Tensor xc = x.contiguous();
+  torch::Tensor out = torch::empty(x.sizes(), torch::kUInt8);
+  const float levels = float(activation_levels(bits));
+  std::atomic<bool> on_grid{true};
+  const float* xp = xc.data_ptr<float>();
+  uint8_t* op = out.data_ptr<uint8_t>();
+  for_chunks(xc.numel(), [&](int64_t first, int64_t n) {
+    if (!kernels::pack_codes(xp + first, size_t(n), /*storage: a byte each*/ 8, levels, op + first)) {
+      on_grid = false;
+    }
+  });
+  return on_grid ? out : torch::Tensor();
+}
+
 SavedMask SavedMask::save(const torch::Tensor& x, double lo, double hi) {
   SavedMask m;
   m.sizes = x.sizes().vec();

@@ -43,7 +43,13 @@ struct SavedActivation {
   static SavedActivation save(const torch::Tensor& x, int bits);
   /// The float tensor, bit-identical to the one saved.
   torch::Tensor restore() const;
+  /// The codes one byte each in the saved shape, or undefined when the float was kept.
+  torch::Tensor byte_codes() const;
 };
+
+/// x's activation codes one byte each (x's shape), or an undefined tensor when x is not on
+/// the `bits`-bit grid or not a CPU float tensor: the u8 operand of an integer GEMM.
+torch::Tensor byte_codes(const torch::Tensor& x, int bits);
 
 /// The clamp's gradient mask (lo <= x <= hi), 1 bit per element on the CPU.
 struct SavedMask {

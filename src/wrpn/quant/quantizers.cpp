@@ -130,5 +130,25 @@ torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channe
   return ClampRoundSte::apply(w, -1.0, 1.0, weight_levels(bits), /*code_bits=*/0);
 }
 
+WeightCodes weight_codes(const torch::Tensor& w_q, int bits, bool per_channel, double gain) {
+  check_bits(bits, "weight bits");
+  TORCH_CHECK(!is_full_precision(bits), "weight_codes needs quantized weights, got 32 bits");
+  const torch::NoGradGuard no_grad;
+  WeightCodes out;
+  if (bits == 1) {
+    // alpha * sign(w): the codes are the signs, alpha the magnitude (per channel or per tensor).
+    out.codes = torch::where(w_q >= 0, 1, -1).to(torch::kInt8);
+    const torch::Tensor rows = w_q.reshape({w_q.size(0), -1});
+    out.scales = (per_channel && w_q.dim() > 1 ? rows.select(1, 0).abs() : rows.reshape({-1}).slice(0, 0, 1).abs())
+                     .to(torch::kFloat32) *
+                 gain;
+  } else {
+    const double n = double(weight_levels(bits));
+    out.codes = torch::round(w_q * n).to(torch::kInt8);
+    out.scales = torch::full({1}, gain / n, torch::kFloat32);
+  }
+  return out;
+}
+
 }  // namespace quant
 }  // namespace wrpn

@@ -19,6 +19,16 @@ torch::Tensor quantize_activations(const torch::Tensor& a, int bits);
 /// `per_channel` only matters for bits = 1: one alpha per output channel (dim 0).
 torch::Tensor quantize_weights(const torch::Tensor& w, int bits, bool per_channel = false);
 
+/// Quantized weights as integers: w_q * gain == codes * scales[o] exactly (up to the one
+/// rounding of w_q itself), codes in -n..n (k >= 2) or -1/+1 (k = 1), scales one per tensor
+/// or, for per-channel 1-bit alphas, one per output channel. The operands of an integer GEMM.
+struct WeightCodes {
+  torch::Tensor codes;   // int8, w's shape
+  torch::Tensor scales;  // float, (1) or (out_channels)
+};
+/// From w_q = quantize_weights(w, bits, per_channel) (no gradient is taken).
+WeightCodes weight_codes(const torch::Tensor& w_q, int bits, bool per_channel, double gain);
+
 /// Forward value only (no autograd graph): clamp, scale, round, rescale in one pass.
 torch::Tensor fake_quantize(const torch::Tensor& x, double lo, double hi, int64_t levels);
 

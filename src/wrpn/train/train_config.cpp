@@ -36,6 +36,8 @@ void TrainConfig::validate() const {
   require(workers >= 0 && workers <= 64, fmt::format("workers must be in 0..64, got {}", workers));
   require(image_size >= 8, fmt::format("image size must be >= 8, got {}", image_size));
   require(epochs >= 1, fmt::format("epochs must be >= 1, got {}", epochs));
+  require(one_of(backward_precision, {"fp32", "bf16"}),
+          fmt::format("backward precision must be fp32 or bf16, got '{}'", backward_precision));
   require(batch_size >= 1, fmt::format("batch size must be >= 1, got {}", batch_size));
   require(one_of(optimizer, {"sgd", "adam", "adamw"}),
           fmt::format("optimizer must be sgd, adam or adamw, got '{}'", optimizer));
@@ -95,6 +97,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"crop_padding", c.crop_padding},
       {"flip", c.flip},
       {"packed_saving", c.packed_saving},
+      {"int8_forward", c.int8_forward},
+      {"backward_precision", c.backward_precision},
   };
 }
 
@@ -140,6 +144,8 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
       else if (key == "crop_padding") c.crop_padding = value.get<int64_t>();
       else if (key == "flip") c.flip = value.get<bool>();
       else if (key == "packed_saving") c.packed_saving = value.get<bool>();
+      else if (key == "int8_forward") c.int8_forward = value.get<bool>();
+      else if (key == "backward_precision") c.backward_precision = value.get<std::string>();
       else throw std::invalid_argument(fmt::format("{}: unknown config key '{}'", source, key));
     } catch (const nlohmann::json::exception&) {
       throw std::invalid_argument(

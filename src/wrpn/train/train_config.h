@@ -55,6 +55,11 @@ struct TrainConfig {
   /// (default: 0.53-0.62x the peak memory, bit-identical gradients, no measurable step-time
   /// cost; docs/PERFORMANCE.md); false keeps LibTorch's float tensors.
   bool packed_saving = true;
+  /// The forward of k <= 8-bit layers as the exact integer GEMM of their codes on the matrix
+  /// units (oneDNN int8: AMX or VNNI), and the conv backward's precision, fp32 or bf16
+  /// (nn/matrix_units.h; docs/TRAINING.md "Training on the matrix units").
+  bool int8_forward = true;
+  std::string backward_precision = "fp32";
 
   /// Throws std::invalid_argument naming the field and its value when out of range.
   void validate() const;

@@ -18,6 +18,8 @@
 #include "wrpn/train/atomic_file.h"
 #include "wrpn/train/checkpoint.h"
 #include "wrpn/train/memory_stats.h"
+#include "wrpn/kernels/compute_backends.h"
+#include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/packed_saving.h"
 #include "wrpn/train/optimizer.h"
 #include "wrpn/train/progress.h"
@@ -145,6 +147,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   torch::manual_seed(config.seed);
   install_memory_stats();
   const quant::PackedSavingGuard packed_saving(config.packed_saving);
+  const nn::MatrixUnits units{config.int8_forward, nn::parse_backward_precision(config.backward_precision)};
+  const nn::MatrixUnitsGuard matrix_units(units);
 
   const auto train_set = load_dataset(config, /*train=*/true);
   const auto test_set = load_dataset(config, /*train=*/false);
@@ -189,6 +193,9 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
                                               .rank(rank)
                                               .world_size(world));
   const int64_t steps_per_epoch = train_loader.num_batches();
+  if (hooks.verbose && writer) {
+    fmt::print("compute: {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units));
+  }
   ProgressLine progress(writer && hooks.progress && ProgressLine::stderr_is_terminal());
 
   TrainResult result;

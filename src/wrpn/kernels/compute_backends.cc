@@ -1,0 +1,69 @@
+#include "wrpn/kernels/compute_backends.h"
+
+#include <dlfcn.h>
+
+#include <climits>
+#include <cstdlib>
+#include <string>
+
+#include "wrpn/kernels/amx_support.h"
+
+#if defined(WRPN_WITH_ONEDNN)
+#include <dnnl.hpp>
+#endif
+
+namespace wrpn::kernels {
+namespace {
+
+std::string resolved_path(const char* path) {
+  char buf[PATH_MAX];
+  return realpath(path, buf) != nullptr ? std::string(buf) : std::string(path);
+}
+
+}  // namespace
+
+std::string blas_description() {
+  // Looked up at run time: Debian's alternatives decide which libblas.so.3 LibTorch gets.
+  void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
+  if (sgemm == nullptr) return "no BLAS loaded";
+  Dl_info info{};
+  const std::string path = dladdr(sgemm, &info) != 0 && info.dli_fname != nullptr
+                               ? resolved_path(info.dli_fname)
+                               : std::string("?");
+  using Text = char* (*)();
+  if (auto config = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    std::string text = config();
+    if (auto core = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+      text += std::string(", core ") + core();
+    }
+    return text + " (" + path + ")";
+  }
+  if (path.find("/blas/") != std::string::npos) return "reference BLAS, slow (" + path + ")";
+  return "BLAS " + path;
+}
+
+std::string onednn_description() {
+#if defined(WRPN_WITH_ONEDNN)
+  const dnnl_version_t* v = dnnl_version();
+  std::string isa;
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core_amx: isa = "avx512_core_amx"; break;
+    case dnnl::cpu_isa::avx512_core_bf16: isa = "avx512_core_bf16"; break;
+    case dnnl::cpu_isa::avx512_core_vnni: isa = "avx512_core_vnni"; break;
+    case dnnl::cpu_isa::avx512_core: isa = "avx512_core"; break;
+    case dnnl::cpu_isa::avx2_vnni: isa = "avx2_vnni"; break;
+    case dnnl::cpu_isa::avx2: isa = "avx2"; break;
+    default: isa = "pre-avx2"; break;
+  }
+  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->patch) + " on " + isa;
+#else
+  return "oneDNN not built in";
+#endif
+}
+
+std::string compute_backends_line() {
+  return "BLAS: " + blas_description() + "; " + onednn_description() + "; " + amx_status();
+}
+
+}  // namespace wrpn::kernels
