@@ -40,6 +40,8 @@ struct BenchFlags {
   std::vector<std::string> configs = {"1:32/32@float", "1:32/32@autocast", "1:4/4@float",
                                       "1:4/4@int8", "1:4/4@int8+bf16", "2:4/4@float",
                                       "2:4/4@int8+bf16"};
+  int64_t input_size = 0;   // 0: the model's default
+  int64_t in_channels = 0;  // 0: the model's default
   bool json = false;
 };
 
@@ -341,6 +343,8 @@ Command add_bench_command(CLI::App& root) {
                         "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list; the first is "
                         "the baseline")
       ->delimiter(',');
+  train_app->add_option("--input-size", f->input_size, "image side in pixels (0: the model's default)");
+  train_app->add_option("--in-channels", f->in_channels, "image channels (0: the model's default; 3 with 32: CIFAR form)");
   train_app->add_flag("--json", f->json, "print JSON");
 
   CLI::App* loader_app = app->add_subcommand(
@@ -375,7 +379,9 @@ Command add_bench_command(CLI::App& root) {
             }
             train::TrainConfig defaults;
             defaults.model.name = "vgg_small";
-            const train::TrainConfig base = flags->resolve(defaults);
+            train::TrainConfig base = flags->resolve(defaults);
+            if (f->input_size > 0) base.model.input_size = f->input_size;
+            if (f->in_channels > 0) base.model.in_channels = f->in_channels;
             if (f->steps < 1 || f->rounds < 1 || f->batch_size < 1) {
               throw std::invalid_argument("--steps, --rounds and --batch-size must be >= 1");
             }

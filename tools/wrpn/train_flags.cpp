@@ -67,6 +67,8 @@ void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
   WRPN_FLAG(app, "--int8-forward", int8_forward,
             "k-bit layers' forward as the exact int8 GEMM of their codes (true, default) or float");
   WRPN_FLAG(app, "--backward-precision", backward_precision, "conv backward in fp32 (default) or bf16");
+  WRPN_FLAG(app, "--recompute-conv-outputs", recompute_conv_outputs,
+            "with the int8 forward, batch norm recomputes its input in backward (true, default)");
 }
 
 #undef WRPN_FLAG

@@ -46,10 +46,10 @@ class PreActBlockImpl : public torch::nn::Module {
  public:
   PreActBlockImpl(const ModelSpec& spec, int64_t in, int64_t out, int64_t stride)
       : stride_(stride), out_(out) {
-    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(in));
+    bn1_ = register_module("bn1", nn::BatchNorm2d(in));
     act1_ = register_module("act1", nn::QReLU(spec.activation_bits));
     conv1_ = register_module("conv1", nn::QConv2d(spec.conv(in, out, 3, spec.weight_bits, stride, 1)));
-    bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out));
+    bn2_ = register_module("bn2", nn::BatchNorm2d(out));
     act2_ = register_module("act2", nn::QReLU(spec.activation_bits));
     // No batch norm follows conv2 before the residual add: it takes the input scale.
     conv2_ = register_module(
@@ -62,7 +62,7 @@ class PreActBlockImpl : public torch::nn::Module {
 
  private:
   int64_t stride_, out_;
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   nn::QReLU act1_{nullptr}, act2_{nullptr};
   nn::QConv2d conv1_{nullptr}, conv2_{nullptr};
 };
@@ -96,7 +96,7 @@ CifarResNet::CifarResNet(const ModelSpec& spec, int64_t blocks_per_stage, bool p
     stages_.push_back(register_module(fmt::format("layer{}", s + 1), stage));
   }
   if (preactivation_) {
-    final_bn_ = register_module("final_bn", torch::nn::BatchNorm2d(in));
+    final_bn_ = register_module("final_bn", nn::BatchNorm2d(in));
     final_act_ = register_module("final_act", nn::QReLU(spec.activation_bits));
   }
   fc_ = register_module("fc", nn::QLinear(spec.classifier(in)));

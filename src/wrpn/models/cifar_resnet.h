@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "wrpn/nn/batch_norm.h"
 #include "wrpn/models/conv_bn.h"
 
 namespace wrpn {
@@ -28,7 +29,7 @@ class CifarResNet : public Network {
   ConvBn stem_{nullptr};          // post-activation: conv -> BN -> act
   nn::QConv2d stem_conv_{nullptr};  // pre-activation: a bare conv
   std::vector<torch::nn::Sequential> stages_;  // layer1, layer2, ...
-  torch::nn::BatchNorm2d final_bn_{nullptr};  // pre-activation only
+  nn::BatchNorm2d final_bn_{nullptr};  // pre-activation only
   nn::QReLU final_act_{nullptr};
   nn::QLinear fc_{nullptr};
 };

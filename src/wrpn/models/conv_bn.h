@@ -2,6 +2,7 @@
 // quantizer (WRPN puts its activation quantizer exactly where the ReLU would be).
 #pragma once
 
+#include "wrpn/nn/batch_norm.h"
 #include "wrpn/models/model_spec.h"
 #include "wrpn/nn/qrelu.h"
 
@@ -17,7 +18,7 @@ class ConvBnImpl : public torch::nn::Module {
 
  private:
   nn::QConv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  nn::BatchNorm2d bn_{nullptr};
   nn::QReLU act_{nullptr};
 };
 

@@ -20,10 +20,10 @@ LeNet5::LeNet5(const ModelSpec& spec) {
   conv1_ = register_module(
       "conv1",
       nn::QConv2d(spec.conv(spec.in_channels, c1, 5, spec.first_weight_bits).input_bits(32)));
-  bn1_ = register_module("bn1", torch::nn::BatchNorm2d(c1));
+  bn1_ = register_module("bn1", nn::BatchNorm2d(c1));
   act1_ = register_module("act1", nn::QReLU(a));
   conv2_ = register_module("conv2", nn::QConv2d(spec.conv(c1, c2, 5, spec.weight_bits)));
-  bn2_ = register_module("bn2", torch::nn::BatchNorm2d(c2));
+  bn2_ = register_module("bn2", nn::BatchNorm2d(c2));
   act2_ = register_module("act2", nn::QReLU(a));
   fc1_ = register_module(
       "fc1", nn::QLinear(spec.linear(c2 * after_conv2 * after_conv2, f1, spec.weight_bits, false)));

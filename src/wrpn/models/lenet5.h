@@ -1,6 +1,7 @@
 // LeNet-5 with batch norm: conv5x5 6w, conv5x5 16w, fc 120w, fc 84w, fc classes.
 #pragma once
 
+#include "wrpn/nn/batch_norm.h"
 #include "wrpn/models/model_spec.h"
 #include "wrpn/nn/qrelu.h"
 
@@ -14,7 +15,7 @@ class LeNet5 : public Network {
 
  private:
   nn::QConv2d conv1_{nullptr}, conv2_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   nn::QLinear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
   torch::nn::BatchNorm1d bn3_{nullptr}, bn4_{nullptr};
   nn::QReLU act1_{nullptr}, act2_{nullptr}, act3_{nullptr}, act4_{nullptr};

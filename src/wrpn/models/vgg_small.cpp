@@ -1,5 +1,6 @@
 #include "wrpn/models/vgg_small.h"
 
+#include "wrpn/nn/batch_norm.h"
 #include "wrpn/nn/packed_ops.h"
 
 namespace wrpn {
@@ -11,7 +12,7 @@ void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_
                      int weight_bits, int input_bits) {
   stage->push_back(nn::QConv2d(
       spec.conv(in, out, 3, weight_bits, /*stride=*/1, /*padding=*/1).input_bits(input_bits)));
-  stage->push_back(torch::nn::BatchNorm2d(out));
+  stage->push_back(nn::BatchNorm2d(out));
   stage->push_back(nn::QReLU(spec.activation_bits));
 }
 

@@ -49,7 +49,8 @@ std::string matrix_units_status(const MatrixUnits& m) {
                     : "int8 forward requested, float forward used (" +
                           (impl.empty() ? std::string("no oneDNN") : "oneDNN offers only " + impl) + ")";
   }
-  return forward + ", " + to_string(m.backward) + " backward";
+  return forward + ", " + to_string(m.backward) + " backward" +
+         (m.int8_forward && m.recompute_conv_outputs ? ", conv outputs recomputed in backward" : "");
 }
 
 }  // namespace nn

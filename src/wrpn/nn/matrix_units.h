@@ -6,6 +6,8 @@
 //  - backward precision: fp32 (LibTorch's gradients, bit for bit) or bf16 (the conv's two
 //    gradients from bf16 operands on AMX-BF16 through LibTorch's oneDNN: the codes are exact
 //    in bf16, the incoming gradient is rounded to 8 significant bits).
+//  - recompute conv outputs: batch norm keeps no float copy of its input, the int8 forward
+//    runs again in backward (nn::BatchNorm2d, nn/packed_ops.h).
 // On other devices (a CUDA LibTorch build) or without oneDNN both fall back to the plain ops.
 #pragma once
 
@@ -23,6 +25,9 @@ std::string to_string(BackwardPrecision p);
 struct MatrixUnits {
   bool int8_forward = true;
   BackwardPrecision backward = BackwardPrecision::kFp32;
+  /// With the int8 forward: batch norm's backward recomputes its input (the conv output)
+  /// from the conv's packed input codes instead of keeping it as floats (training memory).
+  bool recompute_conv_outputs = true;
 };
 
 MatrixUnits matrix_units();

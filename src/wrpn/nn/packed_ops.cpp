@@ -2,6 +2,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <memory>
+#include <optional>
+
 #include "wrpn/kernels/code_pack.h"
 #include "wrpn/kernels/int8_conv_forward.h"
 #include "wrpn/kernels/pool_offsets.h"
@@ -136,6 +139,44 @@ std::tuple<torch::Tensor, torch::Tensor> conv_backward_bf16(
   return {gx, gw};
 }
 
+// How to recompute an int8-forward conv's output: its input codes (shared with the conv's
+// own saved state, not copied), weight codes and geometry.
+struct ConvRecipe {
+  SavedActivation x;
+  torch::Tensor w_codes, w_scales;
+  std::vector<int64_t> stride, padding;
+  int input_bits = 32;
+
+  torch::Tensor run() const {
+    const torch::Tensor y = int8_conv_forward(x.byte_codes(), w_codes, w_scales, torch::Tensor(), stride,
+                                              padding, 1, input_bits);
+    TORCH_CHECK(y.defined(), "recomputing a conv output: the int8 forward that made it no longer runs");
+    return y;
+  }
+};
+
+// The latest int8-forward conv output of this thread and its recipe (as RememberedCodes in
+// quant/packed_saving.cpp: a weak pointer and the version counter identify the tensor).
+struct RememberedConvOutput {
+  c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl> tensor;
+  int64_t version = 0;
+  std::shared_ptr<const ConvRecipe> recipe;
+};
+thread_local std::optional<RememberedConvOutput> t_conv_output;
+
+std::shared_ptr<const ConvRecipe> remembered_recipe(const torch::Tensor& x) {
+  if (!t_conv_output) return nullptr;
+  const auto held = t_conv_output->tensor.lock();
+  if (!held || held.get() != x.unsafeGetTensorImpl() || x._version() != t_conv_output->version) return nullptr;
+  return t_conv_output->recipe;
+}
+
+void remember_conv_output(const torch::Tensor& y, std::shared_ptr<const ConvRecipe> recipe) {
+  t_conv_output = RememberedConvOutput{
+      c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(y.getIntrusivePtr()), y._version(),
+      std::move(recipe)};
+}
+
 struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
@@ -153,7 +194,21 @@ struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
     if (w_codes.numel() > 0) {
       x_codes = saved.bits == int(input_bits) ? saved.byte_codes() : quant::byte_codes(x, int(input_bits));
     }
-    return conv_forward(x, x_codes, weight, w_codes, w_scales, bias, stride, padding, groups, int(input_bits));
+    torch::Tensor y = int8_conv_forward(x_codes, w_codes, w_scales, bias, stride, padding, groups, int(input_bits));
+    if (!y.defined()) {
+      return torch::conv2d(x, weight, bias.numel() > 0 ? bias : torch::Tensor(), stride, padding, 1, groups);
+    }
+    if (matrix_units().recompute_conv_outputs && bias.numel() == 0 && saved.bits == int(input_bits)) {
+      auto recipe = std::make_shared<ConvRecipe>();
+      recipe->x = saved;
+      recipe->w_codes = w_codes;
+      recipe->w_scales = w_scales;
+      recipe->stride = stride;
+      recipe->padding = padding;
+      recipe->input_bits = int(input_bits);
+      remember_conv_output(y, std::move(recipe));
+    }
+    return y;
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -186,6 +241,39 @@ struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
     tensor_list out = {gx, gw, gb};
     out.insert(out.end(), none.begin(), none.end());
     return out;
+  }
+};
+
+// Batch norm in training whose input is an int8-forward conv output it does not keep.
+struct BatchNormRecomputingInput : public torch::autograd::Function<BatchNormRecomputingInput> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, torch::Tensor running_mean, torch::Tensor running_var,
+                               double momentum, double eps, std::shared_ptr<const ConvRecipe> recipe) {
+    auto [out, save_mean, save_invstd] =
+        at::native_batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps);
+    ctx->save_for_backward({weight, save_mean, save_invstd, recipe->w_codes, recipe->w_scales});
+    ctx->saved_data["eps"] = eps;
+    stash(ctx, recipe->x);  // the conv input's packed codes: shared, not copied
+    ctx->saved_data["stride"] = recipe->stride;
+    ctx->saved_data["padding"] = recipe->padding;
+    ctx->saved_data["input_bits"] = int64_t(recipe->input_bits);
+    return out;
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    ConvRecipe recipe;
+    recipe.x = unstash_saved(ctx);
+    recipe.w_codes = saved[3];
+    recipe.w_scales = saved[4];
+    recipe.stride = ctx->saved_data["stride"].toIntVector();
+    recipe.padding = ctx->saved_data["padding"].toIntVector();
+    recipe.input_bits = int(ctx->saved_data["input_bits"].toInt());
+    const torch::Tensor x = recipe.run();
+    auto [gx, gw, gb] = at::native_batch_norm_backward(
+        grads[0].contiguous(), x, saved[0], torch::Tensor(), torch::Tensor(), saved[1], saved[2], /*train=*/true,
+        ctx->saved_data["eps"].toDouble(), {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)});
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -337,6 +425,18 @@ torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& w
     if (y.defined()) return y;
   }
   return torch::linear(x, weight, bias);
+}
+
+bool recomputable_conv_output(const torch::Tensor& x) {
+  return torch::GradMode::is_enabled() && matrix_units().recompute_conv_outputs && remembered_recipe(x) != nullptr;
+}
+
+torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::Tensor& weight,
+                                           const torch::Tensor& bias, const torch::Tensor& running_mean,
+                                           const torch::Tensor& running_var, double momentum, double eps) {
+  auto recipe = remembered_recipe(x);
+  TORCH_CHECK(recipe != nullptr, "batch_norm_recomputing_input: not the latest int8-forward conv output");
+  return BatchNormRecomputingInput::apply(x, weight, bias, running_mean, running_var, momentum, eps, recipe);
 }
 
 torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,

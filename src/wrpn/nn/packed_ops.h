@@ -26,6 +26,18 @@ torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& w
                                   const torch::Tensor& bias, int input_bits,
                                   const quant::WeightCodes* codes = nullptr);
 
+/// True when x is the latest output of an int8-forward conv (training, recompute on,
+/// nn/matrix_units.h), unchanged since: batch_norm_recomputing_input() can take it.
+bool recomputable_conv_output(const torch::Tensor& x);
+
+/// Training batch norm (at::native_batch_norm: batch statistics, running statistics updated
+/// with `momentum`) of such a conv output, whose backward recomputes that output from the
+/// conv's packed input codes (exact: the int8 forward is deterministic) instead of keeping
+/// it as floats. Gradients are bit-identical to LibTorch's batch norm on the kept output.
+torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::Tensor& weight,
+                                           const torch::Tensor& bias, const torch::Tensor& running_mean,
+                                           const torch::Tensor& running_var, double momentum, double eps);
+
 /// max_pool2d(x, kernel, stride, padding) (stride 0: = kernel) that keeps, for the backward,
 /// only each maximum's offset inside its window (a few bits), not x and int64 indices.
 torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,

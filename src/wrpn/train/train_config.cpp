@@ -99,6 +99,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"packed_saving", c.packed_saving},
       {"int8_forward", c.int8_forward},
       {"backward_precision", c.backward_precision},
+      {"recompute_conv_outputs", c.recompute_conv_outputs},
   };
 }
 
@@ -146,6 +147,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
       else if (key == "packed_saving") c.packed_saving = value.get<bool>();
       else if (key == "int8_forward") c.int8_forward = value.get<bool>();
       else if (key == "backward_precision") c.backward_precision = value.get<std::string>();
+      else if (key == "recompute_conv_outputs") c.recompute_conv_outputs = value.get<bool>();
       else throw std::invalid_argument(fmt::format("{}: unknown config key '{}'", source, key));
     } catch (const nlohmann::json::exception&) {
       throw std::invalid_argument(

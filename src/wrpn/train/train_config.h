@@ -60,6 +60,8 @@ struct TrainConfig {
   /// (nn/matrix_units.h; docs/TRAINING.md "Training on the matrix units").
   bool int8_forward = true;
   std::string backward_precision = "fp32";
+  /// With the int8 forward: batch norm recomputes its input in backward instead of keeping it.
+  bool recompute_conv_outputs = true;
 
   /// Throws std::invalid_argument naming the field and its value when out of range.
   void validate() const;

@@ -147,7 +147,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   torch::manual_seed(config.seed);
   install_memory_stats();
   const quant::PackedSavingGuard packed_saving(config.packed_saving);
-  const nn::MatrixUnits units{config.int8_forward, nn::parse_backward_precision(config.backward_precision)};
+  const nn::MatrixUnits units{config.int8_forward, nn::parse_backward_precision(config.backward_precision),
+                              config.recompute_conv_outputs};
   const nn::MatrixUnitsGuard matrix_units(units);
 
   const auto train_set = load_dataset(config, /*train=*/true);
