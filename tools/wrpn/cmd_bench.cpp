@@ -63,6 +63,10 @@ BenchConfig parse_bench_config(const std::string& text) {
   b.width = std::stod(text.substr(0, colon));
   b.precision = measure::parse_precision(text.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1));
   if (at != std::string::npos) b.mode = text.substr(at + 1);
+  const std::string suffix = "+recompute";  // recompute conv outputs in backward, do not keep them
+  const bool recomputes =
+      b.mode.size() > suffix.size() && b.mode.compare(b.mode.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (recomputes) b.mode.resize(b.mode.size() - suffix.size());
   if (b.mode == "float") {
     b.units = {false, nn::BackwardPrecision::kFp32};
   } else if (b.mode == "int8") {
@@ -76,8 +80,11 @@ BenchConfig parse_bench_config(const std::string& text) {
     b.autocast = true;
   } else {
     throw std::invalid_argument(fmt::format(
-        "--configs mode must be float, int8, int8+bf16, bf16 or autocast, got '{}' in '{}'", b.mode, text));
+        "--configs mode must be float, int8, int8+bf16, bf16 or autocast (int8 modes may end in +recompute), got '{}' "
+        "in '{}'", b.mode, text));
   }
+  b.units.recompute_conv_outputs = recomputes;
+  if (recomputes) b.mode += suffix;
   return b;
 }
 
@@ -340,8 +347,8 @@ Command add_bench_command(CLI::App& root) {
   train_app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
   train_app->add_option("--threads", f->threads, "intra-op threads (0: all cores)");
   train_app->add_option("--configs", f->configs,
-                        "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list; the first is "
-                        "the baseline")
+                        "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list (+recompute: "
+                        "recompute conv outputs in backward); the first is the baseline")
       ->delimiter(',');
   train_app->add_option("--input-size", f->input_size, "image side in pixels (0: the model's default)");
   train_app->add_option("--in-channels", f->in_channels, "image channels (0: the model's default; 3 with 32: CIFAR form)");
@@ -431,8 +438,9 @@ Command add_bench_command(CLI::App& root) {
                          "load average {} before, {} after\n",
                          m.name, m.in_channels, m.input_size, m.input_size, f->batch_size,
                          torch::get_num_threads(), f->rounds, f->steps, load_before, load_average());
-              fmt::print("(float: LibTorch float ops; int8: forward as the int8 GEMM of the codes; "
-                         "+bf16: conv backward in bf16; autocast: LibTorch bf16 autocast)\n");
+              fmt::print("(float: LibTorch float ops; int8: forward as the int8 GEMM of the codes, conv "
+                         "outputs kept; +bf16: conv backward in bf16; +recompute: conv outputs recomputed "
+                         "in backward; autocast: LibTorch bf16 autocast)\n");
               fmt::print("{:<22} {:>12} {:>10} {:>16}\n", "config", "images/s", "ms/step",
                          "speed vs first");
             }

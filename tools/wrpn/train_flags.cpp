@@ -68,7 +68,7 @@ void TrainFlags::add_training_flags(CLI::App* app, bool run_folder_flags) {
             "k-bit layers' forward as the exact int8 GEMM of their codes (true, default) or float");
   WRPN_FLAG(app, "--backward-precision", backward_precision, "conv backward in fp32 (default) or bf16");
   WRPN_FLAG(app, "--recompute-conv-outputs", recompute_conv_outputs,
-            "with the int8 forward, batch norm recomputes its input in backward (true, default)");
+            "with the int8 forward, batch norm recomputes its input in backward (default false)");
 }
 
 #undef WRPN_FLAG

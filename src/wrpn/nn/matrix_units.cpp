@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "wrpn/kernels/int8_conv_forward.h"
+#include "wrpn/quant/bits.h"
 
 namespace wrpn {
 namespace nn {
@@ -34,6 +35,18 @@ void set_matrix_units(const MatrixUnits& m) {
 
 MatrixUnitsGuard::MatrixUnitsGuard(const MatrixUnits& m) : previous_(matrix_units()) { set_matrix_units(m); }
 MatrixUnitsGuard::~MatrixUnitsGuard() { set_matrix_units(previous_); }
+
+torch::Tensor effective_weight_and_codes(const torch::Tensor& weight, int weight_bits, bool per_channel, double gain,
+                                         int input_bits, const torch::Tensor& x, quant::WeightCodes* int8,
+                                         const quant::WeightCodes** codes) {
+  const torch::Tensor w_q = quant::quantize_weights(weight, weight_bits, per_channel);
+  if (matrix_units().int8_forward && !quant::is_full_precision(weight_bits) &&
+      !quant::is_full_precision(input_bits) && x.device().is_cpu() && kernels::int8_forward_available()) {
+    *int8 = quant::weight_codes(w_q, weight_bits, per_channel, gain);
+    *codes = int8;
+  }
+  return w_q * gain;
+}
 
 std::string matrix_units_status(const MatrixUnits& m) {
   kernels::ConvShape probe;

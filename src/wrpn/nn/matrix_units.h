@@ -11,7 +11,11 @@
 // On other devices (a CUDA LibTorch build) or without oneDNN both fall back to the plain ops.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <string>
+
+#include "wrpn/quant/quantizers.h"
 
 namespace wrpn {
 namespace nn {
@@ -27,7 +31,8 @@ struct MatrixUnits {
   BackwardPrecision backward = BackwardPrecision::kFp32;
   /// With the int8 forward: batch norm's backward recomputes its input (the conv output)
   /// from the conv's packed input codes instead of keeping it as floats (training memory).
-  bool recompute_conv_outputs = true;
+  /// Off by default: it costs 17-38% of the step time (docs/PERFORMANCE.md).
+  bool recompute_conv_outputs = false;
 };
 
 MatrixUnits matrix_units();
@@ -42,6 +47,13 @@ class MatrixUnitsGuard {
  private:
   MatrixUnits previous_;
 };
+
+/// A quantized layer's effective weight, quantize_weights(weight) * gain, and, when the int8
+/// forward applies to input x (k_w, k_a <= 8, a CPU tensor, oneDNN built), its integer codes
+/// in `int8`, with `codes` pointing at them (left null otherwise).
+torch::Tensor effective_weight_and_codes(const torch::Tensor& weight, int weight_bits, bool per_channel, double gain,
+                                         int input_bits, const torch::Tensor& x, quant::WeightCodes* int8,
+                                         const quant::WeightCodes** codes);
 
 /// One line: what the settings do on this machine ("int8 forward on brgconv:...").
 std::string matrix_units_status(const MatrixUnits& m);

@@ -1,6 +1,5 @@
 #include "wrpn/nn/qlinear.h"
 
-#include "wrpn/kernels/int8_conv_forward.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
@@ -34,16 +33,8 @@ torch::Tensor QLinearImpl::effective_weight() const {
 
 torch::Tensor QLinearImpl::effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
                                      const torch::Tensor& x) const {
-  const torch::Tensor w_q =
-      quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha());
-  const double gain = gain_ * options.input_scale();
-  if (matrix_units().int8_forward && !quant::is_full_precision(options.weight_bits()) &&
-      !quant::is_full_precision(options.input_bits()) && x.device().is_cpu() &&
-      kernels::int8_forward_available()) {
-    *int8 = quant::weight_codes(w_q, options.weight_bits(), options.per_channel_alpha(), gain);
-    *codes = int8;
-  }
-  return w_q * gain;
+  return effective_weight_and_codes(weight, options.weight_bits(), options.per_channel_alpha(),
+                                    gain_ * options.input_scale(), options.input_bits(), x, int8, codes);
 }
 
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
