@@ -30,14 +30,18 @@ std::string blas_description() {
   const std::string path = dladdr(sgemm, &info) != 0 && info.dli_fname != nullptr
                                ? resolved_path(info.dli_fname)
                                : std::string("?");
+  // Asked of the library that serves sgemm_ (and what it links), not of the whole process:
+  // OpenBLAS's LAPACK may be loaded beside a reference libblas.so.3.
   using Text = char* (*)();
-  if (auto config = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+  void* lib = info.dli_fname != nullptr ? dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD) : nullptr;
+  auto config = lib != nullptr ? reinterpret_cast<Text>(dlsym(lib, "openblas_get_config")) : nullptr;
+  if (config != nullptr) {
     std::string text = config();
-    if (auto core = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
-      text += std::string(", core ") + core();
-    }
+    if (auto core = reinterpret_cast<Text>(dlsym(lib, "openblas_get_corename"))) text += std::string(", core ") + core();
+    dlclose(lib);
     return text + " (" + path + ")";
   }
+  if (lib != nullptr) dlclose(lib);
   if (path.find("/blas/") != std::string::npos) return "reference BLAS, slow (" + path + ")";
   return "BLAS " + path;
 }
