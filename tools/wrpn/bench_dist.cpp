@@ -12,9 +12,9 @@
 
 #include "dist_flags.h"
 #include "train_flags.h"
-#include "wrpn/dist/grad_sync.h"
+#include "wrpn/distributed/grad_sync.h"
 #include "wrpn/kernels/compute_backends.h"
-#include "wrpn/dist/launcher.h"
+#include "wrpn/distributed/launcher.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/optimizer.h"
 
@@ -48,7 +48,7 @@ std::pair<torch::Tensor, torch::Tensor> synthetic_batch(const models::ModelSpec&
 
 // Seconds per step of `steps` SGD steps; with `sync`, gradients are summed over the ranks.
 double time_steps(models::Network& model, train::OptimizerBundle& opt, const torch::Tensor& x,
-                  const torch::Tensor& y, int64_t steps, dist::GradSync* sync) {
+                  const torch::Tensor& y, int64_t steps, distributed::GradSync* sync) {
   const auto start = Clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     opt.optimizer->zero_grad();
@@ -61,7 +61,7 @@ double time_steps(models::Network& model, train::OptimizerBundle& opt, const tor
 }
 
 // Median seconds of `reps` blocking all-reduces of `numel` floats.
-double time_allreduce(dist::Group& group, int64_t numel, int reps) {
+double time_allreduce(distributed::Group& group, int64_t numel, int reps) {
   torch::Tensor t = torch::ones({numel});
   std::vector<double> s;
   for (int r = 0; r < reps; ++r) {
@@ -74,15 +74,15 @@ double time_allreduce(dist::Group& group, int64_t numel, int reps) {
 }
 
 int run_worker(const train::TrainConfig& base, const DistBenchFlags& f,
-               const dist::DistOptions& options) {
+               const distributed::DistOptions& options) {
   const auto group = join_group_from_environment(options);
   if (!group) throw std::invalid_argument("bench dist worker started without WORLD_SIZE > 1");
   torch::set_num_threads(std::max(1, f.threads / group->size()));
   torch::manual_seed(0);
   auto model = models::build_model(base.model);
   auto opt = train::make_optimizer(*model, base);
-  dist::broadcast_module(*group, *model);
-  dist::GradSync sync(model->parameters(), group, int64_t(f.bucket_mb * (1 << 20)));
+  distributed::broadcast_module(*group, *model);
+  distributed::GradSync sync(model->parameters(), group, int64_t(f.bucket_mb * (1 << 20)));
   const int64_t per_rank = f.batch_size / group->size();
   const auto [x, y] = synthetic_batch(base.model, per_rank, 100 + uint64_t(group->rank()));
   time_steps(*model, opt, x, y, f.warmup, &sync);
@@ -114,7 +114,7 @@ std::string load_average() {
 }
 
 int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
-              const dist::DistOptions& options, bool json) {
+              const distributed::DistOptions& options, bool json) {
   if (f.nproc < 2 || f.batch_size % f.nproc != 0 || f.steps < 1 || f.warmup < 0 ||
       f.threads < 1 || !(f.bucket_mb > 0)) {
     throw std::invalid_argument(fmt::format(
@@ -136,12 +136,12 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
   const std::string result =
       (std::filesystem::temp_directory_path() / fmt::format("wrpn-bench-dist-{}.json", ::getpid()))
           .string();
-  dist::LaunchOptions lo;
+  distributed::LaunchOptions lo;
   lo.executable = self_executable();
   lo.args = worker_arguments();
   lo.args.insert(lo.args.end(), {"--result", result});
   lo.nproc = f.nproc;
-  const dist::LaunchResult launched = dist::launch_workers(lo);
+  const distributed::LaunchResult launched = distributed::launch_workers(lo);
   if (launched.exit_code != 0) throw std::runtime_error(launched.failure);
   std::ifstream in(result);
   nlohmann::json w;
@@ -233,7 +233,7 @@ void add_dist_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   auto f = std::make_shared<DistBenchFlags>();
-  auto options = std::make_shared<dist::DistOptions>();
+  auto options = std::make_shared<distributed::DistOptions>();
   auto json = std::make_shared<bool>(false);
   app->add_option("--batch-size", f->batch_size, "global batch (split over the processes)");
   app->add_option("--steps", f->steps, "timed steps");
@@ -250,7 +250,7 @@ void add_dist_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
     defaults.model.name = "vgg_small";
     defaults.model.width = 2;
     const train::TrainConfig base = flags->resolve(defaults);
-    if (dist::worker_env_from_environment()) return run_worker(base, *f, *options);
+    if (distributed::worker_env_from_environment()) return run_worker(base, *f, *options);
     return run_bench(base, *f, *options, *json);
   });
 }

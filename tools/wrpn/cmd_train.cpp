@@ -13,7 +13,7 @@
 #include "command.h"
 #include "dist_flags.h"
 #include "train_flags.h"
-#include "wrpn/dist/launcher.h"
+#include "wrpn/distributed/launcher.h"
 #include "wrpn/train/trainer.h"
 
 namespace wrpn {
@@ -22,7 +22,7 @@ namespace {
 
 // Starts the workers and waits for them; their output is this command's.
 int launch(const DistFlags& dist_flags, bool threads_given) {
-  if (dist::worker_env_from_environment()) {
+  if (distributed::worker_env_from_environment()) {
     throw std::invalid_argument(
         "--nproc launches workers and cannot be given to a worker (WORLD_SIZE is set)");
   }
@@ -31,7 +31,7 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
     // A file store left by an earlier run holds that run's addresses: start from none.
     std::filesystem::remove(store.substr(5));
   }
-  dist::LaunchOptions o;
+  distributed::LaunchOptions o;
   o.executable = self_executable();
   o.args = worker_arguments();
   o.nproc = dist_flags.nproc;
@@ -40,7 +40,7 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     o.args.insert(o.args.end(), {"--threads", std::to_string(std::max(1, cores / o.nproc))});
   }
-  const dist::LaunchResult r = dist::launch_workers(o);
+  const distributed::LaunchResult r = distributed::launch_workers(o);
   if (r.exit_code != 0) throw std::runtime_error(r.failure);
   return 0;
 }
@@ -48,7 +48,7 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
 // Trains as one rank of `group` (or alone); a failure of another rank ends this process with
 // kPeerFailureExitCode, so that the launcher can tell who failed from who noticed.
 int train_in_group(const train::TrainConfig& config, bool resume,
-                   const std::shared_ptr<dist::Group>& group) {
+                   const std::shared_ptr<distributed::Group>& group) {
   const bool writer = !group || group->rank() == 0;
   try {
     const auto result = train::run_training(config, resume, {}, group);
@@ -56,13 +56,13 @@ int train_in_group(const train::TrainConfig& config, bool resume,
       fmt::print("done: test accuracy {:.2f}% after epoch {}; checkpoint {}\n",
                  result.last.test.top1, result.last.epoch, train::checkpoint_path(config.out));
     }
-  } catch (const dist::PeerFailure& e) {
+  } catch (const distributed::PeerFailure& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "\nwrpn: error: %s\n", e.what());
     std::fflush(stderr);
     // Not through the destructors: the process group would wait for collectives that the
     // dead or hung rank never joins.
-    std::_Exit(dist::kPeerFailureExitCode);
+    std::_Exit(distributed::kPeerFailureExitCode);
   }
   return 0;
 }

@@ -58,10 +58,10 @@ std::string self_executable() {
   return std::string(path, size_t(n));
 }
 
-std::shared_ptr<dist::Group> join_group_from_environment(const dist::DistOptions& options) {
-  const auto env = dist::worker_env_from_environment();
+std::shared_ptr<distributed::Group> join_group_from_environment(const distributed::DistOptions& options) {
+  const auto env = distributed::worker_env_from_environment();
   if (!env || env->world_size == 1) return nullptr;
-  return dist::Group::connect(*env, options);
+  return distributed::Group::connect(*env, options);
 }
 
 }  // namespace cli

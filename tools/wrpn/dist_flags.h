@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/process_group.h"
 
 namespace wrpn {
 namespace cli {
 
 struct DistFlags {
   int nproc = 0;  // 0: not given
-  dist::DistOptions options;
+  distributed::DistOptions options;
 
   void add(CLI::App* app);
   /// --nproc was given: this process launches the workers.
@@ -35,7 +35,7 @@ std::string self_executable();
 
 /// The process group of this worker when it was started with WORLD_SIZE > 1 in its
 /// environment (by --nproc or by torchrun-style scripts), else null.
-std::shared_ptr<dist::Group> join_group_from_environment(const dist::DistOptions& options);
+std::shared_ptr<distributed::Group> join_group_from_environment(const distributed::DistOptions& options);
 
 }  // namespace cli
 }  // namespace wrpn

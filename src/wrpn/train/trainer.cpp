@@ -12,8 +12,8 @@
 #include "wrpn/data/cifar.h"
 #include "wrpn/data/image_folder.h"
 #include "wrpn/data/mnist.h"
-#include "wrpn/dist/grad_sync.h"
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/grad_sync.h"
+#include "wrpn/distributed/process_group.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/atomic_file.h"
 #include "wrpn/train/checkpoint.h"
@@ -67,7 +67,7 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
 }
 
 // Sums `values` over the ranks of `group` (a no-op without one).
-std::vector<double> sum_over_ranks(dist::Group* group, std::vector<double> values,
+std::vector<double> sum_over_ranks(distributed::Group* group, std::vector<double> values,
                                    const std::string& what) {
   if (group == nullptr) return values;
   torch::Tensor t = torch::tensor(values, torch::kFloat64);
@@ -76,7 +76,7 @@ std::vector<double> sum_over_ranks(dist::Group* group, std::vector<double> value
 }
 
 // Test-set results of every rank's shard, combined into those of the whole test set.
-EvalResult combine_over_ranks(dist::Group* group, const EvalResult& local) {
+EvalResult combine_over_ranks(distributed::Group* group, const EvalResult& local) {
   const double n = double(local.samples);
   const auto sums = sum_over_ranks(
       group, {local.loss * n, local.top1 * n / 100.0, local.top5 * n / 100.0, n},
@@ -126,7 +126,7 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
 }
 
 TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks,
-                         std::shared_ptr<dist::Group> group) {
+                         std::shared_ptr<distributed::Group> group) {
   const int rank = group ? group->rank() : 0;
   const int world = group ? group->size() : 1;
   const bool writer = rank == 0;  // the one rank that writes files and prints
@@ -170,10 +170,10 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     write_file_atomically((fs::path(config.out) / "config.json").string(), resolved.dump(2) + "\n");
     write_file_atomically(metrics_path, "");
   }
-  std::unique_ptr<dist::GradSync> grad_sync;
+  std::unique_ptr<distributed::GradSync> grad_sync;
   if (group) {
-    dist::broadcast_module(*group, *model);
-    grad_sync = std::make_unique<dist::GradSync>(model->parameters(), group);
+    distributed::broadcast_module(*group, *model);
+    grad_sync = std::make_unique<distributed::GradSync>(model->parameters(), group);
   }
 
   data::BatchLoader train_loader(train_set, data::LoaderOptions()
@@ -281,7 +281,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     m.skipped_images = skipped;
     // Without synchronised batch norm the ranks' running statistics drift apart; rank 0's
     // are the ones evaluated and saved.
-    if (group) dist::broadcast_buffers(*group, *model);
+    if (group) distributed::broadcast_buffers(*group, *model);
     m.test = combine_over_ranks(group.get(), evaluate(*model, test_loader));
     m.zero_fraction = zero_fractions(*model);
     m.layers = layer_stats.stats();

@@ -14,7 +14,7 @@
 #include "wrpn/train/train_config.h"
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 class Group;
 }
 namespace train {
@@ -60,14 +60,14 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& config, bool trai
 ///
 /// With a process `group` of W ranks, this process is one rank of a data-parallel run:
 /// config.batch_size is the global batch, of which the rank reads its slice
-/// (data/distributed_sampler.h); gradients are summed over the ranks (dist/grad_sync.h) with
+/// (data/distributed_sampler.h); gradients are summed over the ranks (distributed/grad_sync.h) with
 /// the loss of each rank divided by the global batch size, so a step equals the
 /// single-process step on the whole global batch. Parameters and buffers come from rank 0 at
 /// the start (after a resume too); test evaluation is sharded and summed; only rank 0 writes
 /// config.json, metrics.jsonl, the checkpoint and progress. The checkpoint does not depend
 /// on W, so a run may resume with a different number of processes.
 TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks = {},
-                         std::shared_ptr<dist::Group> group = nullptr);
+                         std::shared_ptr<distributed::Group> group = nullptr);
 
 /// Path of the checkpoint inside a run folder.
 std::string checkpoint_path(const std::string& run_folder);

@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 
 struct LaunchOptions {
   /// Program to run and its arguments (without argv[0]); the same for every rank.
@@ -44,5 +44,5 @@ int pick_free_port();
 /// "exit status 3", "signal 9 (Killed)".
 std::string describe_wait_status(int status);
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

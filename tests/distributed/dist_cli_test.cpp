@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "../test_util.h"
-#include "wrpn/dist/launcher.h"
+#include "wrpn/distributed/launcher.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/checkpoint.h"
 #include "wrpn/train/trainer.h"
@@ -331,7 +331,7 @@ TEST(DistributedTraining, BadProcessCountsAndEnvironmentGiveOneClearError) {
   expect_one_clear_error("train", "MASTER_ADDR is not set",
                          {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "29500"}});
   // Nobody serves the store: rank 1 gives up after the timeout, naming the address.
-  const std::string port = std::to_string(dist::pick_free_port());
+  const std::string port = std::to_string(distributed::pick_free_port());
   expect_one_clear_error(
       "train --dist-timeout 1",
       "rank 1: cannot meet the other 1 rank(s) through the store at MASTER_ADDR:MASTER_PORT = "

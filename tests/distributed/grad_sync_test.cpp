@@ -5,11 +5,11 @@
 #include <cstdlib>
 
 #include "../test_util.h"
-#include "wrpn/dist/grad_sync.h"
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/grad_sync.h"
+#include "wrpn/distributed/process_group.h"
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 namespace {
 
 using testing_util::TempDir;
@@ -93,5 +93,5 @@ TEST(GradSync, UnusedParametersAreSummedAsZeros) {
 }
 
 }  // namespace
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

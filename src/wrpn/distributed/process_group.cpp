@@ -1,4 +1,4 @@
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/process_group.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,7 +22,7 @@
 #include <thread>
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 namespace {
 
 using std::chrono::milliseconds;
@@ -244,5 +244,5 @@ void broadcast_buffers(Group& group, torch::nn::Module& module) {
   group.broadcast(module.buffers(), 0, "broadcast of the buffers from rank 0");
 }
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

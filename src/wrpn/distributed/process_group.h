@@ -15,7 +15,7 @@
 #include <vector>
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 
 /// Where a worker sits, as torchrun sets it: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
 /// MASTER_PORT.
@@ -92,5 +92,5 @@ void broadcast_module(Group& group, torch::nn::Module& module);
 /// Copies every buffer (batch-norm running statistics) of `module` from rank 0.
 void broadcast_buffers(Group& group, torch::nn::Module& module);
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

@@ -1,11 +1,11 @@
-#include "wrpn/dist/grad_sync.h"
+#include "wrpn/distributed/grad_sync.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 
 GradSync::GradSync(std::vector<torch::Tensor> parameters, std::shared_ptr<Group> group,
                    int64_t bucket_bytes)
@@ -104,5 +104,5 @@ void GradSync::finish_step() {
   }
 }
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

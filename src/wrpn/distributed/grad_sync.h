@@ -16,10 +16,10 @@
 #include <mutex>
 #include <vector>
 
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/process_group.h"
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 
 class GradSync {
  public:
@@ -72,5 +72,5 @@ class GradSync {
   double wait_seconds_ = 0;
 };
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn

@@ -1,4 +1,4 @@
-#include "wrpn/dist/launcher.h"
+#include "wrpn/distributed/launcher.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -16,10 +16,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "wrpn/dist/process_group.h"
+#include "wrpn/distributed/process_group.h"
 
 namespace wrpn {
-namespace dist {
+namespace distributed {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -137,5 +137,5 @@ LaunchResult launch_workers(const LaunchOptions& o) {
   return result;
 }
 
-}  // namespace dist
+}  // namespace distributed
 }  // namespace wrpn
