@@ -111,7 +111,7 @@ int run_infer_bench(const InferBenchFlags& f) {
     runtime::InputSpec input{int(spec.in_channels), int(spec.input_size), int(spec.input_size), {}, {}};
     input.scale.assign(size_t(spec.in_channels), 1.0f / 255.0f);
     input.shift.assign(size_t(spec.in_channels), 0.0f);
-    e.runtime = std::make_unique<runtime::Runtime>(exporter::export_model(*quantized, spec, input, "{}"));
+    e.runtime = std::make_unique<runtime::Runtime>(exporter::export_model(*quantized, input, "{}"));
     spec.weight_bits = spec.activation_bits = 32;
     e.fp32 = models::build_model(spec);
     e.fp32->eval();

@@ -10,7 +10,7 @@
 
 #include "command.h"
 #include "deploy_common.h"
-#include "image_input.h"
+#include "wrpn/data/image_input.h"
 #include "wrpn/export/export_model.h"
 #include "wrpn/runtime/runtime.h"
 #include "wrpn/train/trainer.h"
@@ -35,7 +35,7 @@ std::vector<std::string> class_names(const nlohmann::json& info, int classes) {
 }
 
 int infer_image(const InferFlags& f, runtime::Runtime& rt, const nlohmann::json& info) {
-  const std::vector<float> x = load_image_input(f.image, rt.model().input);
+  const std::vector<float> x = data::load_image_input(f.image, rt.model().input);
   std::vector<float> logits(size_t(rt.classes()));
   rt.run(x.data(), 1, logits.data(), f.threads);
   const float top = *std::max_element(logits.begin(), logits.end());

@@ -38,7 +38,7 @@ runtime::ModelFile export_trained(models::Network& model, const train::TrainConf
                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   }
   const runtime::InputSpec input = exporter::input_spec_for(dataset, spec.input_size);
-  return exporter::export_model(model, spec, input, info.dump());
+  return exporter::export_model(model, input, info.dump());
 }
 
 int64_t float_state_bytes(models::Network& model) {

@@ -1,5 +1,6 @@
 #include "train_flags.h"
 
+#include "wrpn/models/network_json.h"
 #include "wrpn/nn/weight_param.h"
 
 namespace wrpn {
@@ -27,6 +28,13 @@ void TrainFlags::add_model_flags(CLI::App* app) {
             "where the activation clip sits at init, in batch-norm standard deviations: 0 = the "
             "default for the bits (1.22 at 1 bit, 2.90 at 2-4, the error-optimal clip above), 1 = the "
             "paper's literal recipe");
+  bound_.emplace_back(app->add_option("--network", network_file_,
+                                      "a network of your own instead of --model: a JSON list of blocks "
+                                      "(docs/MODELS.md, \"Your own network\")"),
+                      [this](train::TrainConfig& c) {
+                        c.model.network = models::read_network_file(network_file_);
+                        c.model.name = models::network_name(c.model.network);
+                      });
   bound_.emplace_back(
       app->add_option("--weight-param", weight_param_,
                       "weight parametrisation: unit (default) or torch (collapses at low bits)"),

@@ -34,6 +34,7 @@ class TrainFlags {
 
   train::TrainConfig scratch_;
   std::string weight_param_ = "unit";
+  std::string network_file_;
   std::vector<std::pair<CLI::Option*, std::function<void(train::TrainConfig&)>>> bound_;
 };
 

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <set>
-
 #include "wrpn/export/graph_builder.h"
 #include "wrpn/nn/qrelu.h"
 
@@ -11,151 +9,61 @@ namespace wrpn {
 namespace exporter {
 namespace {
 
-using Module = torch::nn::Module;
+Activation act_of(const nn::QReLUImpl* act) { return act ? Activation::quantizer(act->options.bits()) : Activation::none(); }
 
-const Module& child(const Module& m, const std::string& name) {
-  for (const auto& item : m.named_children()) {
-    if (item.key() == name) return *item.value();
+// The .wrpn graph as a sink of the network's own description: one GraphBuilder call per
+// described op, in the order the network describes them.
+class ExportSink : public nn::GraphSink {
+ public:
+  explicit ExportSink(GraphBuilder& g) : g_(g) {}
+  nn::ValueRef input() override { return g_.input(); }
+  nn::ValueRef conv(nn::ValueRef x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn,
+                    const nn::QReLUImpl* act) override {
+    return g_.conv(x, conv, bn, act_of(act));
   }
-  throw std::invalid_argument(fmt::format("export: module {} has no child '{}'", m.name(), name));
-}
-
-bool has_child(const Module& m, const std::string& name) {
-  for (const auto& item : m.named_children()) {
-    if (item.key() == name) return true;
+  nn::ValueRef linear(nn::ValueRef x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn,
+                      const nn::QReLUImpl* act) override {
+    return g_.linear(x, fc, bn, act_of(act));
   }
-  return false;
-}
-
-template <typename T>
-const T& as(const Module& m, const std::string& what) {
-  const T* p = dynamic_cast<const T*>(&m);
-  if (!p) throw std::invalid_argument(fmt::format("export: {} is a {}, not the expected layer", what, m.name()));
-  return *p;
-}
-
-Activation act_of(const Module& m) { return Activation::quantizer(as<nn::QReLUImpl>(m, "activation").options.bits()); }
-
-// models/conv_bn.h: children conv, bn and (optionally) act.
-ValueId conv_bn(GraphBuilder& g, ValueId x, const Module& block) {
-  const Activation act = has_child(block, "act") ? act_of(child(block, "act")) : Activation::none();
-  return g.conv(x, as<nn::QConv2dImpl>(child(block, "conv"), "conv"),
-                &as<torch::nn::BatchNorm2dImpl>(child(block, "bn"), "bn"), act);
-}
-
-// A Sequential of (QConv2d, BatchNorm2d, QReLU) triples (vgg_small's stages).
-ValueId conv_stage(GraphBuilder& g, ValueId x, const Module& stage) {
-  const auto layers = stage.children();
-  if (layers.size() % 3 != 0) throw std::invalid_argument("export: a vgg stage must hold conv, bn, act triples");
-  for (size_t i = 0; i < layers.size(); i += 3) {
-    x = g.conv(x, as<nn::QConv2dImpl>(*layers[i], "conv"), &as<torch::nn::BatchNorm2dImpl>(*layers[i + 1], "bn"),
-               act_of(*layers[i + 2]));
+  nn::ValueRef batch_norm(nn::ValueRef x, const torch::nn::BatchNorm2dImpl& bn, const nn::QReLUImpl* act) override {
+    return g_.batch_norm(x, bn, act_of(act));
   }
-  return x;
-}
-
-ValueId lenet5(GraphBuilder& g, const Module& m) {
-  auto conv = [&](ValueId x, const char* c, const char* bn, const char* act) {
-    return g.conv(x, as<nn::QConv2dImpl>(child(m, c), c), &as<torch::nn::BatchNorm2dImpl>(child(m, bn), bn),
-                  act_of(child(m, act)));
-  };
-  auto fc = [&](ValueId x, const char* f, const char* bn, const char* act) {
-    return g.linear(x, as<nn::QLinearImpl>(child(m, f), f), &as<torch::nn::BatchNorm1dImpl>(child(m, bn), bn),
-                    act_of(child(m, act)));
-  };
-  ValueId x = g.max_pool(conv(g.input(), "conv1", "bn1", "act1"), 2, 2, 0);
-  x = g.max_pool(conv(x, "conv2", "bn2", "act2"), 2, 2, 0);
-  x = fc(g.flatten(x), "fc1", "bn3", "act3");
-  x = fc(x, "fc2", "bn4", "act4");
-  return g.linear(x, as<nn::QLinearImpl>(child(m, "fc3"), "fc3"), nullptr, Activation::none());
-}
-
-ValueId alexnet_bn(GraphBuilder& g, const Module& m, const models::ModelSpec& spec) {
-  ValueId x = g.max_pool(conv_bn(g, g.input(), child(m, "conv1")), 3, 2, 0);
-  x = g.max_pool(conv_bn(g, x, child(m, "conv2")), 3, 2, 0);
-  for (const char* name : {"conv3", "conv4", "conv5"}) x = conv_bn(g, x, child(m, name));
-  x = g.max_pool(x, 3, 2, 0);
-  // The model's adaptive average pool to at most 6x6 is the identity up to 224-pixel inputs.
-  const auto& fc1 = as<nn::QLinearImpl>(child(m, "fc1"), "fc1");
-  if (size_t(fc1.options.in_features()) != g.value(x).elements()) {
+  nn::ValueRef activation(nn::ValueRef, const nn::QReLUImpl&) override {
+    throw std::invalid_argument(
+        "an activation quantizer with no conv, linear or batch norm before it has no runtime op "
+        "(put it after one of them)");
+  }
+  nn::ValueRef max_pool(nn::ValueRef x, int kernel, int stride, int pad) override {
+    return g_.max_pool(x, kernel, stride, pad);
+  }
+  nn::ValueRef avg_pool(nn::ValueRef, int kernel, int, int) override {
+    throw std::invalid_argument(fmt::format("the runtime has no {0}x{0} average pool op (only a global one)", kernel));
+  }
+  nn::ValueRef global_avg_pool(nn::ValueRef x) override { return g_.global_avg_pool(x); }
+  nn::ValueRef adaptive_avg_pool(nn::ValueRef x, int size) override {
+    const runtime::ValueInfo& v = g_.value(x);
+    // Pooling a map to its own size is the identity.
+    if (v.height == size && v.width == size) return x;
     throw std::invalid_argument(fmt::format(
-        "export: alexnet_bn at input size {} pools its last map adaptively, which the runtime has no op for",
-        spec.input_size));
+        "an adaptive average pool from {}x{} to {}x{} has no runtime op (at this input size)", v.height, v.width,
+        size, size));
   }
-  x = g.linear(g.flatten(x), fc1, &as<torch::nn::BatchNorm1dImpl>(child(m, "bn6"), "bn6"), act_of(child(m, "act6")));
-  x = g.linear(x, as<nn::QLinearImpl>(child(m, "fc2"), "fc2"), &as<torch::nn::BatchNorm1dImpl>(child(m, "bn7"), "bn7"),
-               act_of(child(m, "act7")));
-  return g.linear(x, as<nn::QLinearImpl>(child(m, "fc3"), "fc3"), nullptr, Activation::none());
-}
-
-ValueId vgg_small(GraphBuilder& g, const Module& m) {
-  ValueId x = g.max_pool(conv_stage(g, g.input(), child(m, "stage1")), 2, 2, 0);
-  x = g.max_pool(conv_stage(g, x, child(m, "stage2")), 2, 2, 0);
-  x = g.global_avg_pool(conv_stage(g, x, child(m, "stage3")));
-  return g.linear(x, as<nn::QLinearImpl>(child(m, "classifier"), "classifier"), nullptr, Activation::none());
-}
-
-// Post-activation residual block (CIFAR and ImageNet ResNets): conv1..convN (ConvBn), a
-// `downsample` ConvBn or the option-A shortcut, then the activation after the add.
-ValueId residual_block(GraphBuilder& g, ValueId x, const Module& block) {
-  ValueId y = x;
-  int stride = 1, out_channels = 0;
-  for (int i = 1; has_child(block, fmt::format("conv{}", i)); ++i) {
-    const Module& cb = child(block, fmt::format("conv{}", i));
-    const auto& o = as<nn::QConv2dImpl>(child(cb, "conv"), "conv").options;
-    stride *= int((*o.stride())[0]);
-    out_channels = int(o.out_channels());
-    y = conv_bn(g, y, cb);
+  nn::ValueRef flatten(nn::ValueRef x) override { return g_.flatten(x); }
+  nn::ValueRef add(nn::ValueRef a, nn::ValueRef b, const nn::QReLUImpl* act) override {
+    return g_.add(a, b, act_of(act));
   }
-  const ValueId shortcut = has_child(block, "downsample") ? conv_bn(g, x, child(block, "downsample"))
-                                                          : g.shortcut_a(x, stride, out_channels);
-  return g.add(y, shortcut, act_of(child(block, "act")));
-}
-
-// Pre-activation block: BN -> act -> conv -> BN -> act -> conv, plus the option-A shortcut.
-ValueId preact_block(GraphBuilder& g, ValueId x, const Module& b) {
-  const auto& conv1 = as<nn::QConv2dImpl>(child(b, "conv1"), "conv1");
-  const auto& conv2 = as<nn::QConv2dImpl>(child(b, "conv2"), "conv2");
-  ValueId y = g.batch_norm(x, as<torch::nn::BatchNorm2dImpl>(child(b, "bn1"), "bn1"), act_of(child(b, "act1")));
-  y = g.conv(y, conv1, &as<torch::nn::BatchNorm2dImpl>(child(b, "bn2"), "bn2"), act_of(child(b, "act2")));
-  y = g.conv(y, conv2, nullptr, Activation::none());
-  return g.add(y, g.shortcut_a(x, int((*conv1.options.stride())[0]), int(conv2.options.out_channels())),
-               Activation::none());
-}
-
-ValueId stages(GraphBuilder& g, ValueId x, const Module& m, bool preact) {
-  for (int s = 1; has_child(m, fmt::format("layer{}", s)); ++s) {
-    for (const auto& block : child(m, fmt::format("layer{}", s)).children()) {
-      x = preact ? preact_block(g, x, *block) : residual_block(g, x, *block);
-    }
+  nn::ValueRef shortcut_a(nn::ValueRef x, int stride, int out_channels) override {
+    return g_.shortcut_a(x, stride, out_channels);
   }
-  return x;
-}
+  nn::ValueRef concat(const std::vector<nn::ValueRef>&) override {
+    throw std::invalid_argument("the runtime has no channel concatenation op");
+  }
 
-ValueId resnet(GraphBuilder& g, const Module& m, const std::string& name) {
-  ValueId x;
-  const bool preact = name == "preact_resnet20";
-  if (preact) {
-    x = g.conv(g.input(), as<nn::QConv2dImpl>(child(m, "stem"), "stem"), nullptr, Activation::none());
-  } else {
-    x = conv_bn(g, g.input(), child(m, "stem"));
-  }
-  const bool imagenet = name == "resnet18" || name == "resnet34" || name == "resnet50";
-  if (imagenet) x = g.max_pool(x, 3, 2, 1);
-  x = stages(g, x, m, preact);
-  if (preact) {
-    x = g.batch_norm(x, as<torch::nn::BatchNorm2dImpl>(child(m, "final_bn"), "final_bn"), act_of(child(m, "final_act")));
-  }
-  return g.linear(g.global_avg_pool(x), as<nn::QLinearImpl>(child(m, "fc"), "fc"), nullptr, Activation::none());
-}
+ private:
+  GraphBuilder& g_;
+};
 
 }  // namespace
-
-bool can_export(const std::string& name) {
-  static const std::set<std::string> ok = {"lenet5",   "vgg_small", "alexnet_bn", "resnet20",       "resnet32",
-                                           "resnet56", "resnet18",  "resnet34",   "resnet50", "preact_resnet20"};
-  return ok.count(name) > 0;
-}
 
 runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_size) {
   runtime::InputSpec in;
@@ -183,27 +91,13 @@ torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtim
   return x;
 }
 
-runtime::ModelFile export_model(models::Network& model, const models::ModelSpec& spec,
-                                const runtime::InputSpec& input, const std::string& info_json) {
-  if (!can_export(spec.name)) {
-    throw std::invalid_argument(fmt::format(
-        "export supports lenet5, vgg_small, alexnet_bn, resnet18/34/50, resnet20/32/56 and preact_resnet20 "
-        "(inception_bn needs a concatenation op the runtime does not have); got {}",
-        spec.name));
-  }
+runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input,
+                                const std::string& info_json) {
   model.eval();
   torch::NoGradGuard no_grad;
   GraphBuilder g(input, info_json);
-  ValueId logits;
-  if (spec.name == "lenet5") {
-    logits = lenet5(g, model);
-  } else if (spec.name == "vgg_small") {
-    logits = vgg_small(g, model);
-  } else if (spec.name == "alexnet_bn") {
-    logits = alexnet_bn(g, model, spec);
-  } else {
-    logits = resnet(g, model, spec.name);
-  }
+  ExportSink sink(g);
+  const ValueId logits = models::describe_network(sink, model);
   return g.finish(logits);
 }
 

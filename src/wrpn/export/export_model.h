@@ -13,9 +13,6 @@
 namespace wrpn {
 namespace exporter {
 
-/// Models export accepts (the rest of the zoo is rejected with a message naming it).
-bool can_export(const std::string& model_name);
-
 /// The input normalisation the training loader applies to `dataset`, per channel.
 runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_size);
 
@@ -23,10 +20,12 @@ runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_si
 /// run_pixels does), as the float batch LibTorch takes.
 torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count);
 
-/// Walks `model` (in evaluation mode) and builds its graph. `info_json` is stored verbatim.
-/// Throws std::invalid_argument naming the model or layer it cannot express.
-runtime::ModelFile export_model(models::Network& model, const models::ModelSpec& spec,
-                                const runtime::InputSpec& input, const std::string& info_json);
+/// Builds the graph of `model` (put in evaluation mode) from its own description
+/// (nn/graph_sink.h): any network made of wrpn's layers and blocks exports. `info_json` is
+/// stored verbatim. Throws nn::DescribeError (a std::invalid_argument) naming the first layer
+/// the runtime has no op for, and why.
+runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input,
+                                const std::string& info_json);
 
 }  // namespace exporter
 }  // namespace wrpn

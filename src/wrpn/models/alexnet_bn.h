@@ -5,22 +5,14 @@
 // larger inputs work; inputs from 63x63 to 223x223 keep their smaller last map (1x1 at 64x64).
 #pragma once
 
-#include "wrpn/models/conv_bn.h"
+#include "wrpn/models/blocks/chain.h"
 
 namespace wrpn {
 namespace models {
 
-class AlexNetBn : public Network {
+class AlexNetBn : public Chain {
  public:
   explicit AlexNetBn(const ModelSpec& spec);
-  torch::Tensor forward(torch::Tensor images) override;
-
- private:
-  ConvBn conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr}, conv4_{nullptr}, conv5_{nullptr};
-  nn::QLinear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
-  torch::nn::BatchNorm1d bn6_{nullptr}, bn7_{nullptr};
-  nn::QReLU act6_{nullptr}, act7_{nullptr};
-  int64_t pooled_ = 6;  // side of the map the classifier sees
 };
 
 }  // namespace models

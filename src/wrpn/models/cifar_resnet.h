@@ -10,28 +10,15 @@
 // quantize(BN(x)) and the final BN -> quantizer sits before the pooling.
 #pragma once
 
-#include <vector>
-
-#include "wrpn/nn/batch_norm.h"
-#include "wrpn/models/conv_bn.h"
+#include "wrpn/models/blocks/chain.h"
 
 namespace wrpn {
 namespace models {
 
-class CifarResNet : public Network {
+class CifarResNet : public Chain {
  public:
   /// `blocks_per_stage` n gives depth 6n + 2.
   CifarResNet(const ModelSpec& spec, int64_t blocks_per_stage, bool preactivation);
-  torch::Tensor forward(torch::Tensor images) override;
-
- private:
-  bool preactivation_;
-  ConvBn stem_{nullptr};          // post-activation: conv -> BN -> act
-  nn::QConv2d stem_conv_{nullptr};  // pre-activation: a bare conv
-  std::vector<torch::nn::Sequential> stages_;  // layer1, layer2, ...
-  nn::BatchNorm2d final_bn_{nullptr};  // pre-activation only
-  nn::QReLU final_act_{nullptr};
-  nn::QLinear fc_{nullptr};
 };
 
 std::shared_ptr<Network> make_resnet20(const ModelSpec& spec);

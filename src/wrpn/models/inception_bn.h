@@ -5,20 +5,14 @@
 // weights. Input sizes from 32 up work (global pooling).
 #pragma once
 
-#include "wrpn/models/conv_bn.h"
+#include "wrpn/models/blocks/chain.h"
 
 namespace wrpn {
 namespace models {
 
-class InceptionBn : public Network {
+class InceptionBn : public Chain {
  public:
   explicit InceptionBn(const ModelSpec& spec);
-  torch::Tensor forward(torch::Tensor images) override;
-
- private:
-  ConvBn conv1_{nullptr}, conv2_reduce_{nullptr}, conv2_{nullptr};
-  torch::nn::Sequential stage3_{nullptr}, stage4_{nullptr}, stage5_{nullptr};
-  nn::QLinear fc_{nullptr};
 };
 
 }  // namespace models

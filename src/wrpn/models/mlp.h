@@ -3,20 +3,14 @@
 // equivalence test (2 processes x batch B == 1 process x batch 2B).
 #pragma once
 
-#include "wrpn/models/model_spec.h"
-#include "wrpn/nn/qrelu.h"
+#include "wrpn/models/blocks/chain.h"
 
 namespace wrpn {
 namespace models {
 
-class Mlp : public Network {
+class Mlp : public Chain {
  public:
   explicit Mlp(const ModelSpec& spec);
-  torch::Tensor forward(torch::Tensor images) override;
-
- private:
-  nn::QLinear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
-  nn::QReLU act1_{nullptr}, act2_{nullptr};
 };
 
 }  // namespace models

@@ -62,5 +62,17 @@ double ModelSpec::activation_range() const {
   return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas);
 }
 
+nn::ValueRef Network::describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const {
+  std::vector<nn::NamedChild> children;
+  for (const auto& item : named_children()) children.emplace_back(item.key(), item.value().get());
+  return nn::describe_sequence(sink, x, children, path);
+}
+
+void require_input_size(const ModelSpec& spec, int64_t minimum) {
+  if (spec.input_size < minimum) {
+    throw std::invalid_argument(fmt::format("{} needs input size >= {}, got {}", spec.name, minimum, spec.input_size));
+  }
+}
+
 }  // namespace models
 }  // namespace wrpn

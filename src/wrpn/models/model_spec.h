@@ -1,10 +1,12 @@
 // What a model builder needs to know: which network, how wide, how many bits where.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <string>
 
+#include "wrpn/nn/graph_sink.h"
 #include "wrpn/nn/qconv2d.h"
 #include "wrpn/nn/qlinear.h"
 #include "wrpn/nn/weight_param.h"
@@ -13,8 +15,10 @@ namespace wrpn {
 namespace models {
 
 struct ModelSpec {
-  /// Registered model name (see registry.h).
+  /// Registered model name (see registry.h), or the name of `network`.
   std::string name = "vgg_small";
+  /// A network of the user's own (models/network_json.h); null: the registered model `name`.
+  nlohmann::json network;
   /// Width multiplier applied to every hidden layer's channels (not input or classes).
   double width = 1.0;
   /// Weight bits of the hidden conv/linear layers: 1..8 or 32.
@@ -62,12 +66,24 @@ struct ModelSpec {
   int64_t wide(int64_t channels) const { return nn::widen(channels, width); }
 };
 
-/// Every model is a Module with a forward from images to logits.
-class Network : public torch::nn::Module {
+/// Every model is a Module with a forward from images to logits that describes itself
+/// (nn/graph_sink.h): export, summaries and cost walk that description.
+class Network : public torch::nn::Module, public nn::Describable {
  public:
   /// images (N, C, H, W) -> logits (N, classes)
   virtual torch::Tensor forward(torch::Tensor images) = 0;
+  /// By default: the registered children in registration order, which is right for a network
+  /// whose forward applies them in that order (as Chain's does); override it otherwise.
+  nn::ValueRef describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const override;
 };
+
+/// Describes `network` from the sink's input; returns its logits.
+inline nn::ValueRef describe_network(nn::GraphSink& sink, const Network& network) {
+  return network.describe(sink, sink.input(), "");
+}
+
+/// Throws std::invalid_argument when `spec.input_size` is below what `model` supports.
+void require_input_size(const ModelSpec& spec, int64_t minimum);
 
 }  // namespace models
 }  // namespace wrpn

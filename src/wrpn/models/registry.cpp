@@ -10,7 +10,9 @@
 #include "wrpn/models/inception_bn.h"
 #include "wrpn/models/lenet5.h"
 #include "wrpn/models/mlp.h"
+#include "wrpn/models/network_json.h"
 #include "wrpn/models/resnet.h"
+#include "wrpn/models/summary.h"
 #include "wrpn/models/vgg_small.h"
 #include "wrpn/quant/activation_range.h"
 #include "wrpn/quant/bits.h"
@@ -60,18 +62,30 @@ std::vector<std::string> model_names() {
 
 std::shared_ptr<Network> build_model(const ModelSpec& spec) {
   spec.validate();
-  for (const auto& e : model_registry()) {
-    if (e.name != spec.name) continue;
-    auto model = e.build(spec);
-    // Every batch norm of the zoo feeds an activation quantizer (directly or through a
-    // residual add): place the clip where it does not bind (quant/activation_range.h).
-    if (!quant::is_full_precision(spec.activation_bits)) {
-      quant::init_batch_norm_scales(*model, spec.activation_range());
+  std::shared_ptr<Network> model;
+  if (!spec.network.is_null()) {
+    model = build_network(spec);
+  } else {
+    for (const auto& e : model_registry()) {
+      if (e.name == spec.name) model = e.build(spec);
     }
-    return model;
   }
-  throw std::invalid_argument(fmt::format("unknown model '{}' (known: {})", spec.name,
-                                          fmt::join(model_names(), ", ")));
+  if (!model) {
+    throw std::invalid_argument(fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
+  }
+  prepare_network(*model, spec);
+  return model;
+}
+
+void prepare_network(Network& model, const ModelSpec& spec) {
+  // Every batch norm of the zoo feeds an activation quantizer (directly or through a residual
+  // add): place the clip where it does not bind (quant/activation_range.h).
+  if (!quant::is_full_precision(spec.activation_bits)) {
+    quant::init_batch_norm_scales(model, spec.activation_range());
+  }
+  // Every network describes itself; a layer that cannot, or whose shapes do not fit, is an
+  // error now rather than at export.
+  summarize(model, spec);
 }
 
 }  // namespace models

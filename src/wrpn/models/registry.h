@@ -27,5 +27,11 @@ std::vector<std::string> model_names();
 /// (listing the known ones) or an out-of-range field.
 std::shared_ptr<Network> build_model(const ModelSpec& spec);
 
+/// What build_model does to every network it builds, for a network built elsewhere (a user's
+/// own class): batch-norm scales placed for the activation clip, and the description walked
+/// once, so that a layer that is not a wrpn block or whose shapes do not fit throws
+/// nn::DescribeError naming it now rather than at export.
+void prepare_network(Network& model, const ModelSpec& spec);
+
 }  // namespace models
 }  // namespace wrpn

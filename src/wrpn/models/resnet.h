@@ -10,7 +10,7 @@
 
 #include <vector>
 
-#include "wrpn/models/conv_bn.h"
+#include "wrpn/models/blocks/chain.h"
 
 namespace wrpn {
 namespace models {
@@ -24,16 +24,9 @@ struct ResNetOptions {
   TORCH_ARG(bool, quantize_shortcut) = true;
 };
 
-class ResNet : public Network {
+class ResNet : public Chain {
  public:
   ResNet(const ModelSpec& spec, ResNetOptions options);
-  torch::Tensor forward(torch::Tensor images) override;
-
- private:
-  ConvBn stem_{nullptr};
-  std::vector<torch::nn::Sequential> stages_;  // layer1, layer2, ...
-  nn::QLinear fc_{nullptr};
-  int abits_ = 32;  // the stem's output codes, saved by the max-pool
 };
 
 /// The registered depths.

@@ -40,9 +40,11 @@ struct ModelSummary {
   double bit_ops = 0;
 };
 
-/// Runs one forward pass of a single zero image (eval mode, no gradients) to learn the
-/// output shapes, then fills in every conv, linear and batch-norm layer.
-ModelSummary summarize(Network& model, const ModelSpec& spec);
+/// Walks the network's description (nn/graph_sink.h) from a spec.in_channels x
+/// spec.input_size^2 input: shapes follow from it, without a forward pass. Every conv, linear
+/// and batch-norm layer is a row, in registration order. Throws nn::DescribeError naming the
+/// layer whose shapes do not fit or that is not a wrpn block.
+ModelSummary summarize(const Network& model, const ModelSpec& spec);
 
 nlohmann::json to_json(const ModelSummary& summary);
 

@@ -1,9 +1,10 @@
 #include "wrpn/runtime/graph_check.h"
 
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include "wrpn/runtime/tensor_check.h"
 
 namespace wrpn::runtime {
 namespace {
@@ -11,6 +12,12 @@ namespace {
 std::string str(const ValueInfo& v) {
   return std::string(v.kind == ValueKind::kFloat ? "float" : "codes") + "/" + std::to_string(v.bits) + " (" +
          std::to_string(v.channels) + ", " + std::to_string(v.height) + ", " + std::to_string(v.width) + ")";
+}
+
+std::string str(TensorType type, int bits, const std::vector<int>& dims) {
+  std::string s = std::string(type == TensorType::kFloat32 ? "float32" : "codes/" + std::to_string(bits)) + " (";
+  for (size_t d = 0; d < dims.size(); ++d) s += (d ? ", " : "") + std::to_string(dims[d]);
+  return s + ")";
 }
 
 // Checks one node and returns the value it must produce.
@@ -24,28 +31,26 @@ class NodeCheck {
   void require(bool ok, const std::string& what) const {
     if (!ok) fail(what);
   }
+  // Exact counts: format 1.0 has no optional or trailing attributes (docs/FORMAT.md, "Versions").
   void arity(size_t inputs, size_t attrs, size_t tensors) const {
     require(n_.inputs.size() == inputs, "expects " + std::to_string(inputs) + " inputs, has " + std::to_string(n_.inputs.size()));
-    require(n_.attrs.size() == attrs, "expects " + std::to_string(attrs) + " attributes, has " + std::to_string(n_.attrs.size()));
+    require(n_.attrs.size() == attrs, "expects " + std::to_string(attrs) + " attributes, has " +
+                                          std::to_string(n_.attrs.size()) + " (format 1.0 defines no others)");
     require(n_.tensors.size() == tensors, "expects " + std::to_string(tensors) + " tensors, has " + std::to_string(n_.tensors.size()));
   }
   const ValueInfo& in(size_t k) const { return m_.values[n_.inputs[k]]; }
   int attr(size_t k, const char* name, int lo, int hi) const {
     const int v = n_.attrs[k];
-    require(v >= lo && v <= hi, std::string(name) + " = " + std::to_string(v) + " outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    require(v >= lo && v <= hi, std::string(name) + " = " + std::to_string(v) + " (attribute " + std::to_string(k) + ") outside " +
+                                    std::to_string(lo) + ".." + std::to_string(hi));
     return v;
   }
+  // Its content (finite floats, code range) was checked with the tensor table.
   const TensorInfo& tensor(size_t k, const char* name, TensorType type, int bits, std::vector<int> dims) const {
     const TensorInfo& t = m_.tensors[n_.tensors[k]];
-    require(t.type == type && t.bits == bits, std::string(name) + " tensor has the wrong type or " + std::to_string(t.bits) + " bits");
-    require(t.dims == dims, std::string(name) + " tensor has the wrong shape");
-    if (type == TensorType::kFloat32) {
-      for (size_t i = 0; i < t.elements(); ++i) {
-        float f;
-        std::memcpy(&f, t.data.data() + 4 * i, 4);
-        require(std::isfinite(f), std::string(name) + " tensor holds a non-finite value");
-      }
-    }
+    const std::string which = std::string(name) + " tensor " + std::to_string(n_.tensors[k]);
+    require(t.type == type && t.bits == bits, which + " is " + str(t.type, t.bits, t.dims) + ", expected " + str(type, bits, dims));
+    require(t.dims == dims, which + " has the wrong shape " + str(t.type, t.bits, t.dims) + ", expected " + str(type, bits, dims));
     return t;
   }
   // out_mode and out_bits at attrs[k], attrs[k + 1] -> the output's kind and bits.
@@ -61,7 +66,8 @@ class NodeCheck {
     return v;
   }
   void weights(size_t at, int weight_bits, std::vector<int> dims, int out_c) const {
-    require(weight_bits == 32 || (weight_bits >= 1 && weight_bits <= 8), "weight_bits = " + std::to_string(weight_bits) + " is not 1..8 or 32");
+    require(weight_bits == 32 || (weight_bits >= 1 && weight_bits <= 8),
+            "weight_bits = " + std::to_string(weight_bits) + " (attribute " + std::to_string(at) + ") is not 1..8 or 32");
     tensor(0, "weight", weight_bits == 32 ? TensorType::kFloat32 : TensorType::kSignedCodes, weight_bits, dims);
     tensor(1, "scale", TensorType::kFloat32, 32, {out_c});
     tensor(2, "bias", TensorType::kFloat32, 32, {out_c});
@@ -70,7 +76,10 @@ class NodeCheck {
       int64_t k = 1;
       for (size_t d = 1; d < dims.size(); ++d) k *= dims[d];
       const int64_t n = weight_bits == 1 ? 1 : (int64_t(1) << (weight_bits - 1)) - 1;
-      require(k * ((int64_t(1) << in(0).bits) - 1) * n < (int64_t(1) << 31), "reduction of " + std::to_string(k) + " could overflow int32");
+      const int64_t worst = k * ((int64_t(1) << in(0).bits) - 1) * n;
+      require(worst < (int64_t(1) << 31), "int32 accumulator could overflow: K = " + std::to_string(k) + " taps x " +
+                                              std::to_string((1 << in(0).bits) - 1) + " x " + std::to_string(n) + " = " +
+                                              std::to_string(worst) + " >= 2^31");
     }
   }
 
@@ -79,19 +88,20 @@ class NodeCheck {
       case Op::kConv2d: {
         arity(1, 8, 3);
         const ValueInfo& x = in(0);
-        const int out_c = attr(0, "out_channels", 1, 1 << 16);
+        const int out_c = attr(0, "out_c", 1, 1 << 16);
         const int kh = attr(1, "kernel_h", 1, 64), kw = attr(2, "kernel_w", 1, 64);
         const int stride = attr(3, "stride", 1, 64), pad = attr(4, "pad", 0, 63);
-        require(pad < kh && pad < kw, "pad " + std::to_string(pad) + " must be below the kernel size");
+        require(pad < kh && pad < kw, "pad " + std::to_string(pad) + " must be below kernel_h " + std::to_string(kh) +
+                                          " and kernel_w " + std::to_string(kw));
         require(x.height + 2 * pad >= kh && x.width + 2 * pad >= kw, "kernel larger than the padded input " + str(x));
-        weights(0, n_.attrs[5], {out_c, kh, kw, x.channels}, out_c);
+        weights(5, n_.attrs[5], {out_c, kh, kw, x.channels}, out_c);
         return output_of_mode(6, out_c, (x.height + 2 * pad - kh) / stride + 1, (x.width + 2 * pad - kw) / stride + 1);
       }
       case Op::kLinear: {
         arity(1, 4, 3);
         const int out = attr(0, "out_features", 1, 1 << 16);
         require(in(0).elements() <= (size_t(1) << 16), "input of " + std::to_string(in(0).elements()) + " features exceeds 65536");
-        weights(0, n_.attrs[1], {out, int(in(0).elements())}, out);
+        weights(1, n_.attrs[1], {out, int(in(0).elements())}, out);
         return output_of_mode(2, out, 1, 1);
       }
       case Op::kMaxPool: {
@@ -119,6 +129,8 @@ class NodeCheck {
         const ValueInfo& x = in(0);
         const int stride = attr(0, "stride", 1, 64);
         const int before = attr(1, "pad_before", 0, 1 << 16), after = attr(2, "pad_after", 0, 1 << 16);
+        require(int64_t(x.channels) + before + after <= (1 << 16),
+                "output of " + std::to_string(int64_t(x.channels) + before + after) + " channels exceeds 65536");
         ValueInfo v = x;
         v.channels = x.channels + before + after;
         v.height = (x.height + stride - 1) / stride;
@@ -156,10 +168,27 @@ class NodeCheck {
 
 }  // namespace
 
+void check_version(uint16_t major, uint16_t minor) {
+  const std::string version = std::to_string(major) + "." + std::to_string(minor);
+  if (major != kVersionMajor) {
+    throw std::runtime_error("unsupported .wrpn version " + version + " (this runtime reads version " +
+                             std::to_string(kVersionMajor) + ".x)");
+  }
+  // A newer minor may add ops, attributes or types this runtime cannot run, so it is refused
+  // whole rather than misread.
+  if (minor > kVersionMinor) {
+    throw std::runtime_error(".wrpn version " + version + " is newer than this runtime, which reads versions " +
+                             std::to_string(kVersionMajor) + ".0 .. " + std::to_string(kVersionMajor) + "." +
+                             std::to_string(kVersionMinor) + ": update the runtime");
+  }
+}
+
 void validate_graph(const ModelFile& m) {
   auto fail = [](const std::string& what) { throw std::runtime_error(what); };
+  check_version(kVersionMajor, m.version_minor);
   const InputSpec& in = m.input;
-  if (in.channels < 1 || in.height < 1 || in.width < 1) fail("input shape must be positive");
+  const auto dim_ok = [](int d) { return d >= 1 && d <= (1 << 16); };
+  if (!dim_ok(in.channels) || !dim_ok(in.height) || !dim_ok(in.width)) fail("input shape dimensions must be 1..65536");
   if (in.scale.size() != size_t(in.channels) || in.shift.size() != size_t(in.channels)) fail("input normalisation needs one scale and shift per channel");
   for (int c = 0; c < in.channels; ++c) {
     if (!std::isfinite(in.scale[c]) || !std::isfinite(in.shift[c])) fail("input normalisation of channel " + std::to_string(c) + " is not finite");
@@ -169,17 +198,11 @@ void validate_graph(const ModelFile& m) {
     const ValueInfo& v = m.values[i];
     const bool bits_ok = v.kind == ValueKind::kFloat ? v.bits == 32 : (v.bits >= 1 && v.bits <= 8);
     if (!bits_ok) fail("value " + std::to_string(i) + ": " + std::to_string(v.bits) + " bits is not valid for its kind");
-    if (v.channels < 1 || v.height < 1 || v.width < 1 || v.elements() > kMaxValueElements) {
-      fail("value " + std::to_string(i) + ": shape " + str(v) + " is empty or exceeds 2^28 elements per sample");
+    if (!dim_ok(v.channels) || !dim_ok(v.height) || !dim_ok(v.width) || v.elements() > kMaxValueElements) {
+      fail("value " + std::to_string(i) + ": shape " + str(v) + " has a dimension outside 1..65536 or exceeds 2^28 elements per sample");
     }
   }
-  for (size_t i = 0; i < m.tensors.size(); ++i) {
-    const TensorInfo& t = m.tensors[i];
-    const bool bits_ok = t.type == TensorType::kFloat32 ? t.bits == 32 : (t.bits >= 1 && t.bits <= 8);
-    if (!bits_ok || t.dims.empty() || t.data.size() != t.payload_bytes()) {
-      fail("tensor " + std::to_string(i) + ": bits, shape and payload size disagree");
-    }
-  }
+  for (size_t i = 0; i < m.tensors.size(); ++i) validate_tensor(m.tensors[i], i);
   const ValueInfo& v0 = m.values[0];
   if (v0.kind != ValueKind::kFloat || v0.channels != in.channels || v0.height != in.height || v0.width != in.width) {
     fail("value 0 must be the float input (" + std::to_string(in.channels) + ", " + std::to_string(in.height) + ", " +
@@ -210,8 +233,11 @@ void validate_graph(const ModelFile& m) {
   for (size_t i = 0; i < defined.size(); ++i) {
     if (!defined[i]) fail("value " + std::to_string(i) + " is never produced");
   }
-  if (m.output >= m.values.size() || m.values[m.output].kind != ValueKind::kFloat) {
-    fail("graph output " + std::to_string(m.output) + " must name a float value");
+  // One float per class and image: the runtime hands back (C, 1, 1) values only.
+  if (m.output >= m.values.size() || m.values[m.output].kind != ValueKind::kFloat || m.values[m.output].height != 1 ||
+      m.values[m.output].width != 1) {
+    fail("graph output " + std::to_string(m.output) + " must name a float value of shape (C, 1, 1)" +
+         (m.output < m.values.size() ? ", is " + str(m.values[m.output]) : std::string()));
   }
 }
 

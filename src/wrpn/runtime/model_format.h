@@ -15,7 +15,7 @@ namespace wrpn::runtime {
 
 constexpr char kMagic[8] = {'W', 'R', 'P', 'N', 'M', 'O', 'D', 'L'};
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 0;
+constexpr uint16_t kVersionMinor = 0;  // the newest minor this runtime reads; newer ones are refused
 constexpr uint32_t kByteOrderMark = 0x01020304;  // reads back as 0x04030201 on a big-endian host
 constexpr size_t kHeaderBytes = 32;
 constexpr size_t kDataAlignment = 64;  // tensor payloads start on 64-byte file offsets
@@ -96,8 +96,9 @@ const char* op_name(Op op);
 std::vector<uint8_t> write_model(const ModelFile& model);
 void write_model_file(const ModelFile& model, const std::string& path);
 
-// Parses and validates every field (header, checksum, counts, sizes, offsets, graph
-// references, shapes, bit widths); throws std::runtime_error with a specific message.
+// Parses and validates every field (header, checksum, counts, sizes, the data section's
+// alignment, overlaps and zero padding, payload contents, graph references, shapes, bit
+// widths); throws std::runtime_error naming the value, tensor or node (docs/FORMAT.md).
 ModelFile read_model(const uint8_t* bytes, size_t size);
 ModelFile read_model_file(const std::string& path);
 

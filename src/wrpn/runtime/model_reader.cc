@@ -1,4 +1,5 @@
-// The .wrpn reader: every field is checked before it is used (docs/FORMAT.md, "Validation").
+// The .wrpn reader: every field is checked before it is used (docs/FORMAT.md, "Validation"),
+// and every error names where it happened: the value, tensor or node (index and op).
 #include <zlib.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "wrpn/runtime/byte_io.h"
+#include "wrpn/runtime/data_section.h"
 #include "wrpn/runtime/graph_check.h"
 #include "wrpn/runtime/model_format.h"
 
@@ -24,9 +26,19 @@ constexpr uint64_t kMaxElements = uint64_t(1) << 31;
 
 [[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
 
-int read_dim(ByteReader& r, const char* what) {
-  const uint32_t d = r.u32(what);
-  if (d < 1 || d > kMaxDim) fail(std::string(what) + " " + std::to_string(d) + " outside 1.." + std::to_string(kMaxDim));
+// Runs `read`, prefixing any error with the record it was reading ("value 3", "node 5 (conv2d)").
+template <class Read>
+auto located(const std::string& where, Read read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(where + ": " + e.what());
+  }
+}
+
+int read_dim(ByteReader& r, const std::string& what) {
+  const uint32_t d = r.u32(what.c_str());
+  if (d < 1 || d > kMaxDim) fail(what + " = " + std::to_string(d) + " outside 1.." + std::to_string(kMaxDim));
   return int(d);
 }
 
@@ -40,10 +52,7 @@ void read_header(const uint8_t* bytes, size_t size, ModelFile& model) {
   r.take(8, "magic");
   const uint16_t major = r.u16("version");
   model.version_minor = r.u16("version");
-  if (major != kVersionMajor) {
-    fail("unsupported .wrpn version " + std::to_string(major) + "." + std::to_string(model.version_minor) +
-         " (this runtime reads version " + std::to_string(kVersionMajor) + ".x)");
-  }
+  check_version(major, model.version_minor);
   const uint32_t bom = r.u32("byte-order mark");
   if (bom != kByteOrderMark) {
     char text[16];
@@ -58,7 +67,57 @@ void read_header(const uint8_t* bytes, size_t size, ModelFile& model) {
   const uint32_t stored = r.u32("checksum");
   const uint32_t actual = uint32_t(crc32_z(0L, bytes + kHeaderBytes, size - kHeaderBytes));
   if (stored != actual) fail("checksum mismatch: header says " + std::to_string(stored) + ", body has " + std::to_string(actual));
-  if (r.u32("reserved") != 0) fail("reserved header field is not zero");
+  const uint32_t reserved = r.u32("reserved");
+  if (reserved != 0) fail("reserved header field is " + std::to_string(reserved) + ", must be 0");
+}
+
+ValueInfo read_value(ByteReader& r) {
+  ValueInfo v;
+  const uint8_t kind = r.u8("kind");
+  if (kind > 1) fail("unknown kind " + std::to_string(kind));
+  v.kind = ValueKind(kind);
+  v.bits = r.u8("bits");
+  const uint16_t reserved = r.u16("reserved");
+  if (reserved != 0) fail("reserved field is " + std::to_string(reserved) + ", must be 0");
+  v.channels = read_dim(r, "channels");
+  v.height = read_dim(r, "height");
+  v.width = read_dim(r, "width");
+  return v;
+}
+
+PayloadSpan read_tensor_record(ByteReader& r, TensorInfo& t) {
+  const uint8_t type = r.u8("type");
+  if (type > 1) fail("unknown type " + std::to_string(type));
+  t.type = TensorType(type);
+  t.bits = r.u8("bits");
+  if (t.type == TensorType::kFloat32 ? t.bits != 32 : (t.bits < 1 || t.bits > 8)) {
+    fail(std::to_string(t.bits) + " bits is not valid for " + (type == 0 ? "float32 (32)" : "codes (1..8)"));
+  }
+  const uint16_t rank = r.u16("rank");
+  if (rank < 1 || rank > kMaxRank) fail("rank " + std::to_string(rank) + " outside 1..4");
+  uint64_t elements = 1;
+  for (int d = 0; d < rank; ++d) {
+    t.dims.push_back(read_dim(r, "dimension " + std::to_string(d)));
+    elements *= uint64_t(t.dims.back());
+    if (elements > kMaxElements) fail("more than 2^31 elements");
+  }
+  PayloadSpan s;
+  s.offset = r.u64("payload offset");  // two statements: argument order is unspecified
+  s.size = r.u64("payload size");
+  if (s.size != t.payload_bytes()) {
+    fail("size " + std::to_string(s.size) + " bytes, its shape needs " + std::to_string(t.payload_bytes()));
+  }
+  return s;
+}
+
+void read_node_fields(ByteReader& r, Node& n) {
+  const uint32_t inputs = r.count("input count", 4, 8);
+  for (uint32_t k = 0; k < inputs; ++k) n.inputs.push_back(r.u32("input"));
+  n.output = r.u32("output");
+  const uint32_t attrs = r.count("attribute count", 4, 64);
+  for (uint32_t k = 0; k < attrs; ++k) n.attrs.push_back(r.i32("attribute"));
+  const uint32_t tensors = r.count("tensor count", 4, 8);
+  for (uint32_t k = 0; k < tensors; ++k) n.tensors.push_back(r.u32("tensor"));
 }
 
 }  // namespace
@@ -81,77 +140,31 @@ ModelFile read_model(const uint8_t* bytes, size_t size) {
 
   const uint32_t value_count = r.count("value count", 16, kMaxItems);
   for (uint32_t i = 0; i < value_count; ++i) {
-    ValueInfo v;
-    const uint8_t kind = r.u8("value kind");
-    if (kind > 1) fail("value " + std::to_string(i) + ": unknown kind " + std::to_string(kind));
-    v.kind = ValueKind(kind);
-    v.bits = r.u8("value bits");
-    if (r.u16("value reserved") != 0) fail("value " + std::to_string(i) + ": reserved field is not zero");
-    v.channels = read_dim(r, "value channels");
-    v.height = read_dim(r, "value height");
-    v.width = read_dim(r, "value width");
-    model.values.push_back(v);
+    model.values.push_back(located("value " + std::to_string(i), [&] { return read_value(r); }));
   }
 
   const uint32_t tensor_count = r.count("tensor count", 20, kMaxItems);
-  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  std::vector<PayloadSpan> spans;
+  model.tensors.resize(tensor_count);
   for (uint32_t i = 0; i < tensor_count; ++i) {
-    TensorInfo t;
-    const uint8_t type = r.u8("tensor type");
-    if (type > 1) fail("tensor " + std::to_string(i) + ": unknown type " + std::to_string(type));
-    t.type = TensorType(type);
-    t.bits = r.u8("tensor bits");
-    const uint16_t rank = r.u16("tensor rank");
-    if (rank < 1 || rank > kMaxRank) fail("tensor " + std::to_string(i) + ": rank " + std::to_string(rank) + " outside 1..4");
-    uint64_t elements = 1;
-    for (int d = 0; d < rank; ++d) {
-      t.dims.push_back(read_dim(r, "tensor dimension"));
-      elements *= uint64_t(t.dims.back());
-      if (elements > kMaxElements) fail("tensor " + std::to_string(i) + ": more than 2^31 elements");
-    }
-    const uint64_t offset = r.u64("tensor offset");  // two statements: argument order is unspecified
-    const uint64_t size_bytes = r.u64("tensor size");
-    spans.emplace_back(offset, size_bytes);
-    model.tensors.push_back(std::move(t));
+    spans.push_back(located("tensor " + std::to_string(i), [&] { return read_tensor_record(r, model.tensors[i]); }));
   }
 
   const uint32_t node_count = r.count("node count", 20, kMaxItems);
+  model.nodes.resize(node_count);
   for (uint32_t i = 0; i < node_count; ++i) {
-    Node n;
-    const uint32_t op = r.u32("node op");
-    if (op < 1 || op > kMaxOp) fail("node " + std::to_string(i) + ": unknown op " + std::to_string(op));
+    Node& n = model.nodes[i];
+    const std::string where = "node " + std::to_string(i);
+    const uint32_t op = located(where, [&] { return r.u32("op"); });
+    if (op < 1 || op > kMaxOp) fail(where + ": unknown op " + std::to_string(op));
     n.op = Op(op);
-    const uint32_t inputs = r.count("node input count", 4, 8);
-    for (uint32_t k = 0; k < inputs; ++k) n.inputs.push_back(r.u32("node input"));
-    n.output = r.u32("node output");
-    const uint32_t attrs = r.count("node attribute count", 4, 64);
-    for (uint32_t k = 0; k < attrs; ++k) n.attrs.push_back(r.i32("node attribute"));
-    const uint32_t tensors = r.count("node tensor count", 4, 8);
-    for (uint32_t k = 0; k < tensors; ++k) n.tensors.push_back(r.u32("node tensor"));
-    model.nodes.push_back(std::move(n));
+    located(where + " (" + op_name(n.op) + ")", [&] { read_node_fields(r, n); });
   }
   model.output = r.u32("graph output");
   const uint64_t data_offset = r.u64("data offset");
-  if (data_offset < r.pos() || data_offset > size || data_offset % kDataAlignment != 0) {
-    fail("data offset " + std::to_string(data_offset) + " is not a 64-byte aligned offset between the tables' end (" +
-         std::to_string(r.pos()) + ") and the file size (" + std::to_string(size) + ")");
-  }
-
+  check_data_section(bytes, size, r.pos(), data_offset, spans);
   for (uint32_t i = 0; i < tensor_count; ++i) {
-    TensorInfo& t = model.tensors[i];
-    if (t.type == TensorType::kFloat32 ? t.bits != 32 : (t.bits < 1 || t.bits > 8)) {
-      fail("tensor " + std::to_string(i) + ": " + std::to_string(t.bits) + " bits is not valid for its type");
-    }
-    const auto [offset, bytes_len] = spans[i];
-    if (bytes_len != t.payload_bytes()) {
-      fail("tensor " + std::to_string(i) + ": size " + std::to_string(bytes_len) + " bytes, its shape needs " +
-           std::to_string(t.payload_bytes()));
-    }
-    if (offset < data_offset || offset > size || bytes_len > size - offset) {
-      fail("tensor " + std::to_string(i) + ": bytes [" + std::to_string(offset) + ", +" + std::to_string(bytes_len) +
-           ") lie outside the data section [" + std::to_string(data_offset) + ", " + std::to_string(size) + ")");
-    }
-    t.data.assign(bytes + offset, bytes + offset + bytes_len);
+    model.tensors[i].data.assign(bytes + spans[i].offset, bytes + spans[i].offset + spans[i].size);
   }
   validate_graph(model);
   return model;

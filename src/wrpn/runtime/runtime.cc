@@ -11,6 +11,7 @@
 #include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/runtime/float_ops.h"
+#include "wrpn/runtime/graph_check.h"
 
 namespace wrpn::runtime {
 namespace {
@@ -72,70 +73,80 @@ struct Runtime::Arena {
 };
 
 Runtime::Runtime(ModelFile model) : model_(std::move(model)) {
+  validate_graph(model_);  // a model built in memory gets the reader's checks too
   plan_ = plan_memory(model_);
-  for (const Node& n : model_.nodes) {
-    auto layer = std::make_unique<Layer>();
-    Layer& l = *layer;
-    l.node = &n;
-    l.in = model_.values[n.inputs[0]];
-    l.out = model_.values[n.output];
-    if (n.op == Op::kConv2d || n.op == Op::kLinear) {
-      const bool conv = n.op == Op::kConv2d;
-      l.shape.in_h = conv ? l.in.height : 1;
-      l.shape.in_w = conv ? l.in.width : 1;
-      l.shape.in_c = conv ? l.in.channels : int(l.in.elements());
-      l.shape.out_c = n.attrs[0];
-      l.shape.kernel_h = conv ? n.attrs[1] : 1;
-      l.shape.kernel_w = conv ? n.attrs[2] : 1;
-      l.shape.stride = conv ? n.attrs[3] : 1;
-      l.shape.pad = conv ? n.attrs[4] : 0;
-      const int weight_bits = n.attrs[conv ? 5 : 1];
-      l.mode = OutMode(n.attrs[conv ? 6 : 2]);
-      l.out_bits = n.attrs[conv ? 7 : 3];
-      const TensorInfo& w = model_.tensors[n.tensors[0]];
-      l.affine.scale = floats_of(model_.tensors[n.tensors[1]]);
-      l.affine.bias = floats_of(model_.tensors[n.tensors[2]]);
-      const int m = l.shape.out_c, k = l.shape.gemm_k();
-      l.group = std::max(1, kGroupRows / (l.out.height * l.out.width));
-      l.integer = l.in.kind == ValueKind::kCodes && weight_bits <= 8;
-      if (l.integer) {
+  for (size_t i = 0; i < model_.nodes.size(); ++i) {
+    try {
+      layers_.push_back(prepare_layer(i));
+    } catch (const std::exception& e) {  // a kernel's complaint, told against the node it came from
+      throw std::runtime_error("node " + std::to_string(i) + " (" + op_name(model_.nodes[i].op) + "): " + e.what());
+    }
+  }
+}
+
+std::unique_ptr<Runtime::Layer> Runtime::prepare_layer(size_t index) const {
+  const Node& n = model_.nodes[index];
+  auto layer = std::make_unique<Layer>();
+  Layer& l = *layer;
+  l.node = &n;
+  l.in = model_.values[n.inputs[0]];
+  l.out = model_.values[n.output];
+  if (n.op == Op::kConv2d || n.op == Op::kLinear) {
+    const bool conv = n.op == Op::kConv2d;
+    l.shape.in_h = conv ? l.in.height : 1;
+    l.shape.in_w = conv ? l.in.width : 1;
+    l.shape.in_c = conv ? l.in.channels : int(l.in.elements());
+    l.shape.out_c = n.attrs[0];
+    l.shape.kernel_h = conv ? n.attrs[1] : 1;
+    l.shape.kernel_w = conv ? n.attrs[2] : 1;
+    l.shape.stride = conv ? n.attrs[3] : 1;
+    l.shape.pad = conv ? n.attrs[4] : 0;
+    const int weight_bits = n.attrs[conv ? 5 : 1];
+    l.mode = OutMode(n.attrs[conv ? 6 : 2]);
+    l.out_bits = n.attrs[conv ? 7 : 3];
+    const TensorInfo& w = model_.tensors[n.tensors[0]];
+    l.affine.scale = floats_of(model_.tensors[n.tensors[1]]);
+    l.affine.bias = floats_of(model_.tensors[n.tensors[2]]);
+    const int m = l.shape.out_c, k = l.shape.gemm_k();
+    l.group = std::max(1, kGroupRows / (l.out.height * l.out.width));
+    l.integer = l.in.kind == ValueKind::kCodes && weight_bits <= 8;
+    if (l.integer) {
+      std::vector<int8_t> codes(w.elements());
+      unpack_signed_codes(w.data.data(), codes.size(), weight_bits, codes.data());
+      // The tier is chosen here, once per layer (kernels/gemm_variant.h and onednn_conv.h say
+      // where each runs): oneDNN's int8 convolution where AMX and oneDNN are, else the
+      // packed GEMM variant select_gemm_variant picks (our AMX tiles, VNNI, AVX2, ...).
+      // The packed GEMM stays as the fallback for batch sizes oneDNN would not run on AMX.
+      if (kernels::onednn_conv_tier_enabled()) {
+        l.onednn = std::make_unique<kernels::OnednnConv>(l.shape, weight_bits, l.in.bits, codes.data());
+      }
+      l.plan = kernels::make_gemm_plan(weight_bits, l.in.bits, k);
+      l.packed = kernels::pack_weights(l.plan, codes.data(), m, size_t(k));
+      if (l.mode == OutMode::kCodes) l.thresholds = kernels::make_requantize_thresholds(l.affine, l.out_bits);
+    } else {
+      std::vector<float> values(w.elements());
+      if (weight_bits == 32) {
+        values = floats_of(w);
+      } else {
         std::vector<int8_t> codes(w.elements());
         unpack_signed_codes(w.data.data(), codes.size(), weight_bits, codes.data());
-        // The tier is chosen here, once per layer (kernels/gemm_variant.h and onednn_conv.h say
-        // where each runs): oneDNN's int8 convolution where AMX and oneDNN are, else the
-        // packed GEMM variant select_gemm_variant picks (our AMX tiles, VNNI, AVX2, ...).
-        // The packed GEMM stays as the fallback for batch sizes oneDNN would not run on AMX.
-        if (kernels::onednn_conv_tier_enabled()) {
-          l.onednn = std::make_unique<kernels::OnednnConv>(l.shape, weight_bits, l.in.bits, codes.data());
-        }
-        l.plan = kernels::make_gemm_plan(weight_bits, l.in.bits, k);
-        l.packed = kernels::pack_weights(l.plan, codes.data(), m, size_t(k));
-        if (l.mode == OutMode::kCodes) l.thresholds = kernels::make_requantize_thresholds(l.affine, l.out_bits);
-      } else {
-        std::vector<float> values(w.elements());
-        if (weight_bits == 32) {
-          values = floats_of(w);
-        } else {
-          std::vector<int8_t> codes(w.elements());
-          unpack_signed_codes(w.data.data(), codes.size(), weight_bits, codes.data());
-          for (size_t i = 0; i < codes.size(); ++i) values[i] = float(codes[i]);
-        }
-        if (conv && kernels::onednn_conv_built()) l.onednn_f32 = std::make_unique<kernels::OnednnConvF32>(l.shape, values.data());
-        l.w_t.resize(values.size());
-        for (int mm = 0; mm < m; ++mm)
-          for (int kk = 0; kk < k; ++kk) l.w_t[size_t(kk) * m + mm] = values[size_t(mm) * k + kk];
+        for (size_t i = 0; i < codes.size(); ++i) values[i] = float(codes[i]);
       }
-    } else if (n.op == Op::kChannelAffine) {
-      l.affine.scale = floats_of(model_.tensors[n.tensors[0]]);
-      l.affine.bias = floats_of(model_.tensors[n.tensors[1]]);
-      l.mode = OutMode(n.attrs[0]);
-      l.out_bits = n.attrs[1];
-    } else if (n.op == Op::kAdd) {
-      l.mode = OutMode(n.attrs[0]);
-      l.out_bits = n.attrs[1];
+      if (conv && kernels::onednn_conv_built()) l.onednn_f32 = std::make_unique<kernels::OnednnConvF32>(l.shape, values.data());
+      l.w_t.resize(values.size());
+      for (int mm = 0; mm < m; ++mm)
+        for (int kk = 0; kk < k; ++kk) l.w_t[size_t(kk) * m + mm] = values[size_t(mm) * k + kk];
     }
-    layers_.push_back(std::move(layer));
+  } else if (n.op == Op::kChannelAffine) {
+    l.affine.scale = floats_of(model_.tensors[n.tensors[0]]);
+    l.affine.bias = floats_of(model_.tensors[n.tensors[1]]);
+    l.mode = OutMode(n.attrs[0]);
+    l.out_bits = n.attrs[1];
+  } else if (n.op == Op::kAdd) {
+    l.mode = OutMode(n.attrs[0]);
+    l.out_bits = n.attrs[1];
   }
+  return layer;
 }
 
 Runtime Runtime::load(const std::string& path) { return Runtime(read_model_file(path)); }

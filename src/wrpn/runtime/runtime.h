@@ -44,6 +44,7 @@ class Runtime {
   struct Arena;
 
  private:
+  std::unique_ptr<Layer> prepare_layer(size_t node) const;
   void run_normalised_nhwc(const float* input_nhwc, int batch, float* logits, int threads);
   void run_chunk(const float* input_nhwc, int batch, float* logits, int gemm_threads, Arena& arena);
   void run_matmul(const Layer& layer, const uint8_t* x, uint8_t* y, int batch, int gemm_threads, Arena& arena);

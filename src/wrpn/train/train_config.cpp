@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "wrpn/models/network_json.h"
 #include "wrpn/models/registry.h"
 
 namespace wrpn {
@@ -25,10 +26,10 @@ bool one_of(const std::string& value, std::initializer_list<const char*> allowed
 
 }  // namespace
 
-void TrainConfig::validate() const {
+void TrainConfig::validate(bool registered_model) const {
   model.validate();
   const auto names = models::model_names();
-  require(std::find(names.begin(), names.end(), model.name) != names.end(),
+  require(!registered_model || !model.network.is_null() || std::find(names.begin(), names.end(), model.name) != names.end(),
           fmt::format("unknown model '{}'", model.name));
   require(one_of(dataset, {"fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder"}),
           fmt::format("dataset must be fashion-mnist, mnist, cifar10, cifar100 or imagefolder, "
@@ -60,7 +61,7 @@ void TrainConfig::validate() const {
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
-  return {
+  nlohmann::json j = {
       {"model", c.model.name},
       {"width", c.model.width},
       {"wbits", c.model.weight_bits},
@@ -101,6 +102,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"backward_precision", c.backward_precision},
       {"recompute_conv_outputs", c.recompute_conv_outputs},
   };
+  if (!c.model.network.is_null()) j["network"] = c.model.network;
+  return j;
 }
 
 void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& source) {
@@ -110,6 +113,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
   for (const auto& [key, value] : j.items()) {
     try {
       if (key == "model") c.model.name = value.get<std::string>();
+      else if (key == "network") c.model.network = value.is_string() ? models::read_network_file(value.get<std::string>()) : value;
       else if (key == "width") c.model.width = value.get<double>();
       else if (key == "wbits") c.model.weight_bits = value.get<int>();
       else if (key == "abits") c.model.activation_bits = value.get<int>();
@@ -154,6 +158,14 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
           fmt::format("{}: config key '{}' has a value of the wrong type: {}", source, key,
                       value.dump()));
     }
+  }
+  if (!c.model.network.is_null()) {
+    try {
+      models::check_description(c.model.network);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}: config key 'network': {}", source, e.what()));
+    }
+    if (!j.contains("model")) c.model.name = models::network_name(c.model.network);
   }
 }
 

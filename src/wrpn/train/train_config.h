@@ -65,7 +65,9 @@ struct TrainConfig {
   bool recompute_conv_outputs = false;
 
   /// Throws std::invalid_argument naming the field and its value when out of range.
-  void validate() const;
+  /// `registered_model` false: the network comes from the caller (TrainHooks::build_model),
+  /// so its name need not be in the registry.
+  void validate(bool registered_model = true) const;
 };
 
 nlohmann::json to_json(const TrainConfig& config);

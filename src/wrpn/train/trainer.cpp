@@ -142,7 +142,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
     config.out = out;
     epochs_done = meta.epochs_done;
   }
-  config.validate();
+  config.validate(/*registered_model=*/!hooks.build_model);
   if (config.threads > 0) torch::set_num_threads(config.threads);
   torch::manual_seed(config.seed);
   install_memory_stats();
@@ -157,7 +157,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   config.model.input_size = train_set->shape().height;
   config.model.classes = train_set->num_classes();
 
-  auto model = models::build_model(config.model);
+  auto model = hooks.build_model ? hooks.build_model(config.model) : models::build_model(config.model);
   OptimizerBundle opt = make_optimizer(*model, config);
 
   if (writer) fs::create_directories(config.out);

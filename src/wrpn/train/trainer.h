@@ -50,6 +50,10 @@ struct TrainHooks {
   bool verbose = true;
   /// Redraw a progress line on stderr during each epoch (defaults to "stderr is a terminal").
   bool progress = true;
+  /// Builds the network from the resolved spec (the dataset's channels, size and classes
+  /// filled in). Empty: models::build_model. A program training a network of its own class
+  /// passes it here (examples/own_network); give the same one to resume.
+  std::function<std::shared_ptr<models::Network>(const models::ModelSpec&)> build_model;
 };
 
 /// Loads the config's dataset split (train or test).

@@ -7,7 +7,7 @@
 #include "wrpn/runtime/model_format.h"
 
 namespace wrpn {
-namespace cli {
+namespace data {
 
 /// Decodes `path`, takes the centre square, resizes it to the model's input (bilinear) and
 /// normalises it with the file's scale/shift; grey models get the image's luma. A PGM of
@@ -15,5 +15,5 @@ namespace cli {
 /// Throws std::runtime_error naming the file when it cannot be decoded.
 std::vector<float> load_image_input(const std::string& path, const runtime::InputSpec& input);
 
-}  // namespace cli
+}  // namespace data
 }  // namespace wrpn

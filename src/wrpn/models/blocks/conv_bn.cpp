@@ -1,6 +1,4 @@
-#include "wrpn/models/conv_bn.h"
-
-#include <fmt/format.h>
+#include "wrpn/models/blocks/conv_bn.h"
 
 namespace wrpn {
 namespace models {
@@ -16,11 +14,8 @@ torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) {
   return act_ ? act_(y) : y;
 }
 
-void require_input_size(const ModelSpec& spec, int64_t minimum) {
-  if (spec.input_size < minimum) {
-    throw std::invalid_argument(fmt::format("{} needs input size >= {}, got {}", spec.name,
-                                            minimum, spec.input_size));
-  }
+nn::ValueRef ConvBnImpl::describe(nn::GraphSink& sink, nn::ValueRef x, const std::string&) const {
+  return sink.conv(x, *conv_, bn_.get(), act_ ? act_.get() : nullptr);
 }
 
 }  // namespace models

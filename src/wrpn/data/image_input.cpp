@@ -1,4 +1,4 @@
-#include "image_input.h"
+#include "wrpn/data/image_input.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "wrpn/data/jpeg.h"
 
 namespace wrpn {
-namespace cli {
+namespace data {
 namespace {
 
 // Binary PGM (P5, maxval 255) -> grey pixels; throws naming the file on anything else.
@@ -84,5 +84,5 @@ std::vector<float> load_image_input(const std::string& path, const runtime::Inpu
   return out;
 }
 
-}  // namespace cli
+}  // namespace data
 }  // namespace wrpn
