@@ -2,8 +2,11 @@
 // LibTorch checkpoint as reference, per-image predictions, a single image file, bad files.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "cli_util.h"
 #include "wrpn/data/mnist.h"
+#include "wrpn/data/synthetic_cifar.h"
 
 namespace wrpn {
 namespace {
@@ -39,6 +42,22 @@ TEST(DeployCli, ExportInferAndSingleImage) {
   ASSERT_TRUE(predicted >= 0 && predicted < 10);
   const char* names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
   EXPECT_EQ(one.out.rfind(dir.file("img.pgm") + ": " + names[predicted] + "\n", 0), 0u) << one.out;
+}
+
+// The checkpoint keeps the run's input normalisation (issue 15): export needs no dataset, and
+// gives the bytes an export from the dataset gives.
+TEST(DeployCli, ExportNeedsNoDatasetAndMatchesTheDatasetsNormalisation) {
+  TempDir dir("deploy-cli-no-data");
+  data::write_synthetic_cifar10(dir.file("cifar"), 40, 40, 3);
+  const std::string run = dir.file("run");
+  ASSERT_EQ(run_cli("train --model resnet20 --width 0.5 --wbits 2 --abits 2 --epochs 1 --dataset cifar10 --data " +
+                    dir.file("cifar") + " --batch-size 20 --threads 2 --out " + run).exit_code, 0);
+  const std::string ckpt = run + "/checkpoint.pt";
+  ASSERT_EQ(run_cli("export --checkpoint " + ckpt + " --data " + dir.file("cifar") + " --out " + dir.file("a.wrpn")).exit_code, 0);
+  std::filesystem::remove_all(dir.file("cifar"));
+  const CliResult e = run_cli("export --checkpoint " + ckpt + " --out " + dir.file("b.wrpn"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(slurp(dir.file("a.wrpn")), slurp(dir.file("b.wrpn")));
 }
 
 TEST(DeployCli, BadModelFilesExitNonZeroNamingTheProblem) {

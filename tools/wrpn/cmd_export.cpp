@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "deploy_common.h"
+#include "wrpn/export/export_model.h"
 #include "wrpn/runtime/model_stats.h"
 #include "wrpn/train/trainer.h"
 
@@ -54,9 +55,16 @@ Command add_export_command(CLI::App& root) {
   app->add_option("--data", f->data, "dataset folder (default: the one the run trained on)");
   return {app, [f]() {
             TrainedModel t = load_trained(f->checkpoint);
-            if (!f->data.empty()) t.config.data_dir = f->data;
-            const auto dataset = train::load_dataset(t.config, /*train=*/false);
-            const runtime::ModelFile m = export_trained(*t.model, t.config, *dataset, f->checkpoint);
+            // The checkpoint keeps its input normalisation; older ones (or --data) take the
+            // dataset's.
+            runtime::InputSpec input;
+            if (!t.input.is_null() && f->data.empty()) {
+              input = exporter::input_spec_of(t.input, t.config.model);
+            } else {
+              if (!f->data.empty()) t.config.data_dir = f->data;
+              input = exporter::input_spec_for(*train::load_dataset(t.config, /*train=*/false), t.config.model.input_size);
+            }
+            const runtime::ModelFile m = export_trained(*t.model, t.config, input, f->checkpoint);
             runtime::write_model_file(m, f->out);
             fmt::print("exported {} (epoch {}) to {}\n\n", t.config.model.label(), t.epochs_done, f->out);
             print_report(m, runtime::size_breakdown(m), float_state_bytes(*t.model),

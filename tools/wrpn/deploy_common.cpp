@@ -15,11 +15,12 @@ TrainedModel load_trained(const std::string& checkpoint) {
   train::load_checkpoint(checkpoint, *t.model, nullptr);
   t.model->eval();
   t.epochs_done = meta.epochs_done;
+  t.input = meta.input;
   return t;
 }
 
 runtime::ModelFile export_trained(models::Network& model, const train::TrainConfig& config,
-                                  const data::Dataset& dataset, const std::string& source) {
+                                  const runtime::InputSpec& input, const std::string& source) {
   const models::ModelSpec& spec = config.model;
   nlohmann::json info = {{"format", "wrpn model"},
                          {"model", spec.name},
@@ -37,7 +38,6 @@ runtime::ModelFile export_trained(models::Network& model, const train::TrainConf
     info["class_names"] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   }
-  const runtime::InputSpec input = exporter::input_spec_for(dataset, spec.input_size);
   return exporter::export_model(model, input, info.dump());
 }
 

@@ -20,14 +20,16 @@ struct TrainedModel {
   train::TrainConfig config;
   std::shared_ptr<models::Network> model;
   int64_t epochs_done = 0;
+  /// The checkpoint's input normalisation (train/checkpoint.h); null in older checkpoints.
+  nlohmann::json input;
 };
 
 /// Builds the checkpoint's model and loads its weights (evaluation mode).
 TrainedModel load_trained(const std::string& checkpoint);
 
-/// Exports a LibTorch model to a .wrpn graph, normalising inputs as `dataset` is normalised.
+/// Exports a LibTorch model to a .wrpn graph whose inputs are normalised by `input`.
 runtime::ModelFile export_trained(models::Network& model, const train::TrainConfig& config,
-                                  const data::Dataset& dataset, const std::string& source);
+                                  const runtime::InputSpec& input, const std::string& source);
 
 /// Bytes of float32 parameters and buffers (what a float model file minimally holds).
 int64_t float_state_bytes(models::Network& model);

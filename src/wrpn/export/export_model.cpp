@@ -65,19 +65,43 @@ class ExportSink : public nn::GraphSink {
 
 }  // namespace
 
-runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_size) {
+namespace {
+
+runtime::InputSpec input_spec(const std::vector<float>& mean, const std::vector<float>& std, int channels,
+                              int height, int width) {
   runtime::InputSpec in;
-  const data::ImageShape s = dataset.shape();
-  in.channels = int(s.channels);
-  in.height = int(image_size > 0 ? image_size : s.height);
-  in.width = int(image_size > 0 ? image_size : s.width);
-  const auto mean = dataset.channel_mean(), std = dataset.channel_std();
-  for (int64_t c = 0; c < s.channels; ++c) {
+  in.channels = channels;
+  in.height = height;
+  in.width = width;
+  for (int c = 0; c < channels; ++c) {
     // Exactly the float arithmetic of data/sample_source.cpp.
     in.scale.push_back(1.0f / (255.0f * std[size_t(c)]));
     in.shift.push_back(-mean[size_t(c)] / std[size_t(c)]);
   }
   return in;
+}
+
+}  // namespace
+
+runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_size) {
+  const data::ImageShape s = dataset.shape();
+  return input_spec(dataset.channel_mean(), dataset.channel_std(), int(s.channels),
+                    int(image_size > 0 ? image_size : s.height), int(image_size > 0 ? image_size : s.width));
+}
+
+runtime::InputSpec input_spec_of(const nlohmann::json& normalisation, const models::ModelSpec& spec) {
+  std::vector<float> mean, std;
+  try {
+    mean = normalisation.at("mean").get<std::vector<float>>();
+    std = normalisation.at("std").get<std::vector<float>>();
+  } catch (const nlohmann::json::exception&) {
+    throw std::invalid_argument(fmt::format("input normalisation {} needs \"mean\" and \"std\" lists", normalisation.dump()));
+  }
+  if (int64_t(mean.size()) != spec.in_channels || int64_t(std.size()) != spec.in_channels) {
+    throw std::invalid_argument(fmt::format("input normalisation {} does not have the model's {} channels",
+                                            normalisation.dump(), spec.in_channels));
+  }
+  return input_spec(mean, std, int(spec.in_channels), int(spec.input_size), int(spec.input_size));
 }
 
 torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtime::InputSpec& input, int64_t count) {

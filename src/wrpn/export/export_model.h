@@ -15,6 +15,9 @@ namespace exporter {
 
 /// The input normalisation the training loader applies to `dataset`, per channel.
 runtime::InputSpec input_spec_for(const data::Dataset& dataset, int64_t image_size);
+/// The same from a checkpoint's {"mean": [...], "std": [...]} (train/checkpoint.h) and the
+/// model's input shape; throws std::invalid_argument when it does not fit the spec.
+runtime::InputSpec input_spec_of(const nlohmann::json& normalisation, const models::ModelSpec& spec);
 
 /// uint8 NCHW images normalised as the training loader does (and as the runtime's
 /// run_pixels does), as the float batch LibTorch takes.

@@ -52,6 +52,7 @@ void save_checkpoint(const std::string& path, models::Network& model,
   archive.write("wrpn_checkpoint_version", c10::IValue(kFormatVersion));
   archive.write("epochs_done", c10::IValue(meta.epochs_done));
   archive.write("config", c10::IValue(meta.config.dump()));
+  if (!meta.input.is_null()) archive.write("input", c10::IValue(meta.input.dump()));
   archive.write("rng_state", cpu_rng_state());
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
@@ -80,6 +81,8 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
     archive.read("config", config);
     meta.epochs_done = epochs.toInt();
     meta.config = nlohmann::json::parse(config.toStringRef());
+    c10::IValue input;
+    if (archive.try_read("input", input)) meta.input = nlohmann::json::parse(input.toStringRef());
     // Runs saved before the activation clip was placed (quant/activation_range.h) trained
     // with the literal recipe: rebuild them so, or the classifier's input scale would differ.
     if (meta.config.is_object() && !meta.config.contains("act_clip_sigmas")) meta.config["act_clip_sigmas"] = 1.0;

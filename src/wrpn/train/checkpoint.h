@@ -18,6 +18,9 @@ struct CheckpointMeta {
   int64_t epochs_done = 0;
   /// The run's resolved config (see train_config.h).
   nlohmann::json config;
+  /// The input normalisation the run applied, {"mean": [...], "std": [...]} of pixel/255 per
+  /// channel, so that export needs no dataset. Null in checkpoints written before it was kept.
+  nlohmann::json input;
 };
 
 void save_checkpoint(const std::string& path, models::Network& model,

@@ -163,6 +163,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   if (writer) fs::create_directories(config.out);
   const std::string metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
   const nlohmann::json resolved = to_json(config);
+  // What evaluation (and so export) normalises inputs with, kept in every checkpoint.
+  const nlohmann::json input_normalisation = {{"mean", test_set->channel_mean()}, {"std", test_set->channel_std()}};
   if (resume) {
     load_checkpoint(ckpt, *model, opt.optimizer.get());
     if (writer) truncate_metrics(metrics_path, epochs_done);
@@ -288,7 +290,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
 
     if (writer) {
       append_line(metrics_path, to_json(m).dump());
-      save_checkpoint(ckpt, *model, opt.optimizer.get(), {epoch + 1, resolved});
+      save_checkpoint(ckpt, *model, opt.optimizer.get(), {epoch + 1, resolved, input_normalisation});
     }
     if (hooks.verbose && writer) {
       double max_zero = 0;
