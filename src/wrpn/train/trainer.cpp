@@ -125,14 +125,36 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
   return data::load_mnist(c.data_dir, train ? data::Split::Train : data::Split::Test, c.dataset);
 }
 
-TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks,
-                         std::shared_ptr<distributed::Group> group) {
-  const int rank = group ? group->rank() : 0;
-  const int world = group ? group->size() : 1;
-  const bool writer = rank == 0;  // the one rank that writes files and prints
-  const std::string ckpt = checkpoint_path(config.out);
+namespace {
+
+// Everything a run holds from its setup to its end.
+struct Run {
+  TrainConfig config;
+  const TrainHooks* hooks = nullptr;
+  std::shared_ptr<distributed::Group> group;
+  int rank = 0, world = 1;
+  bool writer = true;  // the one rank that writes files and prints
+  std::string ckpt, metrics_path;
   int64_t epochs_done = 0;
+  std::shared_ptr<models::Network> model;
+  OptimizerBundle opt;
+  nlohmann::json resolved;
+  nlohmann::json input_normalisation;  // what evaluation (and so export) normalises inputs with
+  std::unique_ptr<distributed::GradSync> grad_sync;
+  std::unique_ptr<data::BatchLoader> train_loader, test_loader;
+};
+
+// This rank's running totals over one epoch.
+struct EpochTotals {
+  double loss_sum = 0, lr = 0;
+  int64_t correct = 0, seen = 0, skipped = 0, peak_step_bytes = 0;
+};
+
+// The config to run: the given one, or on resume the checkpoint's (only threads and out are
+// taken from the caller). Validated; threads and seed set.
+TrainConfig resolve_config(TrainConfig config, bool resume, const TrainHooks& hooks, int64_t& epochs_done) {
   if (resume) {
+    const std::string ckpt = checkpoint_path(config.out);
     const CheckpointMeta meta = read_checkpoint_meta(ckpt);
     const int threads = config.threads;
     const std::string out = config.out;
@@ -145,169 +167,196 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   config.validate(/*registered_model=*/!hooks.build_model);
   if (config.threads > 0) torch::set_num_threads(config.threads);
   torch::manual_seed(config.seed);
-  install_memory_stats();
-  const quant::PackedSavingGuard packed_saving(config.packed_saving);
-  const nn::MatrixUnits units{config.int8_forward, nn::parse_backward_precision(config.backward_precision),
-                              config.recompute_conv_outputs};
-  const nn::MatrixUnitsGuard matrix_units(units);
+  return config;
+}
 
+// Datasets, model, optimiser, run-folder files, gradient sync and loaders.
+void set_up(Run& r, bool resume) {
+  TrainConfig& config = r.config;
   const auto train_set = load_dataset(config, /*train=*/true);
   const auto test_set = load_dataset(config, /*train=*/false);
   config.model.in_channels = train_set->shape().channels;
   config.model.input_size = train_set->shape().height;
   config.model.classes = train_set->num_classes();
 
-  auto model = hooks.build_model ? hooks.build_model(config.model) : models::build_model(config.model);
-  OptimizerBundle opt = make_optimizer(*model, config);
+  r.model = r.hooks->build_model ? r.hooks->build_model(config.model) : models::build_model(config.model);
+  r.opt = make_optimizer(*r.model, config);
 
-  if (writer) fs::create_directories(config.out);
-  const std::string metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
-  const nlohmann::json resolved = to_json(config);
-  // What evaluation (and so export) normalises inputs with, kept in every checkpoint.
-  const nlohmann::json input_normalisation = {{"mean", test_set->channel_mean()}, {"std", test_set->channel_std()}};
+  if (r.writer) fs::create_directories(config.out);
+  r.metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
+  r.resolved = to_json(config);
+  r.input_normalisation = {{"mean", test_set->channel_mean()}, {"std", test_set->channel_std()}};
   if (resume) {
-    load_checkpoint(ckpt, *model, opt.optimizer.get());
-    if (writer) truncate_metrics(metrics_path, epochs_done);
-  } else if (writer) {
-    write_file_atomically((fs::path(config.out) / "config.json").string(), resolved.dump(2) + "\n");
-    write_file_atomically(metrics_path, "");
+    load_checkpoint(r.ckpt, *r.model, r.opt.optimizer.get());
+    if (r.writer) truncate_metrics(r.metrics_path, r.epochs_done);
+  } else if (r.writer) {
+    write_file_atomically((fs::path(config.out) / "config.json").string(), r.resolved.dump(2) + "\n");
+    write_file_atomically(r.metrics_path, "");
   }
-  std::unique_ptr<distributed::GradSync> grad_sync;
-  if (group) {
-    distributed::broadcast_module(*group, *model);
-    grad_sync = std::make_unique<distributed::GradSync>(model->parameters(), group);
+  if (r.group) {
+    distributed::broadcast_module(*r.group, *r.model);
+    r.grad_sync = std::make_unique<distributed::GradSync>(r.model->parameters(), r.group);
   }
+  r.train_loader = std::make_unique<data::BatchLoader>(train_set, data::LoaderOptions()
+                                                                      .batch_size(config.batch_size)
+                                                                      .shuffle(true)
+                                                                      .seed(config.seed)
+                                                                      .crop_padding(config.crop_padding)
+                                                                      .flip(config.flip)
+                                                                      .limit(config.limit_train)
+                                                                      .workers(config.workers)
+                                                                      .rank(r.rank)
+                                                                      .world_size(r.world));
+  r.test_loader = std::make_unique<data::BatchLoader>(test_set, data::LoaderOptions()
+                                                                    .batch_size(std::max<int64_t>(config.batch_size, 256))
+                                                                    .shuffle(false)
+                                                                    .limit(config.limit_test)
+                                                                    .workers(config.workers)
+                                                                    .rank(r.rank)
+                                                                    .world_size(r.world));
+}
 
-  data::BatchLoader train_loader(train_set, data::LoaderOptions()
-                                                .batch_size(config.batch_size)
-                                                .shuffle(true)
-                                                .seed(config.seed)
-                                                .crop_padding(config.crop_padding)
-                                                .flip(config.flip)
-                                                .limit(config.limit_train)
-                                                .workers(config.workers)
-                                                .rank(rank)
-                                                .world_size(world));
-  data::BatchLoader test_loader(test_set, data::LoaderOptions()
-                                              .batch_size(std::max<int64_t>(config.batch_size, 256))
-                                              .shuffle(false)
-                                              .limit(config.limit_test)
-                                              .workers(config.workers)
-                                              .rank(rank)
-                                              .world_size(world));
-  const int64_t steps_per_epoch = train_loader.num_batches();
-  if (hooks.verbose && writer) {
+// One optimiser step on batch b of `epoch`; false when the batch had no readable image.
+bool train_step(Run& r, int64_t epoch, int64_t b, EpochTotals& t, LayerStatsCollector& layer_stats) {
+  const TrainConfig& config = r.config;
+  const int64_t steps_per_epoch = r.train_loader->num_batches();
+  const double factor = lr_factor(config, epoch * steps_per_epoch + b, steps_per_epoch);
+  set_lr_factor(r.opt, factor);
+  t.lr = config.lr * factor;
+  const data::Batch batch = r.train_loader->batch(epoch, b);
+  t.skipped += batch.skipped;
+  const int64_t n = batch.labels.size(0);
+  // Every image of the batch was unreadable. A rank of a group still joins the all-reduce,
+  // with zero gradients.
+  if (n == 0 && !r.group) return false;
+  r.opt.optimizer->zero_grad();
+  reset_peak_tensor_bytes();
+  if (r.grad_sync) r.grad_sync->begin_step();
+  if (n > 0) {
+    const torch::Tensor logits = r.model->forward(batch.images);
+    torch::Tensor loss;
+    double loss_value = 0;
+    if (r.group) {
+      // Divided by the global batch, so that the sum over the ranks is the global mean.
+      const int64_t global_n = std::min(config.batch_size, r.train_loader->num_samples() - b * config.batch_size);
+      const torch::Tensor loss_sum_here = torch::nn::functional::cross_entropy(
+          logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      loss_value = loss_sum_here.item<double>() / double(n);
+      loss = loss_sum_here / double(global_n);
+    } else {
+      loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+      loss_value = loss.item<double>();
+    }
+    if (!std::isfinite(loss_value)) {
+      throw std::runtime_error(fmt::format("loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}",
+                                           loss_value, epoch + 1, b, t.lr, r.ckpt));
+    }
+    loss.backward();
+    t.loss_sum += loss_value * double(n);
+    t.correct += count_topk_correct(logits.detach(), batch.labels, 1);
+  }
+  if (r.grad_sync) r.grad_sync->finish_step();
+  layer_stats.after_backward();
+  r.opt.optimizer->step();
+  t.peak_step_bytes = std::max(t.peak_step_bytes, peak_tensor_bytes());
+  t.seen += n;
+  return true;
+}
+
+// The steps of one epoch, then its totals over the ranks and the evaluation.
+EpochMetrics run_epoch(Run& r, int64_t epoch, ProgressLine& progress, LayerStatsCollector& layer_stats) {
+  const TrainConfig& config = r.config;
+  r.model->train();
+  layer_stats.reset();
+  const auto epoch_start = Clock::now();
+  const int64_t steps_per_epoch = r.train_loader->num_batches();
+  EpochTotals t;
+  for (int64_t b = 0; b < steps_per_epoch; ++b) {
+    if (!train_step(r, epoch, b, t, layer_stats)) continue;
+    const double elapsed = seconds_since(epoch_start);
+    const double rate = double(t.seen * r.world) / std::max(elapsed, 1e-9);
+    const double remaining_images =
+        double((config.epochs - epoch) * r.train_loader->num_samples() - t.seen * r.world);
+    progress.update(fmt::format("epoch {}/{}", epoch + 1, config.epochs), b + 1, steps_per_epoch, rate,
+                    t.loss_sum / double(t.seen), remaining_images / rate);
+  }
+  progress.finish();
+  const auto totals = sum_over_ranks(r.group.get(), {t.loss_sum, double(t.correct), double(t.seen), double(t.skipped)},
+                                     "all-reduce of the epoch's training totals");
+  const int64_t seen = int64_t(std::llround(totals[2]));
+  EpochMetrics m;
+  m.epoch = epoch + 1;
+  m.seconds = seconds_since(epoch_start);
+  m.images_per_s = double(seen) / std::max(m.seconds, 1e-9);
+  m.train_loss = totals[0] / double(std::max<int64_t>(seen, 1));
+  m.train_acc = 100.0 * double(int64_t(std::llround(totals[1]))) / double(std::max<int64_t>(seen, 1));
+  m.lr = t.lr;
+  m.peak_step_bytes = t.peak_step_bytes;
+  m.skipped_images = int64_t(std::llround(totals[3]));
+  // Without synchronised batch norm the ranks' running statistics drift apart; rank 0's are
+  // the ones evaluated and saved.
+  if (r.group) distributed::broadcast_buffers(*r.group, *r.model);
+  m.test = combine_over_ranks(r.group.get(), evaluate(*r.model, *r.test_loader));
+  m.zero_fraction = zero_fractions(*r.model);
+  m.layers = layer_stats.stats();
+  return m;
+}
+
+// metrics.jsonl, the checkpoint, the epoch line and each layer's first warning.
+void finish_epoch(const Run& r, const EpochMetrics& m, std::set<std::string>& warned_layers) {
+  if (r.writer) {
+    append_line(r.metrics_path, to_json(m).dump());
+    save_checkpoint(r.ckpt, *r.model, r.opt.optimizer.get(), {m.epoch, r.resolved, r.input_normalisation});
+  }
+  if (!r.writer) return;
+  if (r.hooks->verbose) {
+    double max_zero = 0;
+    for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
+    fmt::print("epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
+               "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
+               m.epoch, r.config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1, m.images_per_s, m.lr,
+               double(m.peak_step_bytes) / (1 << 20), max_zero);
+    std::fflush(stdout);
+  }
+  // Each layer is named once per run; metrics.jsonl has its figures every epoch.
+  for (const LayerWarning& w : layer_warnings(m.layers)) {
+    if (warned_layers.insert(w.layer).second) {
+      fmt::print(stderr, "warning: epoch {}: {}; per-epoch figures in {}{}\n", m.epoch, w.message, r.metrics_path,
+                 w.saturated ? " (if training stalls: --act-clip-sigmas, docs/TRAINING.md)" : "");
+    }
+  }
+}
+
+}  // namespace
+
+TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks,
+                         std::shared_ptr<distributed::Group> group) {
+  Run r;
+  r.hooks = &hooks;
+  r.group = group;
+  r.rank = group ? group->rank() : 0;
+  r.world = group ? group->size() : 1;
+  r.writer = r.rank == 0;
+  r.ckpt = checkpoint_path(config.out);
+  r.config = resolve_config(std::move(config), resume, hooks, r.epochs_done);
+  install_memory_stats();
+  const quant::PackedSavingGuard packed_saving(r.config.packed_saving);
+  const nn::MatrixUnits units{r.config.int8_forward, nn::parse_backward_precision(r.config.backward_precision),
+                              r.config.recompute_conv_outputs};
+  const nn::MatrixUnitsGuard matrix_units(units);
+  set_up(r, resume);
+  if (hooks.verbose && r.writer) {
     fmt::print("compute: {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units));
   }
-  ProgressLine progress(writer && hooks.progress && ProgressLine::stderr_is_terminal());
 
+  ProgressLine progress(r.writer && hooks.progress && ProgressLine::stderr_is_terminal());
   TrainResult result;
-  result.model = model;
-  LayerStatsCollector layer_stats(*model);
+  result.model = r.model;
+  LayerStatsCollector layer_stats(*r.model);
   std::set<std::string> warned_layers;
-  for (int64_t epoch = epochs_done; epoch < config.epochs; ++epoch) {
-    model->train();
-    layer_stats.reset();
-    const auto epoch_start = Clock::now();
-    double loss_sum = 0;
-    int64_t correct = 0, seen = 0, skipped = 0;
-    double lr = 0;
-    int64_t peak_step_bytes = 0;
-    for (int64_t b = 0; b < steps_per_epoch; ++b) {
-      const double factor = lr_factor(config, epoch * steps_per_epoch + b, steps_per_epoch);
-      set_lr_factor(opt, factor);
-      lr = config.lr * factor;
-      const data::Batch batch = train_loader.batch(epoch, b);
-      skipped += batch.skipped;
-      const int64_t n = batch.labels.size(0);
-      // Every image of the batch was unreadable. A rank of a group still joins the
-      // all-reduce, with zero gradients.
-      if (n == 0 && !group) continue;
-      opt.optimizer->zero_grad();
-      reset_peak_tensor_bytes();
-      if (grad_sync) grad_sync->begin_step();
-      if (n > 0) {
-        const torch::Tensor logits = model->forward(batch.images);
-        torch::Tensor loss;
-        double loss_value = 0;
-        if (group) {
-          // Divided by the global batch, so that the sum over the ranks is the global mean.
-          const int64_t global_n = std::min(config.batch_size,
-                                            train_loader.num_samples() - b * config.batch_size);
-          const torch::Tensor loss_sum_here = torch::nn::functional::cross_entropy(
-              logits, batch.labels,
-              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-          loss_value = loss_sum_here.item<double>() / double(n);
-          loss = loss_sum_here / double(global_n);
-        } else {
-          loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-          loss_value = loss.item<double>();
-        }
-        if (!std::isfinite(loss_value)) {
-          throw std::runtime_error(fmt::format(
-              "loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}",
-              loss_value, epoch + 1, b, lr, ckpt));
-        }
-        loss.backward();
-        loss_sum += loss_value * double(n);
-        correct += count_topk_correct(logits.detach(), batch.labels, 1);
-      }
-      if (grad_sync) grad_sync->finish_step();
-      layer_stats.after_backward();
-      opt.optimizer->step();
-      peak_step_bytes = std::max(peak_step_bytes, peak_tensor_bytes());
-      seen += n;
-      const double elapsed = seconds_since(epoch_start);
-      const double rate = double(seen * world) / std::max(elapsed, 1e-9);
-      const double remaining_images =
-          double((config.epochs - epoch) * train_loader.num_samples() - seen * world);
-      progress.update(fmt::format("epoch {}/{}", epoch + 1, config.epochs), b + 1,
-                      steps_per_epoch, rate, loss_sum / double(seen), remaining_images / rate);
-    }
-    progress.finish();
-    const auto totals = sum_over_ranks(
-        group.get(), {loss_sum, double(correct), double(seen), double(skipped)},
-        "all-reduce of the epoch's training totals");
-    loss_sum = totals[0];
-    correct = int64_t(std::llround(totals[1]));
-    seen = int64_t(std::llround(totals[2]));
-    skipped = int64_t(std::llround(totals[3]));
-    EpochMetrics m;
-    m.epoch = epoch + 1;
-    m.seconds = seconds_since(epoch_start);
-    m.images_per_s = double(seen) / std::max(m.seconds, 1e-9);
-    m.train_loss = loss_sum / double(std::max<int64_t>(seen, 1));
-    m.train_acc = 100.0 * double(correct) / double(std::max<int64_t>(seen, 1));
-    m.lr = lr;
-    m.peak_step_bytes = peak_step_bytes;
-    m.skipped_images = skipped;
-    // Without synchronised batch norm the ranks' running statistics drift apart; rank 0's
-    // are the ones evaluated and saved.
-    if (group) distributed::broadcast_buffers(*group, *model);
-    m.test = combine_over_ranks(group.get(), evaluate(*model, test_loader));
-    m.zero_fraction = zero_fractions(*model);
-    m.layers = layer_stats.stats();
-
-    if (writer) {
-      append_line(metrics_path, to_json(m).dump());
-      save_checkpoint(ckpt, *model, opt.optimizer.get(), {epoch + 1, resolved, input_normalisation});
-    }
-    if (hooks.verbose && writer) {
-      double max_zero = 0;
-      for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
-      fmt::print("epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
-                 "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
-                 m.epoch, config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1,
-                 m.images_per_s, m.lr, double(m.peak_step_bytes) / (1 << 20), max_zero);
-      std::fflush(stdout);
-    }
-    // Each layer is named once per run; metrics.jsonl has its figures every epoch.
-    for (const LayerWarning& w : layer_warnings(m.layers)) {
-      if (writer && warned_layers.insert(w.layer).second) {
-        fmt::print(stderr, "warning: epoch {}: {}; per-epoch figures in {}{}\n", m.epoch, w.message,
-                   metrics_path, w.saturated ? " (if training stalls: --act-clip-sigmas, docs/TRAINING.md)" : "");
-      }
-    }
+  for (int64_t epoch = r.epochs_done; epoch < r.config.epochs; ++epoch) {
+    const EpochMetrics m = run_epoch(r, epoch, progress, layer_stats);
+    finish_epoch(r, m, warned_layers);
     result.last = m;
     ++result.epochs_run;
     if (hooks.after_epoch && !hooks.after_epoch(m)) break;
