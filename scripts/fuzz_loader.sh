@@ -11,7 +11,7 @@ OUT="${WRPN_FUZZ_OUT:-build-fuzz}"
 mkdir -p "$OUT/obj" "$OUT/corpus"
 FLAGS=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Isrc)
 objects=()
-for src in src/wrpn/kernels/*.cc src/wrpn/runtime/*.cc fuzz/model_loader_fuzz.cc; do
+for src in src/wrpn/kernels/*.cc src/wrpn/runtime/*.cc src/wrpn/runtime/ops/*.cc fuzz/model_loader_fuzz.cc; do
   obj="$OUT/obj/$(echo "$src" | tr '/' '_').o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find src/wrpn/kernels src/wrpn/runtime -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
     "$CXX" "${FLAGS[@]}" -c "$src" -o "$obj" &

@@ -1,6 +1,13 @@
 #include "wrpn/export/graph_builder.h"
 
 #include "wrpn/runtime/graph_check.h"
+#include "wrpn/runtime/ops/add.h"
+#include "wrpn/runtime/ops/channel_affine.h"
+#include "wrpn/runtime/ops/conv2d.h"
+#include "wrpn/runtime/ops/linear.h"
+#include "wrpn/runtime/ops/max_pool.h"
+#include "wrpn/runtime/ops/registry.h"
+#include "wrpn/runtime/ops/shortcut_a.h"
 
 #include <fmt/format.h>
 
@@ -11,6 +18,7 @@
 namespace wrpn {
 namespace exporter {
 
+namespace ops = runtime::ops;
 using runtime::Op;
 using runtime::TensorInfo;
 using runtime::TensorType;
@@ -63,20 +71,17 @@ ValueId GraphBuilder::add_value(ValueInfo v) {
 }
 
 ValueId GraphBuilder::add_node(Op op, std::vector<ValueId> inputs, std::vector<int32_t> attrs,
-                               std::vector<uint32_t> tensors, ValueInfo out) {
+                               std::vector<uint32_t> tensors) {
   runtime::Node n;
   n.op = op;
   n.inputs = std::move(inputs);
   n.attrs = std::move(attrs);
   n.tensors = std::move(tensors);
+  // The runtime's own shape rule and checks, so a bad node fails here, named, not at finish().
+  const ValueInfo out = ops::check_node(model_, n, model_.nodes.size());
   n.output = add_value(out);
   model_.nodes.push_back(std::move(n));
   return model_.nodes.back().output;
-}
-
-ValueInfo GraphBuilder::out_info(Activation act, int c, int h, int w) const {
-  return act.mode == OutMode::kCodes ? ValueInfo{ValueKind::kCodes, act.bits, c, h, w}
-                                     : ValueInfo{ValueKind::kFloat, 32, c, h, w};
 }
 
 uint32_t GraphBuilder::add_float_tensor(std::vector<int> dims, const std::vector<float>& values) {
@@ -148,17 +153,22 @@ ValueId GraphBuilder::conv(ValueId x, const nn::QConv2dImpl& conv, const torch::
   if (o.in_channels() != in.channels) {
     throw std::invalid_argument(fmt::format("conv expects {} input channels, the graph has {}", o.in_channels(), in.channels));
   }
-  const int out_c = int(o.out_channels()), kh = int((*o.kernel_size())[0]), kw = int((*o.kernel_size())[1]);
-  const int stride = int((*o.stride())[0]), pad = int((*o.padding())[0]);
+  ops::Conv2dAttrs a;
+  a.out_c = int(o.out_channels());
+  a.kernel_h = int((*o.kernel_size())[0]);
+  a.kernel_w = int((*o.kernel_size())[1]);
+  a.stride = int((*o.stride())[0]);
+  a.pad = int((*o.padding())[0]);
+  a.weight_bits = o.weight_bits();
+  a.act = act;
+  const int out_c = a.out_c;
   std::vector<double> weight_scale;
-  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), o.weight_bits(), conv.weight_gain() * o.input_scale(),
+  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), a.weight_bits, conv.weight_gain() * o.input_scale(),
                                        o.per_channel_alpha(), weight_scale);
   std::vector<double> bn_scale(size_t(out_c), 1.0), bn_shift(size_t(out_c), 0.0);
   if (bn) bn_affine(*bn, out_c, bn_scale, bn_shift);
   const auto [s, bi] = add_output_transform(weight_scale, input_unit(in), bn_scale, bn_shift, conv.bias);
-  const int oh = (in.height + 2 * pad - kh) / stride + 1, ow = (in.width + 2 * pad - kw) / stride + 1;
-  return add_node(Op::kConv2d, {x}, {out_c, kh, kw, stride, pad, o.weight_bits(), int32_t(act.mode), act.bits},
-                  {w, s, bi}, out_info(act, out_c, oh, ow));
+  return add_node(Op::kConv2d, {x}, a.encode(), {w, s, bi});
 }
 
 ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn, Activation act) {
@@ -179,8 +189,7 @@ ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::
   std::vector<double> bn_scale(size_t(out), 1.0), bn_shift(size_t(out), 0.0);
   if (bn) bn_affine(*bn, out, bn_scale, bn_shift);
   const auto [s, bi] = add_output_transform(weight_scale, input_unit(in), bn_scale, bn_shift, fc.bias);
-  return add_node(Op::kLinear, {x}, {out, o.weight_bits(), int32_t(act.mode), act.bits}, {w, s, bi},
-                  out_info(act, out, 1, 1));
+  return add_node(Op::kLinear, {x}, ops::LinearAttrs{out, o.weight_bits(), act}.encode(), {w, s, bi});
 }
 
 ValueId GraphBuilder::batch_norm(ValueId x, const torch::nn::BatchNorm2dImpl& bn, Activation act) {
@@ -193,44 +202,30 @@ ValueId GraphBuilder::batch_norm(ValueId x, const torch::nn::BatchNorm2dImpl& bn
     b[c] = float(shift[c]);
   }
   const uint32_t st = add_float_tensor({in.channels}, s), bt = add_float_tensor({in.channels}, b);
-  return add_node(Op::kChannelAffine, {x}, {int32_t(act.mode), act.bits}, {st, bt},
-                  out_info(act, in.channels, in.height, in.width));
+  return add_node(Op::kChannelAffine, {x}, ops::ChannelAffineAttrs{act}.encode(), {st, bt});
 }
 
 ValueId GraphBuilder::max_pool(ValueId x, int kernel, int stride, int pad) {
-  ValueInfo v = model_.values[x];
-  v.height = (v.height + 2 * pad - kernel) / stride + 1;
-  v.width = (v.width + 2 * pad - kernel) / stride + 1;
-  return add_node(Op::kMaxPool, {x}, {kernel, stride, pad}, {}, v);
+  return add_node(Op::kMaxPool, {x}, ops::MaxPoolAttrs{kernel, stride, pad}.encode(), {});
 }
 
-ValueId GraphBuilder::global_avg_pool(ValueId x) {
-  return add_node(Op::kGlobalAvgPool, {x}, {}, {}, {ValueKind::kFloat, 32, model_.values[x].channels, 1, 1});
-}
+ValueId GraphBuilder::global_avg_pool(ValueId x) { return add_node(Op::kGlobalAvgPool, {x}, {}, {}); }
 
 ValueId GraphBuilder::add(ValueId a, ValueId b, Activation act) {
-  const ValueInfo v = model_.values[a];
-  return add_node(Op::kAdd, {a, b}, {int32_t(act.mode), act.bits}, {}, out_info(act, v.channels, v.height, v.width));
+  return add_node(Op::kAdd, {a, b}, ops::AddAttrs{act}.encode(), {});
 }
 
 ValueId GraphBuilder::shortcut_a(ValueId x, int stride, int out_channels) {
-  ValueInfo v = model_.values[x];
-  const int extra = out_channels - v.channels;
+  const int extra = out_channels - model_.values[x].channels;
   if (stride == 1 && extra == 0) return x;
   if (extra < 0) throw std::invalid_argument("option-A shortcut cannot drop channels");
-  v.channels = out_channels;
-  v.height = (v.height + stride - 1) / stride;
-  v.width = (v.width + stride - 1) / stride;
-  return add_node(Op::kShortcutA, {x}, {stride, extra / 2, extra - extra / 2}, {}, v);
+  const ops::ShortcutAAttrs attrs{stride, /*pad_before=*/extra / 2, /*pad_after=*/extra - extra / 2};
+  return add_node(Op::kShortcutA, {x}, attrs.encode(), {});
 }
 
 ValueId GraphBuilder::flatten(ValueId x) {
-  const ValueInfo in = model_.values[x];
-  ValueInfo v = in;
-  v.channels = int(in.elements());
-  v.height = v.width = 1;
-  const ValueId y = add_node(Op::kFlatten, {x}, {}, {}, v);
-  flattened_from_[y] = in;
+  const ValueId y = add_node(Op::kFlatten, {x}, {}, {});
+  flattened_from_[y] = model_.values[x];
   return y;
 }
 

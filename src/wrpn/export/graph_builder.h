@@ -1,6 +1,7 @@
 // Builds a .wrpn graph from trained LibTorch layers: folds batch norm into the per-channel
 // output transform, turns quantized weights into their integer codes, keeps 32-bit layers
-// in float. One method per graph op; the model walkers in export_model.cpp call them.
+// in float. One method per graph op; the model walkers in export_model.cpp call them. Attributes
+// are written and output values computed by the runtime's op definitions (runtime/ops/).
 #pragma once
 
 #include <torch/torch.h>
@@ -11,20 +12,16 @@
 #include "wrpn/nn/qconv2d.h"
 #include "wrpn/nn/qlinear.h"
 #include "wrpn/runtime/model_format.h"
+#include "wrpn/runtime/ops/activation.h"
 
 namespace wrpn {
 namespace exporter {
 
-using runtime::OutMode;
 using ValueId = uint32_t;
 
-/// What an activation quantizer of `bits` turns into: codes, or a ReLU at 32 bits.
-struct Activation {
-  OutMode mode = OutMode::kFloat;
-  int bits = 32;
-  static Activation none() { return {OutMode::kFloat, 32}; }
-  static Activation quantizer(int bits) { return bits == 32 ? Activation{OutMode::kRelu, 32} : Activation{OutMode::kCodes, bits}; }
-};
+/// What an activation quantizer of `bits` turns into: codes, or a ReLU at 32 bits (the runtime
+/// ops' out_mode and out_bits).
+using Activation = runtime::ops::Activation;
 
 class GraphBuilder {
  public:
@@ -49,15 +46,15 @@ class GraphBuilder {
 
  private:
   ValueId add_value(runtime::ValueInfo v);
+  /// The node's output value is the one its op definition computes (and checks).
   ValueId add_node(runtime::Op op, std::vector<ValueId> inputs, std::vector<int32_t> attrs,
-                   std::vector<uint32_t> tensors, runtime::ValueInfo out);
+                   std::vector<uint32_t> tensors);
   uint32_t add_float_tensor(std::vector<int> dims, const std::vector<float>& values);
   uint32_t add_weight_tensor(const torch::Tensor& weight_oihw_or_oi, int bits, double gain, bool per_channel_alpha,
                              std::vector<double>& weight_scale);
   std::pair<uint32_t, uint32_t> add_output_transform(const std::vector<double>& weight_scale, double input_unit,
                                                      const std::vector<double>& bn_scale,
                                                      const std::vector<double>& bn_shift, const torch::Tensor& layer_bias);
-  runtime::ValueInfo out_info(Activation act, int c, int h, int w) const;
 
   runtime::ModelFile model_;
   std::vector<runtime::ValueInfo> flattened_from_;  // per value: the (C, H, W) a flatten saw, else empty

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::runtime {
-namespace {
-
-
-}  // namespace
 
 // Cloned per ISA like linear_f32: the first layer's codes are written here for every pixel.
 __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -77,34 +72,12 @@ void conv2d_f32(const kernels::ConvShape& s, const float* input, const float* w_
   linear_f32(rows.data(), s.gemm_n(), k, w_t, s.out_c, acc);
 }
 
-namespace {
-template <typename T>
-void max_pool(const T* in, int batch, int h, int w, int c, int k, int stride, int pad, T* out) {
-  const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-  for (int b = 0; b < batch; ++b)
-    for (int oy = 0; oy < oh; ++oy)
-      for (int ox = 0; ox < ow; ++ox) {
-        T* o = out + ((size_t(b) * oh + oy) * ow + ox) * c;
-        std::fill(o, o + c, std::numeric_limits<T>::lowest());
-        for (int ky = 0; ky < k; ++ky) {
-          const int iy = oy * stride - pad + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (int kx = 0; kx < k; ++kx) {
-            const int ix = ox * stride - pad + kx;
-            if (ix < 0 || ix >= w) continue;
-            const T* p = in + ((size_t(b) * h + iy) * w + ix) * c;
-            for (int ch = 0; ch < c; ++ch) o[ch] = std::max(o[ch], p[ch]);
-          }
-        }
-      }
-}
-}  // namespace
-
-void max_pool_u8(const uint8_t* in, int batch, int h, int w, int c, int k, int stride, int pad, uint8_t* out) {
-  max_pool(in, batch, h, w, c, k, stride, pad, out);
-}
-void max_pool_f32(const float* in, int batch, int h, int w, int c, int k, int stride, int pad, float* out) {
-  max_pool(in, batch, h, w, c, k, stride, pad, out);
+const float* real_values(const uint8_t* data, const ValueInfo& info, size_t count, std::vector<float>& buffer) {
+  if (info.kind == ValueKind::kFloat) return reinterpret_cast<const float*>(data);
+  if (buffer.size() < count) buffer.resize(count);
+  const float levels = float((1 << info.bits) - 1);
+  for (size_t i = 0; i < count; ++i) buffer[i] = code_value(data[i], levels);
+  return buffer.data();
 }
 
 }  // namespace wrpn::runtime

@@ -1,10 +1,11 @@
 // The full-precision side of the runtime: the float first/last layers (image in, logits
-// out), output transforms, and element-wise ops on NHWC activations. Plain loops that the
+// out), output transforms, and element-wise helpers on NHWC activations. Plain loops that the
 // compiler vectorises; these layers hold a small share of the network's MACs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "wrpn/kernels/conv.h"
 #include "wrpn/runtime/model_format.h"
@@ -27,8 +28,8 @@ void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, co
 // acc[n][m] = sum_k x[n][k] * w_t[k][m].
 void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc);
 
-// Max pooling on NHWC codes or floats (padding taps are skipped, as PyTorch pads with -inf).
-void max_pool_u8(const uint8_t* in, int batch, int h, int w, int c, int k, int stride, int pad, uint8_t* out);
-void max_pool_f32(const float* in, int batch, int h, int w, int c, int k, int stride, int pad, float* out);
+// The real values of `count` elements of a value: its floats as they are, or its codes
+// converted into `buffer` (grown to fit).
+const float* real_values(const uint8_t* data, const ValueInfo& info, size_t count, std::vector<float>& buffer);
 
 }  // namespace wrpn::runtime

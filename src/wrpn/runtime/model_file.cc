@@ -21,21 +21,6 @@ size_t TensorInfo::payload_bytes() const {
   return type == TensorType::kFloat32 ? elements() * 4 : (elements() * size_t(bits) + 7) / 8;
 }
 
-const char* op_name(Op op) {
-  switch (op) {
-    case Op::kConv2d: return "conv2d";
-    case Op::kLinear: return "linear";
-    case Op::kMaxPool: return "max_pool";
-    case Op::kGlobalAvgPool: return "global_avg_pool";
-    case Op::kAdd: return "add";
-    case Op::kShortcutA: return "shortcut_a";
-    case Op::kFlatten: return "flatten";
-    case Op::kSoftmax: return "softmax";
-    case Op::kChannelAffine: return "channel_affine";
-  }
-  return "unknown";
-}
-
 std::vector<uint8_t> pack_signed_codes(const int8_t* codes, size_t count, int bits) {
   if (bits < 1 || bits > 8) throw std::invalid_argument("weight code bits must be 1..8, got " + std::to_string(bits));
   std::vector<uint8_t> out((count * size_t(bits) + 7) / 8, 0);

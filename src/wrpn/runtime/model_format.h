@@ -45,18 +45,19 @@ struct TensorInfo {
   size_t payload_bytes() const;  // what `dims` and `bits` require
 };
 
+// The op numbers of the file. Each op's attributes, rules and execution are defined in its
+// own file, src/wrpn/runtime/ops/<name>.{h,cc} (the list is ops/registry.cc).
 enum class Op : uint32_t {
-  kConv2d = 1,         // attrs: out_c, kernel_h, kernel_w, stride, pad, weight_bits, out_mode, out_bits
-  kLinear = 2,         // attrs: out_features, weight_bits, out_mode, out_bits
-  kMaxPool = 3,        // attrs: kernel, stride, pad
-  kGlobalAvgPool = 4,  // no attrs; output floats (C, 1, 1)
-  kAdd = 5,            // attrs: out_mode, out_bits; two inputs
-  kShortcutA = 6,      // attrs: stride, pad_before, pad_after (channels)
-  kFlatten = 7,        // no attrs; (C, H, W) -> (H*W*C, 1, 1) in NHWC order
-  kSoftmax = 8,        // no attrs; float (C, 1, 1)
-  kChannelAffine = 9,  // attrs: out_mode, out_bits; tensors: scale, bias
+  kConv2d = 1,
+  kLinear = 2,
+  kMaxPool = 3,
+  kGlobalAvgPool = 4,
+  kAdd = 5,
+  kShortcutA = 6,
+  kFlatten = 7,
+  kSoftmax = 8,
+  kChannelAffine = 9,
 };
-constexpr uint32_t kMaxOp = 9;
 
 // How a node turns its real-valued result y into its output value.
 enum class OutMode : int32_t {
@@ -90,7 +91,7 @@ struct ModelFile {
   uint32_t output = 0;
 };
 
-const char* op_name(Op op);
+const char* op_name(Op op);  // "conv2d", ...; "unknown" for a number no op has
 
 // Serialises to the byte layout of docs/FORMAT.md (computes offsets and the checksum).
 std::vector<uint8_t> write_model(const ModelFile& model);

@@ -12,6 +12,7 @@
 #include "wrpn/runtime/data_section.h"
 #include "wrpn/runtime/graph_check.h"
 #include "wrpn/runtime/model_format.h"
+#include "wrpn/runtime/ops/registry.h"
 
 namespace wrpn::runtime {
 namespace {
@@ -156,7 +157,7 @@ ModelFile read_model(const uint8_t* bytes, size_t size) {
     Node& n = model.nodes[i];
     const std::string where = "node " + std::to_string(i);
     const uint32_t op = located(where, [&] { return r.u32("op"); });
-    if (op < 1 || op > kMaxOp) fail(where + ": unknown op " + std::to_string(op));
+    if (!ops::find_definition(Op(op))) fail(where + ": unknown op " + std::to_string(op));
     n.op = Op(op);
     located(where + " (" + op_name(n.op) + ")", [&] { read_node_fields(r, n); });
   }

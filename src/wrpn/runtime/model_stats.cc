@@ -1,5 +1,7 @@
 #include "wrpn/runtime/model_stats.h"
 
+#include "wrpn/runtime/ops/registry.h"
+
 namespace wrpn::runtime {
 
 SizeBreakdown size_breakdown(const ModelFile& model) {
@@ -7,7 +9,8 @@ SizeBreakdown size_breakdown(const ModelFile& model) {
   s.file_bytes = write_model(model).size();
   std::vector<bool> is_weight(model.tensors.size(), false);
   for (const Node& n : model.nodes) {
-    if ((n.op == Op::kConv2d || n.op == Op::kLinear) && !n.tensors.empty()) is_weight[n.tensors[0]] = true;
+    const ops::OpDefinition* d = ops::find_definition(n.op);
+    if (d && d->weighted && !n.tensors.empty()) is_weight[n.tensors[0]] = true;
   }
   size_t payload = 0;
   for (size_t i = 0; i < model.tensors.size(); ++i) {

@@ -14,6 +14,10 @@
 
 namespace wrpn::runtime {
 
+namespace ops {
+class PreparedOp;
+}
+
 struct MemoryReport {
   size_t weight_bytes = 0;      // prepared weights in kernel format, thresholds, float tensors
   size_t activation_bytes = 0;  // the planned activation arena(s) for the batch
@@ -40,18 +44,15 @@ class Runtime {
 
   MemoryReport memory(int batch, int threads = 1) const;
 
-  struct Layer;
   struct Arena;
 
  private:
-  std::unique_ptr<Layer> prepare_layer(size_t node) const;
   void run_normalised_nhwc(const float* input_nhwc, int batch, float* logits, int threads);
   void run_chunk(const float* input_nhwc, int batch, float* logits, int gemm_threads, Arena& arena);
-  void run_matmul(const Layer& layer, const uint8_t* x, uint8_t* y, int batch, int gemm_threads, Arena& arena);
 
   ModelFile model_;
   MemoryPlan plan_;
-  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::unique_ptr<ops::PreparedOp>> layers_;  // one per node, made once (ops/registry.h)
   std::vector<std::unique_ptr<Arena>> arenas_;
   std::vector<float> nhwc_input_;
 };
