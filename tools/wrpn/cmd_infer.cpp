@@ -54,8 +54,9 @@ int infer_image(const InferFlags& f, runtime::Runtime& rt, const nlohmann::json&
 
 int infer_dataset(const InferFlags& f, runtime::Runtime& rt, const nlohmann::json& info) {
   train::TrainConfig config;
-  config.dataset = f.dataset.empty() ? info.value("dataset", std::string("fashion-mnist")) : f.dataset;
-  config.data_dir = f.data.empty() ? info.value("data_dir", config.data_dir) : f.data;
+  train::apply_info(config, info);
+  if (!f.dataset.empty()) config.dataset = f.dataset;
+  if (!f.data.empty()) config.data_dir = f.data;
   const auto dataset = train::load_dataset(config, /*train=*/false);
   const runtime::InputSpec& in = rt.model().input;
   const data::ImageShape shape = dataset->shape();

@@ -21,19 +21,10 @@ TrainedModel load_trained(const std::string& checkpoint) {
 
 runtime::ModelFile export_trained(models::Network& model, const train::TrainConfig& config,
                                   const runtime::InputSpec& input, const std::string& source) {
-  const models::ModelSpec& spec = config.model;
-  nlohmann::json info = {{"format", "wrpn model"},
-                         {"model", spec.name},
-                         {"label", spec.label()},
-                         {"width", spec.width},
-                         {"weight_bits", spec.weight_bits},
-                         {"activation_bits", spec.activation_bits},
-                         {"first_weight_bits", spec.first_weight_bits},
-                         {"last_weight_bits", spec.last_weight_bits},
-                         {"classes", spec.classes},
-                         {"dataset", config.dataset},
-                         {"data_dir", config.data_dir},
-                         {"source", source}};
+  nlohmann::json info = train::info_json(config);
+  info["format"] = "wrpn model";
+  info["label"] = config.model.label();
+  info["source"] = source;
   if (config.dataset == "fashion-mnist") {
     info["class_names"] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};

@@ -1,13 +1,16 @@
-// The flags that describe a training run, shared by `train`, `demo` and `bench`. A flag given
-// on the command line overrides the same key of a --config file, which overrides defaults.
+// The flags that describe a training run, shared by `train`, `demo` and `bench`, bound from the
+// config's field table. A flag given on the command line overrides the same key of a --config
+// file, which overrides defaults.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "wrpn/train/config_schema.h"
 #include "wrpn/train/train_config.h"
 
 namespace wrpn {
@@ -28,13 +31,12 @@ class TrainFlags {
   std::string config_file;
 
  private:
-  template <typename T>
-  void bind(CLI::App* app, const std::string& name, T& scratch_field,
-            std::function<void(train::TrainConfig&)> copy, const std::string& help);
+  /// Binds the flags of the table's `group` (train/config_schema.h).
+  void add_group(CLI::App* app, train::FlagGroup group);
 
   train::TrainConfig scratch_;
-  std::string weight_param_ = "unit";
-  std::string network_file_;
+  /// Text of the flags whose field is kept in another form; a deque keeps references stable.
+  std::deque<std::string> texts_;
   std::vector<std::pair<CLI::Option*, std::function<void(train::TrainConfig&)>>> bound_;
 };
 

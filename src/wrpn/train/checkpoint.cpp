@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "wrpn/train/atomic_file.h"
+#include "wrpn/train/train_config.h"
 
 namespace wrpn {
 namespace train {
@@ -83,9 +84,8 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
     meta.config = nlohmann::json::parse(config.toStringRef());
     c10::IValue input;
     if (archive.try_read("input", input)) meta.input = nlohmann::json::parse(input.toStringRef());
-    // Runs saved before the activation clip was placed (quant/activation_range.h) trained
-    // with the literal recipe: rebuild them so, or the classifier's input scale would differ.
-    if (meta.config.is_object() && !meta.config.contains("act_clip_sigmas")) meta.config["act_clip_sigmas"] = 1.0;
+    // Older runs are rebuilt as they were trained, not with today's defaults.
+    add_keys_saved_before(meta.config);
   } catch (const c10::Error&) {
     throw std::runtime_error(fmt::format("{} is not a wrpn checkpoint (missing fields)", path));
   }

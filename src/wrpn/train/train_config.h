@@ -1,5 +1,6 @@
 // Everything a training run is made of; resolved from defaults, a JSON file and flags, and
-// written to the run folder as config.json.
+// written to the run folder as config.json. Each field's key, flag, help and check are in
+// config_schema.cpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -78,6 +79,16 @@ void apply_json(TrainConfig& config, const nlohmann::json& json, const std::stri
 
 /// Reads a JSON config file and overlays it on `config`.
 void apply_json_file(TrainConfig& config, const std::string& path);
+
+/// Adds to a config saved by an older run the keys it lacks, with what that run used.
+void add_keys_saved_before(nlohmann::json& saved);
+
+/// What a .wrpn file's info block says of the run (config keys; the exporter adds its own).
+nlohmann::json info_json(const TrainConfig& config);
+
+/// Overlays an info block's keys on `config`, also those older files used; it is informative,
+/// so anything else in it, or a value of another type, is passed over.
+void apply_info(TrainConfig& config, const nlohmann::json& info);
 
 }  // namespace train
 }  // namespace wrpn

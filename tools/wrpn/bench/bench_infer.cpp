@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "bench_timing.h"
 #include "deploy_common.h"
 #include "wrpn/export/export_model.h"
 #include "wrpn/kernels/amx_support.h"
@@ -65,11 +66,6 @@ double rate(const std::function<void()>& run, int batch, double seconds) {
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return double(calls) * batch / elapsed;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 struct Engines {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dist_flags.h"
+#include "bench_timing.h"
 #include "train_flags.h"
 #include "wrpn/distributed/grad_sync.h"
 #include "wrpn/kernels/compute_backends.h"
@@ -105,12 +106,6 @@ int run_worker(const train::TrainConfig& base, const DistBenchFlags& f,
     std::ofstream(f.result) << j.dump() << "\n";
   }
   return 0;
-}
-
-std::string load_average() {
-  double load[3] = {0, 0, 0};
-  if (::getloadavg(load, 3) != 3) return "unknown";
-  return fmt::format("{:.2f} {:.2f} {:.2f}", load[0], load[1], load[2]);
 }
 
 int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
