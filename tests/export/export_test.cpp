@@ -158,13 +158,14 @@ TEST(ExportEquivalence, JsonDescribedNetworkOverTwoThousandImages) {
 TEST(ExportEquivalence, EveryExportableZooModel) {
   torch::manual_seed(3);
   for (const std::string name :
-       {"resnet18", "resnet50", "resnet32", "preact_resnet20", "alexnet_bn", "vgg_small", "lenet5"}) {
+       {"resnet18", "resnet50", "resnet32", "preact_resnet20", "alexnet_bn", "vgg_small", "lenet5", "inception_bn"}) {
     for (int bits : {2, 4}) {
       models::ModelSpec spec;
       spec.name = name;
-      spec.width = name == "resnet50" || name == "resnet18" || name == "alexnet_bn" ? 0.25 : 1.0;
+      const bool big = name == "resnet50" || name == "resnet18" || name == "alexnet_bn" || name == "inception_bn";
+      spec.width = big ? 0.25 : 1.0;
       spec.weight_bits = spec.activation_bits = bits;
-      const bool rgb = name.find("resnet") != std::string::npos || name == "alexnet_bn";
+      const bool rgb = name.find("resnet") != std::string::npos || name == "alexnet_bn" || name == "inception_bn";
       spec.in_channels = rgb ? 3 : 1;
       spec.input_size = name == "alexnet_bn" ? 63 : rgb ? 32 : 28;
       auto net = models::build_model(spec);
@@ -209,18 +210,34 @@ TEST(ExportSize, QuantizedLayersAreKOver32OfFloat) {
 }
 
 // Export takes any network made of blocks; what the runtime has no op for is refused with the
-// layer's path and the reason (issue 15: no list of exportable model names).
+// layer's path and the reason (issue 15: no list of exportable model names). AlexNet at 300
+// pixels pools an 8x8 map to 6x6 adaptively, which no runtime op does.
 TEST(ExportSize, RejectsModelsItCannotExpress) {
   models::ModelSpec spec;
-  spec.name = "inception_bn";
+  spec.name = "alexnet_bn";
   spec.width = 0.25;
   spec.in_channels = 3;
-  spec.input_size = 32;
+  spec.input_size = 300;
   auto net = models::build_model(spec);
-  const runtime::InputSpec input{3, 32, 32, {1, 1, 1}, {0, 0, 0}};
+  const runtime::InputSpec input{3, 300, 300, {1, 1, 1}, {0, 0, 0}};
   const std::string e = testing_util::error_of([&] { exporter::export_model(*net, input, "{}"); });
-  EXPECT_NE(e.find("layer 'stage3.inception3a'"), std::string::npos) << e;
-  EXPECT_NE(e.find("no 3x3 average pool op"), std::string::npos) << e;
+  EXPECT_NE(e.find("layer 'pool6'"), std::string::npos) << e;
+  EXPECT_NE(e.find("an adaptive average pool from 8x8 to 6x6 has no runtime op"), std::string::npos) << e;
+}
+
+// Only a graph with format 1.1's ops (avg_pool, concat: inception) is written as 1.1, so
+// every other export stays readable by 1.0 runtimes.
+TEST(ExportSize, WritesTheOldestFormatVersionThatHoldsTheGraph) {
+  for (const std::string name : {"inception_bn", "resnet20"}) {
+    models::ModelSpec spec;
+    spec.name = name;
+    spec.width = 0.25;
+    spec.in_channels = 3;
+    spec.input_size = 32;
+    auto net = models::build_model(spec);
+    const runtime::InputSpec input{3, 32, 32, {1, 1, 1}, {0, 0, 0}};
+    EXPECT_EQ(exporter::export_model(*net, input, "{}").version_minor, name == "inception_bn" ? 1 : 0) << name;
+  }
 }
 
 }  // namespace

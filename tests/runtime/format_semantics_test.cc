@@ -117,6 +117,41 @@ TEST(FormatSemantics, MaxPoolIgnoresPaddingAndRoundsItsOutputSizeDown) {
   }
 }
 
+TEST(FormatSemantics, AvgPoolCountsPaddingAsZerosAndDividesByKernelSquared) {
+  // 3 x 3, kernel 3, stride 1, pad 1: the corner (0, 0) sees taps 1, 2, 4, 5 -> 12 / 9, not
+  // 12 / 4 (torch's count_include_pad); the centre sees all nine -> 45 / 9 = 5.
+  Sketch s(1, 3, 3);
+  s.node(Op::kAvgPool, {0}, {3, 1, 1}, {}, s.value(ValueKind::kFloat, 32, 1, 3, 3));
+  const std::vector<float> got = run_one(s.m, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  EXPECT_EQ(got, std::vector<float>({float(12.0 / 9), float(21.0 / 9), float(16.0 / 9), float(27.0 / 9), 5.0f,
+                                     float(33.0 / 9), float(24.0 / 9), float(39.0 / 9), float(28.0 / 9)}));
+  // In binary32 2^24 + 1 + 1 stays 2^24; the format sums in binary64 and rounds once.
+  Sketch wide(1, 1, 3);
+  wide.node(Op::kAvgPool, {0}, {3, 1, 1}, {}, wide.value(ValueKind::kFloat, 32, 1, 1, 3));
+  EXPECT_EQ(run_one(wide.m, {16777216.0f, 1.0f, 1.0f})[1], float((16777216.0 + 2.0) / 9.0));
+}
+
+TEST(FormatSemantics, AvgPoolOfCodesAveragesTheirRealValues) {
+  // A 2-bit channel_affine turns x into codes round(clamp(x) * 3); avg_pool of codes 0, 1, 2, 3
+  // (values 0, 1/3, 2/3, 1) over one 2 x 2 window is (0 + 1 + 2 + 3) / 3 / 4 = 0.5.
+  Sketch s(1, 2, 2);
+  const uint32_t scale = s.floats({1}, {1.0f}), bias = s.floats({1}, {0.0f});
+  const uint32_t codes = s.value(ValueKind::kCodes, 2, 1, 2, 2);
+  s.node(Op::kChannelAffine, {0}, {int32_t(OutMode::kCodes), 2}, {scale, bias}, codes);
+  s.node(Op::kAvgPool, {codes}, {2, 1, 0}, {}, s.value(ValueKind::kFloat, 32, 1, 1, 1));
+  EXPECT_EQ(run_one(s.m, {0.0f, 1.0f / 3, 2.0f / 3, 1.0f})[0], float((0.0 + double(1.0f / 3) + double(2.0f / 3) + 1.0) / 4));
+}
+
+TEST(FormatSemantics, ConcatJoinsChannelsInInputOrderPerPixel) {
+  // Input (2, 1, 2): channel 0 = {1, 2}, channel 1 = {3, 4}. concat(x, max_pool(x, 1)) keeps
+  // both per pixel: pixel 0 = (1, 3, 1, 3), pixel 1 = (2, 4, 2, 4) in (H, W, C) order.
+  Sketch s(2, 1, 2);
+  const uint32_t same = s.value(ValueKind::kFloat, 32, 2, 1, 2);
+  s.node(Op::kMaxPool, {0}, {1, 1, 0}, {}, same);
+  s.node(Op::kConcat, {0, same, 0}, {}, {}, s.value(ValueKind::kFloat, 32, 6, 1, 2));
+  EXPECT_EQ(run_one(s.m, {1, 2, 3, 4}), std::vector<float>({1, 3, 1, 3, 1, 3, 2, 4, 2, 4, 2, 4}));
+}
+
 TEST(FormatSemantics, ShortcutAKeepsEveryStrideThRowAndColumnAndPadsChannels) {
   Sketch s(1, 3, 3);
   s.node(Op::kShortcutA, {0}, {2, 1, 2}, {}, s.value(ValueKind::kFloat, 32, 4, 2, 2));  // ceil(3 / 2) = 2

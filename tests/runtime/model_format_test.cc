@@ -86,8 +86,8 @@ TEST(ModelFormat, RejectsWrongMagicVersionEndiannessAndChecksum) {
   b[0] = 'X';
   EXPECT_NE(error_of(b).find("wrong magic"), std::string::npos);
   b = good;
-  b[8] = 2;  // version 2.0
-  EXPECT_NE(error_of(b).find("unsupported .wrpn version 2.0"), std::string::npos) << error_of(b);
+  b[8] = 2;  // version 2.1 (tiny_model holds 1.1 ops)
+  EXPECT_NE(error_of(b).find("unsupported .wrpn version 2.1"), std::string::npos) << error_of(b);
   b = good;
   std::swap(b[12], b[15]);
   EXPECT_NE(error_of(b).find("byte-order mark 0x04020301"), std::string::npos) << error_of(b);

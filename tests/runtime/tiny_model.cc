@@ -81,7 +81,16 @@ ModelFile tiny_model(uint32_t seed) {
                        {b.codes({6, 4}, 1), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)},
                        b.value(F, 32, 6, 1, 1));
   uint32_t both = b.node(Op::kAdd, {h, g6}, {kF, 32}, {}, b.value(F, 32, 6, 1, 1));
-  uint32_t logits = b.node(Op::kLinear, {both}, {3, 32, kF, 32},
+  // Format 1.1: a concat of codes, an avg_pool of them, a concat of floats.
+  uint32_t cc = b.node(Op::kConcat, {a, s}, {}, {}, b.value(C, 2, 8, 6, 6));
+  uint32_t ap = b.node(Op::kAvgPool, {cc}, {3, 2, 1}, {}, b.value(F, 32, 8, 3, 3));
+  uint32_t cf = b.node(Op::kConcat, {ap, ap}, {}, {}, b.value(F, 32, 16, 3, 3));
+  uint32_t gc = b.node(Op::kGlobalAvgPool, {cf}, {}, {}, b.value(F, 32, 16, 1, 1));
+  uint32_t lc = b.node(Op::kLinear, {gc}, {6, 2, kF, 32},
+                       {b.codes({6, 16}, 2), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)},
+                       b.value(F, 32, 6, 1, 1));
+  uint32_t all = b.node(Op::kAdd, {both, lc}, {kF, 32}, {}, b.value(F, 32, 6, 1, 1));
+  uint32_t logits = b.node(Op::kLinear, {all}, {3, 32, kF, 32},
                            {b.floats({3, 6}, -1.0f, 1.0f), b.floats({3}, 1.0f, 1.0f), b.floats({3}, -0.1f, 0.1f)},
                            b.value(F, 32, 3, 1, 1));
   b.node(Op::kSoftmax, {logits}, {}, {}, b.value(F, 32, 3, 1, 1));
@@ -255,6 +264,30 @@ std::vector<float> tiny_model_reference(const ModelFile& m, const std::vector<fl
         case Op::kSoftmax:
           vals[n.output] = x;
           break;
+        case Op::kAvgPool:  // padding counts as zeros: always / kernel^2
+          for (int c = 0; c < out.channels; ++c)
+            for (int oy = 0; oy < out.height; ++oy)
+              for (int ox = 0; ox < out.width; ++ox) {
+                double sum = 0;
+                for (int ky = 0; ky < A[0]; ++ky)
+                  for (int kx = 0; kx < A[0]; ++kx) {
+                    const int iy = oy * A[1] - A[2] + ky, ix = ox * A[1] - A[2] + kx;
+                    if (iy < 0 || ix < 0 || iy >= x.h || ix >= x.w) continue;
+                    sum += x.v[(size_t(c) * x.h + iy) * x.w + ix];
+                  }
+                y[(size_t(c) * out.height + oy) * out.width + ox] = float(sum / double(A[0] * A[0]));
+              }
+          vals[n.output] = finish(out.channels, out.height, out.width, y, OutMode::kFloat, 32);
+          break;
+        case Op::kConcat: {  // NCHW: the inputs' channels one after another
+          T o{out.channels, out.height, out.width, x.bits, {}, {}};
+          for (uint32_t in : n.inputs) {
+            o.v.insert(o.v.end(), vals[in].v.begin(), vals[in].v.end());
+            o.code.insert(o.code.end(), vals[in].code.begin(), vals[in].code.end());
+          }
+          vals[n.output] = o;
+          break;
+        }
       }
     }
     for (int c = 0; c < classes; ++c) logits.push_back(float(vals[m.output].v[c]));

@@ -36,8 +36,8 @@ class ExportSink : public nn::GraphSink {
   nn::ValueRef max_pool(nn::ValueRef x, int kernel, int stride, int pad) override {
     return g_.max_pool(x, kernel, stride, pad);
   }
-  nn::ValueRef avg_pool(nn::ValueRef, int kernel, int, int) override {
-    throw std::invalid_argument(fmt::format("the runtime has no {0}x{0} average pool op (only a global one)", kernel));
+  nn::ValueRef avg_pool(nn::ValueRef x, int kernel, int stride, int pad) override {
+    return g_.avg_pool(x, kernel, stride, pad);
   }
   nn::ValueRef global_avg_pool(nn::ValueRef x) override { return g_.global_avg_pool(x); }
   nn::ValueRef adaptive_avg_pool(nn::ValueRef x, int size) override {
@@ -55,9 +55,7 @@ class ExportSink : public nn::GraphSink {
   nn::ValueRef shortcut_a(nn::ValueRef x, int stride, int out_channels) override {
     return g_.shortcut_a(x, stride, out_channels);
   }
-  nn::ValueRef concat(const std::vector<nn::ValueRef>&) override {
-    throw std::invalid_argument("the runtime has no channel concatenation op");
-  }
+  nn::ValueRef concat(const std::vector<nn::ValueRef>& parts) override { return g_.concat(parts); }
 
  private:
   GraphBuilder& g_;

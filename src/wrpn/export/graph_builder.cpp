@@ -5,12 +5,14 @@
 #include "wrpn/runtime/ops/channel_affine.h"
 #include "wrpn/runtime/ops/conv2d.h"
 #include "wrpn/runtime/ops/linear.h"
+#include "wrpn/runtime/ops/avg_pool.h"
 #include "wrpn/runtime/ops/max_pool.h"
 #include "wrpn/runtime/ops/registry.h"
 #include "wrpn/runtime/ops/shortcut_a.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -209,6 +211,12 @@ ValueId GraphBuilder::max_pool(ValueId x, int kernel, int stride, int pad) {
   return add_node(Op::kMaxPool, {x}, ops::MaxPoolAttrs{kernel, stride, pad}.encode(), {});
 }
 
+ValueId GraphBuilder::avg_pool(ValueId x, int kernel, int stride, int pad) {
+  return add_node(Op::kAvgPool, {x}, ops::AvgPoolAttrs{kernel, stride, pad}.encode(), {});
+}
+
+ValueId GraphBuilder::concat(const std::vector<ValueId>& parts) { return add_node(Op::kConcat, parts, {}, {}); }
+
 ValueId GraphBuilder::global_avg_pool(ValueId x) { return add_node(Op::kGlobalAvgPool, {x}, {}, {}); }
 
 ValueId GraphBuilder::add(ValueId a, ValueId b, Activation act) {
@@ -231,6 +239,12 @@ ValueId GraphBuilder::flatten(ValueId x) {
 
 runtime::ModelFile GraphBuilder::finish(ValueId logits) {
   model_.output = logits;
+  // The oldest format that holds these ops, so a graph of 1.0's ops stays readable by 1.0
+  // runtimes (and its bytes stay those of earlier exports).
+  model_.version_minor = 0;
+  for (const runtime::Node& n : model_.nodes) {
+    model_.version_minor = std::max(model_.version_minor, ops::find_definition(n.op)->since_minor);
+  }
   runtime::validate_graph(model_);
   return model_;
 }

@@ -37,6 +37,10 @@ class GraphBuilder {
   ValueId batch_norm(ValueId x, const torch::nn::BatchNorm2dImpl& bn, Activation act);
   ValueId max_pool(ValueId x, int kernel, int stride, int pad);
   ValueId global_avg_pool(ValueId x);
+  /// torch::avg_pool2d (count_include_pad): a float value.
+  ValueId avg_pool(ValueId x, int kernel, int stride, int pad);
+  /// torch::cat along channels; the parts must be of one kind and bits (codes of one width).
+  ValueId concat(const std::vector<ValueId>& parts);
   ValueId add(ValueId a, ValueId b, Activation act);
   /// ResNet option-A shortcut: subsample by `stride`, zero-pad channels to `out_channels`.
   ValueId shortcut_a(ValueId x, int stride, int out_channels);

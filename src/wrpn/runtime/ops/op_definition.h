@@ -47,12 +47,14 @@ class PreparedOp {
 struct OpDefinition {
   Op op;
   const char* name;
-  size_t inputs, attrs, tensors;  // exact counts: format 1.0 has nothing optional
+  size_t inputs, attrs, tensors;  // exact counts (inputs: the least), nothing is optional
   bool weighted;                  // tensor 0 holds the layer's weights (model_stats)
   // Decodes and checks a node whose counts are right; returns the value it produces.
   ValueInfo (*check)(const NodeView& node);
   // Called on a node that passed check(), with its output value in the model.
   std::unique_ptr<PreparedOp> (*prepare)(const NodeView& node);
+  size_t max_inputs = 0;    // above `inputs` for an op of several (concat); 0: exactly `inputs`
+  uint16_t since_minor = 0;  // the format 1.x that added the op: an older file cannot hold it
 };
 
 }  // namespace wrpn::runtime::ops

@@ -4,7 +4,9 @@
 #include <string>
 
 #include "wrpn/runtime/ops/add.h"
+#include "wrpn/runtime/ops/avg_pool.h"
 #include "wrpn/runtime/ops/channel_affine.h"
+#include "wrpn/runtime/ops/concat.h"
 #include "wrpn/runtime/ops/conv2d.h"
 #include "wrpn/runtime/ops/flatten.h"
 #include "wrpn/runtime/ops/global_avg_pool.h"
@@ -28,6 +30,8 @@ const OpDefinition* const kDefinitions[] = {
     &kFlattenDefinition,
     &kSoftmaxDefinition,
     &kChannelAffineDefinition,
+    &kAvgPoolDefinition,
+    &kConcatDefinition,
 };
 
 std::string expects(size_t want, size_t has, const char* what) {
@@ -47,10 +51,21 @@ ValueInfo check_node(const ModelFile& model, const Node& n, size_t index) {
   const NodeView node(model, n, index);
   const OpDefinition* d = find_definition(n.op);
   if (!d) node.fail("unknown op " + std::to_string(uint32_t(n.op)));
-  // Exact counts: format 1.0 has no optional or trailing attributes (docs/FORMAT.md, "Versions").
-  node.require(n.inputs.size() == d->inputs, expects(d->inputs, n.inputs.size(), "inputs"));
+  node.require(model.version_minor >= d->since_minor,
+               std::string("the op is new in format ") + std::to_string(kVersionMajor) + "." +
+                   std::to_string(d->since_minor) + ", the file says " + std::to_string(kVersionMajor) + "." +
+                   std::to_string(model.version_minor));
+  // Exact counts: format 1.x has no optional or trailing attributes (docs/FORMAT.md, "Versions").
+  const size_t most = d->max_inputs > 0 ? d->max_inputs : d->inputs;
+  if (most == d->inputs) {
+    node.require(n.inputs.size() == d->inputs, expects(d->inputs, n.inputs.size(), "inputs"));
+  } else {
+    node.require(n.inputs.size() >= d->inputs && n.inputs.size() <= most,
+                 "expects " + std::to_string(d->inputs) + ".." + std::to_string(most) + " inputs, has " +
+                     std::to_string(n.inputs.size()));
+  }
   node.require(n.attrs.size() == d->attrs,
-               expects(d->attrs, n.attrs.size(), "attributes") + " (format 1.0 defines no others)");
+               expects(d->attrs, n.attrs.size(), "attributes") + " (format 1.x defines no others)");
   node.require(n.tensors.size() == d->tensors, expects(d->tensors, n.tensors.size(), "tensors"));
   return d->check(node);
 }
