@@ -44,3 +44,5 @@ for width in 1 2; do
 done
 [ -f "$OUT/cifar/test_batch.bin" ] || $W make-cifar --out "$OUT/cifar" --train-per-batch 1000 --test 2000 >/dev/null
 row resnet20 1 4 "$OUT/resnet20_w1_4" --dataset cifar10 --data "$OUT/cifar" --epochs 2 --batch-size 50 --lr 0.05
+# Format 1.1's avg_pool and concat: BN-Inception, CIFAR form, a quarter wide.
+row inception_bn 0.25 4 "$OUT/inception_bn_w0.25_4" --dataset cifar10 --data "$OUT/cifar" --limit-train 2000 --epochs 1 --batch-size 50 --lr 0.05

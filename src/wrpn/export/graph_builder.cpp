@@ -1,5 +1,6 @@
 #include "wrpn/export/graph_builder.h"
 
+#include "wrpn/kernels/codes.h"
 #include "wrpn/runtime/graph_check.h"
 #include "wrpn/runtime/ops/add.h"
 #include "wrpn/runtime/ops/channel_affine.h"
@@ -116,7 +117,7 @@ uint32_t GraphBuilder::add_weight_tensor(const torch::Tensor& rows_in, int bits,
     weight_scale = to_doubles(alpha);
     for (double& s : weight_scale) s *= gain;
   } else {
-    const double n = double((1 << (bits - 1)) - 1);
+    const double n = double(kernels::weight_code_max(bits));
     codes = torch::round(rows.clamp(-1, 1) * float(n));  // the quantizer's own float ops, half to even
     weight_scale.assign(size_t(out), gain / n);
   }

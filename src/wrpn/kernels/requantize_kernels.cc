@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/requantize_kernels.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -85,7 +86,7 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
 }
 
 void QuantizeUnitFloatsImpl(const float* y, size_t count, int bits, uint8_t* out) {
-  const float levels = float((1 << bits) - 1);
+  const float levels = float(act_code_max(bits));
   size_t i = 0;
 #if HWY_TARGET != HWY_SCALAR
   const hn::ScalableTag<float> df;

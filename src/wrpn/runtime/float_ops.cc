@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::runtime {
@@ -75,7 +76,7 @@ void conv2d_f32(const kernels::ConvShape& s, const float* input, const float* w_
 const float* real_values(const uint8_t* data, const ValueInfo& info, size_t count, std::vector<float>& buffer) {
   if (info.kind == ValueKind::kFloat) return reinterpret_cast<const float*>(data);
   if (buffer.size() < count) buffer.resize(count);
-  const float levels = float((1 << info.bits) - 1);
+  const float levels = float(kernels::act_code_max(info.bits));
   for (size_t i = 0; i < count; ++i) buffer[i] = code_value(data[i], levels);
   return buffer.data();
 }

@@ -1,5 +1,6 @@
 #include "wrpn/runtime/ops/global_avg_pool.h"
 
+#include "wrpn/kernels/codes.h"
 #include "wrpn/runtime/float_ops.h"
 
 namespace wrpn::runtime::ops {
@@ -15,7 +16,7 @@ class PreparedGlobalAvgPool final : public PreparedOp {
     const int c = in_.channels;
     const size_t hw = size_t(in_.height) * in_.width;
     const bool codes = in_.kind == ValueKind::kCodes;
-    const float levels = codes ? float((1 << in_.bits) - 1) : 1.0f;
+    const float levels = codes ? float(kernels::act_code_max(in_.bits)) : 1.0f;
     const uint8_t* x = r.inputs[0];
     auto* out = reinterpret_cast<float*>(r.output);
     for (int b = 0; b < r.batch; ++b)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "wrpn/kernels/codes.h"
 #include "wrpn/kernels/gemm.h"
 #include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/runtime/float_ops.h"
@@ -25,10 +26,10 @@ void check_weights(const NodeView& n, int weight_bits, const std::vector<int>& d
   if (x.kind != ValueKind::kCodes || weight_bits > 8) return;
   int64_t k = 1;
   for (size_t d = 1; d < dims.size(); ++d) k *= dims[d];
-  const int64_t largest = weight_bits == 1 ? 1 : (int64_t(1) << (weight_bits - 1)) - 1;
-  const int64_t worst = k * ((int64_t(1) << x.bits) - 1) * largest;
+  const int64_t largest = kernels::weight_code_max(weight_bits);
+  const int64_t worst = k * int64_t(kernels::act_code_max(x.bits)) * largest;
   n.require(worst < (int64_t(1) << 31), "int32 accumulator could overflow: K = " + std::to_string(k) + " taps x " +
-                                            std::to_string((1 << x.bits) - 1) + " x " + std::to_string(largest) +
+                                            std::to_string(kernels::act_code_max(x.bits)) + " x " + std::to_string(largest) +
                                             " = " + std::to_string(worst) + " >= 2^31");
 }
 
