@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "command.h"
+#include "input_flags.h"
 #include "train_flags.h"
 #include "wrpn/measure/cost.h"
 
@@ -16,18 +17,15 @@ Command add_cost_command(CLI::App& root) {
               "bit-operations, each as a ratio to 1x FP32");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
-  auto spec = std::make_shared<models::ModelSpec>();
+  auto input = std::make_shared<InputFlags>();
   auto batch = std::make_shared<int64_t>(1);
   auto format = std::make_shared<std::string>("text");
-  app->add_option("--classes", spec->classes, "number of classes");
-  app->add_option("--in-channels", spec->in_channels, "input image channels");
-  app->add_option("--input-size", spec->input_size, "input image height = width");
+  input->add(app);
   app->add_option("--batch", *batch, "batch size (activation and training memory scale with it)");
   app->add_option("--format", *format, "text (default), csv or json");
-  return {app, [flags, spec, batch, format]() {
-            train::TrainConfig defaults;
-            defaults.model = *spec;
-            const models::ModelSpec s = flags->resolve(defaults).model;
+  return {app, [flags, input, batch, format]() {
+            models::ModelSpec s = flags->resolve(train::TrainConfig()).model;
+            input->apply(s);
             fmt::print("{}", measure::format_report(measure::estimate_cost(s, *batch), *format));
             return 0;
           }};

@@ -4,10 +4,7 @@
 #include <memory>
 
 #include "command.h"
-#include "wrpn/data/batch_loader.h"
-#include "wrpn/models/registry.h"
-#include "wrpn/train/checkpoint.h"
-#include "wrpn/train/trainer.h"
+#include "wrpn/train/evaluate_checkpoint.h"
 
 namespace wrpn {
 namespace cli {
@@ -32,22 +29,12 @@ Command add_eval_command(CLI::App& root) {
   app->add_option("--limit-test", f->limit, "use only the first N test images");
   app->add_option("--batch-size", f->batch_size, "images per forward pass");
   return {app, [f]() {
-            const train::CheckpointMeta meta = train::read_checkpoint_meta(f->checkpoint);
-            train::TrainConfig config;
-            train::apply_json(config, meta.config, f->checkpoint);
-            if (!f->data.empty()) config.data_dir = f->data;
             if (f->threads < 0) throw std::invalid_argument(fmt::format("--threads must be >= 0, got {}", f->threads));
             if (f->threads > 0) torch::set_num_threads(f->threads);
-            auto model = models::build_model(config.model);
-            train::load_checkpoint(f->checkpoint, *model, nullptr);
-            data::BatchLoader loader(train::load_dataset(config, /*train=*/false),
-                                     data::LoaderOptions()
-                                         .batch_size(f->batch_size)
-                                         .shuffle(false)
-                                         .limit(f->limit));
-            const train::EvalResult r = train::evaluate(*model, loader);
+            const train::CheckpointEval e = train::evaluate_checkpoint(f->checkpoint, {f->data, f->limit, f->batch_size});
+            const train::EvalResult& r = e.result;
             fmt::print("{} (epoch {}): test accuracy {:.2f}%, top-5 {:.2f}%, loss {:.4f} on {} images\n",
-                       config.model.label(), meta.epochs_done, r.top1, r.top5, r.loss, r.samples);
+                       e.model, e.epochs_done, r.top1, r.top5, r.loss, r.samples);
             return 0;
           }};
 }

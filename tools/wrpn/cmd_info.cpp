@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "command.h"
+#include "input_flags.h"
 #include "train_flags.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/models/summary.h"
@@ -16,24 +17,21 @@ Command add_info_command(CLI::App& root) {
       "info", "Print each layer of a model: shape, bits, parameters, MACs, weight bytes");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
-  auto spec = std::make_shared<models::ModelSpec>();
+  auto input = std::make_shared<InputFlags>();
   auto json = std::make_shared<bool>(false);
   auto list = std::make_shared<bool>(false);
-  app->add_option("--classes", spec->classes, "number of classes");
-  app->add_option("--in-channels", spec->in_channels, "input image channels");
-  app->add_option("--input-size", spec->input_size, "input image height = width");
+  input->add(app);
   app->add_flag("--json", *json, "print JSON instead of a table");
   app->add_flag("--list", *list, "list the registered models");
-  return {app, [flags, spec, json, list]() {
+  return {app, [flags, input, json, list]() {
             if (*list) {
               for (const auto& e : models::model_registry()) {
                 fmt::print("{:<16} {}\n", e.name, e.description);
               }
               return 0;
             }
-            train::TrainConfig defaults;
-            defaults.model = *spec;
-            const models::ModelSpec s = flags->resolve(defaults).model;
+            models::ModelSpec s = flags->resolve(train::TrainConfig()).model;
+            input->apply(s);
             auto model = models::build_model(s);
             const auto summary = models::summarize(*model, s);
             if (*json) {

@@ -21,35 +21,39 @@ namespace wrpn {
 namespace models {
 namespace {
 
+constexpr NativeInput kFashionMnist{1, 28, 10};
+constexpr NativeInput kCifar{3, 32, 10};
+constexpr NativeInput kImageNet{3, 224, 1000};
+
 template <typename Model>
-ModelEntry entry(std::string name, std::string description) {
+ModelEntry entry(std::string name, std::string description, NativeInput native) {
   return {std::move(name), std::move(description),
-          [](const ModelSpec& spec) { return std::make_shared<Model>(spec); }};
+          [](const ModelSpec& spec) { return std::make_shared<Model>(spec); }, native};
 }
 
-ModelEntry entry(std::string name, std::string description,
-                 std::shared_ptr<Network> (*make)(const ModelSpec&)) {
-  return {std::move(name), std::move(description), make};
+ModelEntry entry(std::string name, std::string description, std::shared_ptr<Network> (*make)(const ModelSpec&),
+                 NativeInput native) {
+  return {std::move(name), std::move(description), make, native};
 }
 
 }  // namespace
 
 const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> registry = {
-      entry<LeNet5>("lenet5", "LeNet-5 with batch norm (28x28 or larger inputs)"),
-      entry<VggSmall>("vgg_small", "5-conv VGG-style net with batch norm and global pooling"),
-      entry<AlexNetBn>("alexnet_bn", "AlexNet with batch norm, ImageNet (63x63 or larger inputs)"),
-      entry("resnet18", "ResNet-18, ImageNet form (basic blocks 2-2-2-2)", make_resnet18),
-      entry("resnet34", "ResNet-34, ImageNet form (basic blocks 3-4-6-3)", make_resnet34),
+      entry<LeNet5>("lenet5", "LeNet-5 with batch norm (28x28 or larger inputs)", kFashionMnist),
+      entry<VggSmall>("vgg_small", "5-conv VGG-style net with batch norm and global pooling", kFashionMnist),
+      entry<AlexNetBn>("alexnet_bn", "AlexNet with batch norm, ImageNet (63x63 or larger inputs)", kImageNet),
+      entry("resnet18", "ResNet-18, ImageNet form (basic blocks 2-2-2-2)", make_resnet18, kImageNet),
+      entry("resnet34", "ResNet-34, ImageNet form (basic blocks 3-4-6-3)", make_resnet34, kImageNet),
       entry("resnet50", "ResNet-50, ImageNet form (bottlenecks 3-4-6-3, stride on the 3x3)",
-            make_resnet50),
-      entry<InceptionBn>("inception_bn", "Inception with batch norm (BN-Inception), ImageNet"),
-      entry("resnet20", "ResNet-20, CIFAR form (option A shortcuts)", make_resnet20),
-      entry("resnet32", "ResNet-32, CIFAR form (option A shortcuts)", make_resnet32),
-      entry("resnet56", "ResNet-56, CIFAR form (option A shortcuts)", make_resnet56),
+            make_resnet50, kImageNet),
+      entry<InceptionBn>("inception_bn", "Inception with batch norm (BN-Inception), ImageNet", kImageNet),
+      entry("resnet20", "ResNet-20, CIFAR form (option A shortcuts)", make_resnet20, kCifar),
+      entry("resnet32", "ResNet-32, CIFAR form (option A shortcuts)", make_resnet32, kCifar),
+      entry("resnet56", "ResNet-56, CIFAR form (option A shortcuts)", make_resnet56, kCifar),
       entry("preact_resnet20", "pre-activation ResNet-20, CIFAR form (option A shortcuts)",
-            make_preact_resnet20),
-      entry<Mlp>("mlp", "3-layer perceptron without batch norm (the data-parallel equivalence test)"),
+            make_preact_resnet20, kCifar),
+      entry<Mlp>("mlp", "3-layer perceptron without batch norm (the data-parallel equivalence test)", kFashionMnist),
   };
   return registry;
 }
@@ -58,6 +62,20 @@ std::vector<std::string> model_names() {
   std::vector<std::string> names;
   for (const auto& e : model_registry()) names.push_back(e.name);
   return names;
+}
+
+NativeInput native_input(const std::string& model) {
+  for (const auto& e : model_registry()) {
+    if (e.name == model) return e.native;
+  }
+  return kFashionMnist;
+}
+
+void use_native_input(ModelSpec& spec) {
+  const NativeInput n = native_input(spec.name);
+  spec.in_channels = n.channels;
+  spec.input_size = n.size;
+  spec.classes = n.classes;
 }
 
 std::shared_ptr<Network> build_model(const ModelSpec& spec) {

@@ -11,11 +11,24 @@
 namespace wrpn {
 namespace models {
 
+/// The images a model is made for: what commands without a dataset (`info`, `cost`, `bench`)
+/// assume unless told otherwise. Training takes its dataset's shape instead.
+struct NativeInput {
+  int64_t channels = 1, size = 28, classes = 10;  // Fashion-MNIST
+};
+
 struct ModelEntry {
   std::string name;
   std::string description;
   std::function<std::shared_ptr<Network>(const ModelSpec&)> build;
+  NativeInput native;
 };
+
+/// The registered model's native input; Fashion-MNIST's for a network of one's own.
+NativeInput native_input(const std::string& model);
+
+/// Sets spec's channels, input size and classes to its model's native input.
+void use_native_input(ModelSpec& spec);
 
 /// Every registered model.
 const std::vector<ModelEntry>& model_registry();
