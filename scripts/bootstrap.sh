@@ -11,7 +11,7 @@ WRPN_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
   clang libclang-rt-14-dev  # the .wrpn loader's libFuzzer target (scripts/fuzz_loader.sh)
-  python3-torch python3-numpy python3-pytest  # Python: torch.ops.wrpn.* and wrpn.torch (tests/python)
+  python3-torch python3-numpy python3-pytest pybind11-dev python3-pybind11  # Python: wrpn.torch, wrpn.training (tests/python)
 )
 
 missing=()
