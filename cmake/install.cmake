@@ -34,3 +34,13 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wrpnConfig.cmake.in ${
                               INSTALL_DESTINATION ${WRPN_CMAKE_DIR})
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/wrpnConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/wrpnConfig.cmake ${CMAKE_BINARY_DIR}/wrpnConfigVersion.cmake DESTINATION ${WRPN_CMAKE_DIR})
+
+# The Python package, importable with PYTHONPATH=P/lib/python3/dist-packages.
+set(WRPN_PYTHON_DIR ${CMAKE_INSTALL_LIBDIR}/python3/dist-packages/wrpn)
+file(GLOB WRPN_PYTHON_SOURCES ${PROJECT_SOURCE_DIR}/python/wrpn/*.py)
+foreach(target wrpn_python_runtime wrpn_python_train wrpn_torch_ops)
+  if(TARGET ${target})
+    install(TARGETS ${target} LIBRARY DESTINATION ${WRPN_PYTHON_DIR})
+    install(FILES ${WRPN_PYTHON_SOURCES} DESTINATION ${WRPN_PYTHON_DIR})
+  endif()
+endforeach()

@@ -32,4 +32,15 @@ if [ -x "$TMP/consumer/describe_model" ]; then
   "$TMP/consumer/describe_model" | tee "$TMP/describe"
   grep -Eq '^lenet5 2x 4/4: [0-9]+ layers$' "$TMP/describe" || fail "describe_model printed: $(cat "$TMP/describe")"
 fi
+PY_DIR="$TMP/moved/lib/python3/dist-packages"
+if [ -d "$PY_DIR/wrpn" ] && /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+  py_out="$(PYTHONPATH="$PY_DIR" /usr/bin/python3 -c "
+import numpy as np, wrpn
+m = wrpn.Model('$MODEL')
+i = np.arange(4 * 784, dtype=np.int64)
+px = ((i * 7 + (i // 28) * 13) % 256).astype(np.uint8).reshape(4, 1, 28, 28)
+print('Python:', ' '.join(str(int(c)) for c in m.predict(px).argmax(1)))")" || fail "Python from the prefix: $py_out"
+  echo "$py_out"
+  [ "${py_out#Python:}" = "${c_out#C:}" ] || fail "Python and C predictions differ: $py_out / $c_out"
+fi
 echo PASS
