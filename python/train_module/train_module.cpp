@@ -2,14 +2,20 @@
 // wraps it). Configs cross the boundary as the JSON `wrpn train --config` reads, results as
 // JSON text, so Python sees exactly the keys, defaults and messages the command line does.
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
 #include <string>
 
+#include "wrpn/export/export_description.h"
+#include "wrpn/export/export_model.h"
 #include "wrpn/measure/cost.h"
+#include "wrpn/runtime/model_format.h"
+#include "wrpn/runtime/model_stats.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/evaluate_checkpoint.h"
 #include "wrpn/train/trainer.h"
@@ -80,6 +86,29 @@ std::string cost(const std::string& config_json, int64_t batch, int64_t channels
   return wrpn::measure::to_json(wrpn::measure::estimate_cost(config.model, batch)).dump();
 }
 
+// wrpn.torch.export's C++ half: the traced network's ops (export_description.h) and their
+// tensors (float32 numpy arrays) -> a .wrpn file at `path`. Returns {"bytes", "version"}.
+std::string export_graph(const std::string& ops_json, const std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>>& arrays,
+                         int64_t channels, int64_t size, const std::vector<float>& mean, const std::vector<float>& std,
+                         const std::string& info, const std::string& path) {
+  std::vector<torch::Tensor> tensors;
+  for (const auto& a : arrays) {
+    std::vector<int64_t> shape(a.shape(), a.shape() + a.ndim());
+    tensors.push_back(torch::from_blob(const_cast<float*>(a.data()), shape, torch::kFloat).clone());
+  }
+  wrpn::models::ModelSpec spec;
+  spec.in_channels = channels;
+  spec.input_size = size;
+  const wrpn::runtime::InputSpec input =
+      wrpn::exporter::input_spec_of(nlohmann::json{{"mean", mean}, {"std", std}}, spec);
+  py::gil_scoped_release no_gil;
+  const wrpn::runtime::ModelFile file =
+      wrpn::exporter::export_description(nlohmann::json::parse(ops_json), tensors, input, info);
+  const std::vector<uint8_t> bytes = wrpn::runtime::write_model(file);
+  wrpn::runtime::write_model_file(file, path);
+  return nlohmann::json{{"bytes", bytes.size()}, {"version", "1." + std::to_string(file.version_minor)}}.dump();
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_train, m) {
@@ -96,6 +125,8 @@ PYBIND11_MODULE(_train, m) {
   });
   m.def("train", &train, py::arg("config_json"), py::arg("resume"), py::arg("on_epoch"), py::arg("verbose"));
   m.def("evaluate", &evaluate, py::arg("checkpoint"), py::arg("data"), py::arg("limit"), py::arg("batch_size"));
+  m.def("export_graph", &export_graph, py::arg("ops_json"), py::arg("tensors"), py::arg("channels"), py::arg("size"),
+        py::arg("mean"), py::arg("std"), py::arg("info"), py::arg("path"));
   m.def("cost", &cost, py::arg("config_json"), py::arg("batch"), py::arg("channels"), py::arg("size"),
         py::arg("classes"));
 }

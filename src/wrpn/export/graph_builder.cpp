@@ -36,7 +36,7 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
 }
 
 // Code values are stored as integers; this is the real value of one unit.
-double input_unit(const ValueInfo& v) { return v.kind == ValueKind::kCodes ? 1.0 / double((1 << v.bits) - 1) : 1.0; }
+double input_unit(const ValueInfo& v) { return v.kind == ValueKind::kCodes ? 1.0 / double(kernels::act_code_max(v.bits)) : 1.0; }
 
 template <typename BatchNorm>
 void bn_affine(const BatchNorm& bn, int64_t channels, std::vector<double>& scale, std::vector<double>& shift) {
