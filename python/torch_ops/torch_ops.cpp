@@ -28,15 +28,20 @@ double unit_weight_gain(int64_t fan_in) {
   return wrpn::nn::init_weight(scratch, wrpn::nn::WeightParam::Unit, fan_in);
 }
 
+// WRPN's width multiplier, as every wrpn model widens its hidden layers.
+int64_t widen(int64_t channels, double width) { return wrpn::nn::widen(channels, width); }
+
 }  // namespace
 
 TORCH_LIBRARY(wrpn, m) {
   m.def("quantize_activations(Tensor a, int bits) -> Tensor");
   m.def("quantize_weights(Tensor w, int bits, bool per_channel=False) -> Tensor");
   m.def("unit_weight_gain(int fan_in) -> float");
+  m.def("widen(int channels, float width) -> int");
   // Composite: the C++ quantizers build their own autograd nodes (straight-through gradients),
   // so the operators differentiate on any device without a separate backward registration.
   m.impl("quantize_activations", c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(quantize_activations));
   m.impl("quantize_weights", c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(quantize_weights));
   m.impl("unit_weight_gain", c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(unit_weight_gain));
+  m.impl("widen", c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(widen));
 }

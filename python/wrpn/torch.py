@@ -32,6 +32,12 @@ quantize_activations = torch.ops.wrpn.quantize_activations
 quantize_weights = torch.ops.wrpn.quantize_weights
 
 
+def wide(channels, width):
+    """A hidden layer's channels at width multiplier `width`: max(1, round(channels * width)),
+    halves away from zero, as wrpn's models widen theirs (`--width`)."""
+    return torch.ops.wrpn.widen(int(channels), float(width))
+
+
 def _bits(value, what):
     if not (1 <= value <= 8 or value == 32):
         raise ValueError(f"{what} must be 1..8 or 32, got {value}")
@@ -117,7 +123,6 @@ def param_groups(model, lr, weight_decay=0.0):
     return groups
 
 
-__all__ = ["QReLU", "QConv2d", "QLinear", "param_groups", "quantize_activations", "quantize_weights"]
 
 
 # --- export: a traced PyTorch network -> .wrpn --------------------------------------------------
@@ -286,3 +291,7 @@ def export(model, example_input, path, mean=(0.0,), std=(1.0,), info=None):
     finally:
         model.train(was_training)
     return json.loads(result)
+
+
+__all__ = ["QReLU", "QConv2d", "QLinear", "wide", "param_groups", "export", "ExportError", "quantize_activations",
+           "quantize_weights"]

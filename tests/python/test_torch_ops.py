@@ -101,3 +101,10 @@ def test_a_small_four_bit_network_learns_in_python():
     net.eval()
     accuracy = (net(points).argmax(1) == labels).float().mean().item()
     assert accuracy > 0.9, accuracy
+
+
+def test_the_width_multiplier_rounds_as_wrpns_models():
+    assert [wt.wide(64, w) for w in (1, 1.5, 2, 3)] == [64, 96, 128, 192]
+    assert wt.wide(3, 0.5) == 2 and wt.wide(1, 0.1) == 1  # halves away from zero; never below 1
+    with pytest.raises(ValueError, match="width multiplier must be a positive number"):
+        wt.wide(64, 0)
