@@ -4,21 +4,6 @@
 
 namespace wrpn::runtime::ops {
 
-std::vector<int32_t> AvgPoolAttrs::encode() const { return {kernel, stride, pad}; }
-
-AvgPoolAttrs AvgPoolAttrs::decode(const NodeView& n) {
-  AvgPoolAttrs a;
-  a.kernel = n.attr(0, "kernel", 1, 64);
-  a.stride = n.attr(1, "stride", 1, 64);
-  a.pad = n.attr(2, "pad", 0, a.kernel / 2);
-  return a;
-}
-
-ValueInfo AvgPoolAttrs::output(const ValueInfo& x) const {
-  return {ValueKind::kFloat, 32, x.channels, (x.height + 2 * pad - kernel) / stride + 1,
-          (x.width + 2 * pad - kernel) / stride + 1};
-}
-
 namespace {
 
 class PreparedAvgPool final : public PreparedOp {
@@ -69,8 +54,7 @@ class PreparedAvgPool final : public PreparedOp {
 ValueInfo check(const NodeView& n) {
   const AvgPoolAttrs a = AvgPoolAttrs::decode(n);
   const ValueInfo& x = n.input(0);
-  n.require(x.height + 2 * a.pad >= a.kernel && x.width + 2 * a.pad >= a.kernel,
-            "kernel larger than the padded input " + describe(x));
+  a.check_fits(n, x);
   return a.output(x);
 }
 

@@ -8,19 +8,14 @@
 #include <vector>
 
 #include "wrpn/runtime/ops/op_definition.h"
+#include "wrpn/runtime/ops/pool_window.h"
 
 namespace wrpn::runtime::ops {
 
-struct AvgPoolAttrs {
-  int kernel = 1;  // 1..64, a kernel x kernel window
-  int stride = 1;  // 1..64
-  int pad = 0;     // 0..floor(kernel / 2)
-
-  static constexpr size_t kCount = 3;
-  std::vector<int32_t> encode() const;  // in file order: kernel, stride, pad
-  static AvgPoolAttrs decode(const NodeView& n);
-  // Float, (C, OH, OW) with OH = floor((H + 2 pad - kernel) / stride) + 1.
-  ValueInfo output(const ValueInfo& x) const;
+struct AvgPoolAttrs : PoolWindow {
+  static AvgPoolAttrs decode(const NodeView& n) { return {PoolWindow::decode(n)}; }
+  // Float, on the window's (C, OH, OW).
+  ValueInfo output(const ValueInfo& x) const { return PoolWindow::output(x, ValueKind::kFloat, 32); }
 };
 
 extern const OpDefinition kAvgPoolDefinition;

@@ -5,23 +5,6 @@
 
 namespace wrpn::runtime::ops {
 
-std::vector<int32_t> MaxPoolAttrs::encode() const { return {kernel, stride, pad}; }
-
-MaxPoolAttrs MaxPoolAttrs::decode(const NodeView& n) {
-  MaxPoolAttrs a;
-  a.kernel = n.attr(0, "kernel", 1, 64);
-  a.stride = n.attr(1, "stride", 1, 64);
-  a.pad = n.attr(2, "pad", 0, a.kernel / 2);  // so every window holds at least one input tap
-  return a;
-}
-
-ValueInfo MaxPoolAttrs::output(const ValueInfo& x) const {
-  ValueInfo v = x;
-  v.height = (x.height + 2 * pad - kernel) / stride + 1;
-  v.width = (x.width + 2 * pad - kernel) / stride + 1;
-  return v;
-}
-
 namespace {
 
 // NHWC codes or floats; out is (OH, OW, C) per image.
@@ -66,8 +49,7 @@ class PreparedMaxPool final : public PreparedOp {
 ValueInfo check(const NodeView& n) {
   const MaxPoolAttrs a = MaxPoolAttrs::decode(n);
   const ValueInfo& x = n.input(0);
-  n.require(x.height + 2 * a.pad >= a.kernel && x.width + 2 * a.pad >= a.kernel,
-            "kernel larger than the padded input " + describe(x));
+  a.check_fits(n, x);
   return a.output(x);
 }
 

@@ -7,19 +7,14 @@
 #include <vector>
 
 #include "wrpn/runtime/ops/op_definition.h"
+#include "wrpn/runtime/ops/pool_window.h"
 
 namespace wrpn::runtime::ops {
 
-struct MaxPoolAttrs {
-  int kernel = 1;  // 1..64, a kernel x kernel window
-  int stride = 1;  // 1..64
-  int pad = 0;     // 0..floor(kernel / 2)
-
-  static constexpr size_t kCount = 3;
-  std::vector<int32_t> encode() const;  // in file order: kernel, stride, pad
-  static MaxPoolAttrs decode(const NodeView& n);
-  // The input's kind and bits, (C, OH, OW) with OH = floor((H + 2 pad - kernel) / stride) + 1.
-  ValueInfo output(const ValueInfo& x) const;
+struct MaxPoolAttrs : PoolWindow {
+  static MaxPoolAttrs decode(const NodeView& n) { return {PoolWindow::decode(n)}; }
+  // The input's kind and bits on the window's (C, OH, OW).
+  ValueInfo output(const ValueInfo& x) const { return PoolWindow::output(x, x.kind, x.bits); }
 };
 
 extern const OpDefinition kMaxPoolDefinition;
