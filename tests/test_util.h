@@ -17,8 +17,7 @@ namespace testing_util {
 class TempDir {
  public:
   explicit TempDir(const std::string& tag) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("wrpn-test-" + tag + "-" + std::to_string(::getpid()));
+    path_ = std::filesystem::temp_directory_path() / ("wrpn-test-" + tag + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

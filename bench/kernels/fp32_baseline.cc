@@ -48,8 +48,9 @@ double fp32_onednn_conv_seconds(const wrpn::kernels::ConvShape& s, int threads) 
   at::manual_seed(1);
   const at::Tensor x = at::randn({s.batch, s.in_c, s.in_h, s.in_w});
   const at::Tensor w = at::randn({s.out_c, s.in_c, s.kernel_h, s.kernel_w});
-  const double plain = best_seconds(
-      [&] { at::mkldnn_convolution(x, w, {}, {s.pad, s.pad}, {s.stride, s.stride}, {1, 1}, 1); });
+  const double plain = best_seconds([&] {
+    at::mkldnn_convolution(x, w, {}, {s.pad, s.pad}, {s.stride, s.stride}, {1, 1}, 1);
+  });
   const at::Tensor wm =
       at::mkldnn_reorder_conv2d_weight(w.to_mkldnn(), {s.pad, s.pad}, {s.stride, s.stride}, {1, 1}, 1);
   const double blocked = best_seconds([&] {

@@ -35,9 +35,9 @@ Int8OnednnConv::Int8OnednnConv(const wrpn::kernels::ConvShape& s, int threads)
   std::vector<float> scales(size_t(s.out_c));
   for (int m = 0; m < s.out_c; ++m) scales[size_t(m)] = 1e-3f * float(1 + m % 7);
   attr.set_output_scales(1 << 1, scales);  // per output channel
-  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                             dnnl::algorithm::convolution_direct, src_md, wei_any, dst_md,
-                                             {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                             src_md, wei_any, dst_md, {s.stride, s.stride}, {s.pad, s.pad},
+                                             {s.pad, s.pad});
   const dnnl::convolution_forward::primitive_desc pd(desc, attr, st.eng);
   st.src.resize(size_t(s.batch) * s.in_c * s.in_h * s.in_w);
   st.wei.resize(size_t(s.out_c) * s.in_c * s.kernel_h * s.kernel_w);

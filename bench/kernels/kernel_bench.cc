@@ -41,13 +41,20 @@ PeakMix mix_of(GemmVariant v, int kw, int ka) {
     case GemmVariant::kQuadChannelLanes:  // vpdpbusd with VNNI, else vpmaddubsw (exact dots for 8b x 8b)
       if (active_target_has_vnni() || madd_acc16_flush_steps(kw, ka) == 0) return PeakMix::kDotU8S8;
       return PeakMix::kMaddU8S8Add16;
-    case GemmVariant::kBitplanePopcount: return PeakMix::kAndPopcountU8;
-    case GemmVariant::kBitplaneNibbleLut: return PeakMix::kAndNibbleLutU8;
-    case GemmVariant::kMaddU8S8Acc16: return PeakMix::kMaddU8S8Add16;
-    case GemmVariant::kMaddU8S8Acc32: return PeakMix::kMaddU8S8Add32;
-    case GemmVariant::kMaddS16: return PeakMix::kMaddS16Add32;
-    case GemmVariant::kDotU8S8: return PeakMix::kDotU8S8;
-    case GemmVariant::kAmxTiles: return PeakMix::kAmxTdpbusd;
+    case GemmVariant::kBitplanePopcount:
+      return PeakMix::kAndPopcountU8;
+    case GemmVariant::kBitplaneNibbleLut:
+      return PeakMix::kAndNibbleLutU8;
+    case GemmVariant::kMaddU8S8Acc16:
+      return PeakMix::kMaddU8S8Add16;
+    case GemmVariant::kMaddU8S8Acc32:
+      return PeakMix::kMaddU8S8Add32;
+    case GemmVariant::kMaddS16:
+      return PeakMix::kMaddS16Add32;
+    case GemmVariant::kDotU8S8:
+      return PeakMix::kDotU8S8;
+    case GemmVariant::kAmxTiles:
+      return PeakMix::kAmxTdpbusd;
   }
   return PeakMix::kFmaF32;
 }
@@ -118,7 +125,8 @@ void gemm_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads, c
   std::vector<int32_t> out(size_t(l.conv.gemm_n()) * l.conv.gemm_m());
   double s = 0;
   for (auto _ : st) s = best_seconds([&] { gemm_s32(op->w, op->a, out.data(), l.conv.gemm_m(), threads); });
-  set_common_counters(st, macs(l.conv) / s, onednn_gemm_rate(l.conv, threads), peak(mix_of(op->plan.variant, kw, ka), threads));
+  set_common_counters(st, macs(l.conv) / s, onednn_gemm_rate(l.conv, threads),
+                      peak(mix_of(op->plan.variant, kw, ka), threads));
   st.SetLabel(gemm_variant_name(op->plan.variant));
 }
 
@@ -150,17 +158,21 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
   double s = 1e30, own = 1e30, p = 1e30;
   for (auto _ : st)
     for (int r = 0; r < kPeerRounds; ++r) {
-      own = std::min(own, best_seconds([&] { conv_requantize(op->w, l.conv, op->input.data(), th, out.data(), threads); }));
-      if (tier) s = std::min(s, best_seconds([&] { tier->run_requantize(op->input.data(), l.conv.batch, th, out.data(), threads); }));
+      own = std::min(own,
+                     best_seconds([&] { conv_requantize(op->w, l.conv, op->input.data(), th, out.data(), threads); }));
+      if (tier)
+        s = std::min(
+            s, best_seconds([&] { tier->run_requantize(op->input.data(), l.conv.batch, th, out.data(), threads); }));
       p = std::min(p, best_seconds([&] { peer.run(); }));
     }
   if (!tier) s = own;
-  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads), peak(tier ? PeakMix::kAmxTdpbusd : mix_of(op->plan.variant, kw, ka), threads));
+  set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads),
+                      peak(tier ? PeakMix::kAmxTdpbusd : mix_of(op->plan.variant, kw, ka), threads));
   st.counters["own_GMACps"] = macs(l.conv) / own / 1e9;
   st.counters["int8_GMACps"] = macs(l.conv) / p / 1e9;
   st.counters["x_int8"] = p / s;
-  st.SetLabel(std::string(tier ? "onednn_int8_tier" : gemm_variant_name(op->plan.variant)) + " (own: " +
-              gemm_variant_name(op->plan.variant) + ") vs " + peer.impl());
+  st.SetLabel(std::string(tier ? "onednn_int8_tier" : gemm_variant_name(op->plan.variant)) +
+              " (own: " + gemm_variant_name(op->plan.variant) + ") vs " + peer.impl());
 }
 
 // oneDNN's int8 convolution of the layer alone, against oneDNN FP32 and the AMX peak.
@@ -208,8 +220,9 @@ std::vector<int> thread_counts() {
 
 void register_all() {
   const std::vector<std::pair<int, int>> key_pairs = {{1, 1}, {1, 2}, {2, 2}, {4, 4}, {8, 8}};
-  const std::vector<PeakMix> mixes = {PeakMix::kAndPopcountU8, PeakMix::kAndNibbleLutU8, PeakMix::kMaddU8S8Add16, PeakMix::kMaddU8S8Add32,
-                                      PeakMix::kMaddS16Add32,  PeakMix::kDotU8S8,       PeakMix::kFmaF32, PeakMix::kAmxTdpbusd};
+  const std::vector<PeakMix> mixes = {PeakMix::kAndPopcountU8, PeakMix::kAndNibbleLutU8, PeakMix::kMaddU8S8Add16,
+                                      PeakMix::kMaddU8S8Add32, PeakMix::kMaddS16Add32,   PeakMix::kDotU8S8,
+                                      PeakMix::kFmaF32,        PeakMix::kAmxTdpbusd};
   const auto reg = [](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
   };

@@ -55,10 +55,10 @@ HWY_INLINE void RunTile(DA da, DX dx, const hn::TFromD<DX>* xs, DY dy, const hn:
     a7 = step(a7, x3, y1);
   }
   const hn::Repartition<uint8_t, DA> du8;
-  const auto all = hn::Xor(hn::Xor(hn::Xor(hn::BitCast(du8, a0), hn::BitCast(du8, a1)),
-                                   hn::Xor(hn::BitCast(du8, a2), hn::BitCast(du8, a3))),
-                           hn::Xor(hn::Xor(hn::BitCast(du8, a4), hn::BitCast(du8, a5)),
-                                   hn::Xor(hn::BitCast(du8, a6), hn::BitCast(du8, a7))));
+  const auto all = hn::Xor(
+      hn::Xor(hn::Xor(hn::BitCast(du8, a0), hn::BitCast(du8, a1)), hn::Xor(hn::BitCast(du8, a2), hn::BitCast(du8, a3))),
+      hn::Xor(hn::Xor(hn::BitCast(du8, a4), hn::BitCast(du8, a5)),
+              hn::Xor(hn::BitCast(du8, a6), hn::BitCast(du8, a7))));
   g_sink += hn::GetLane(all);
 }
 
@@ -83,8 +83,8 @@ uint64_t RunMix(int mix, uint64_t iters) {
   const Operands bytes(0xFF), nibbles(0x0F), small(0x3F);
   switch (static_cast<PeakMix>(mix)) {
     case PeakMix::kAndPopcountU8:
-      RunTile(du8, du64, reinterpret_cast<const uint64_t*>(bytes.x), du64,
-              reinterpret_cast<const uint64_t*>(bytes.y), iters, [&](auto acc, auto a, auto b) {
+      RunTile(du8, du64, reinterpret_cast<const uint64_t*>(bytes.x), du64, reinterpret_cast<const uint64_t*>(bytes.y),
+              iters, [&](auto acc, auto a, auto b) {
                 return hn::Add(acc, hn::PopulationCount(hn::BitCast(du8, hn::And(a, b))));
               });
       return iters * 8 * hn::Lanes(du8) * 8;  // 8 pairs x bits per vector
@@ -92,7 +92,9 @@ uint64_t RunMix(int mix, uint64_t iters) {
       HWY_ALIGN static constexpr uint8_t kLut[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
       const auto lut = hn::LoadDup128(du8, kLut);
       // Two tiles: the low and the high nibble planes of the same 4 x 2 pairs.
-      const auto step = [&](auto acc, auto a, auto b) { return hn::Add(acc, hn::TableLookupBytes(lut, hn::And(a, b))); };
+      const auto step = [&](auto acc, auto a, auto b) {
+        return hn::Add(acc, hn::TableLookupBytes(lut, hn::And(a, b)));
+      };
       RunTile(du8, du8, nibbles.x, du8, nibbles.y, iters, step);
       RunTile(du8, du8, nibbles.x, du8, nibbles.y, iters, step);
       return iters * 8 * hn::Lanes(du8) * 8;  // 8 pairs x bits per (split) vector pair
@@ -106,9 +108,8 @@ uint64_t RunMix(int mix, uint64_t iters) {
               [&](auto acc, auto w, auto a) { return hn::Add(acc, SumPairsI16(di32, MaddPairsU8S8(di16, a, w))); });
       return iters * 8 * hn::Lanes(du8);
     case PeakMix::kMaddS16Add32:
-      RunTile(di32, di16, reinterpret_cast<const int16_t*>(small.x), di16,
-              reinterpret_cast<const int16_t*>(small.y), iters,
-              [&](auto acc, auto w, auto a) { return hn::Add(acc, MaddPairsI16(di32, a, w)); });
+      RunTile(di32, di16, reinterpret_cast<const int16_t*>(small.x), di16, reinterpret_cast<const int16_t*>(small.y),
+              iters, [&](auto acc, auto w, auto a) { return hn::Add(acc, MaddPairsI16(di32, a, w)); });
       return iters * 8 * hn::Lanes(di16);
     case PeakMix::kDotU8S8:
       RunTile(di32, di8, reinterpret_cast<const int8_t*>(small.x), du8, small.y, iters,
@@ -144,14 +145,22 @@ HWY_EXPORT(RunMix);
 
 const char* peak_mix_name(PeakMix mix) {
   switch (mix) {
-    case PeakMix::kAndPopcountU8: return "and_popcnt_u8";
-    case PeakMix::kAndNibbleLutU8: return "and_nibble_lut_u8";
-    case PeakMix::kMaddU8S8Add16: return "maddubs_add16";
-    case PeakMix::kMaddU8S8Add32: return "maddubs_maddwd_add32";
-    case PeakMix::kMaddS16Add32: return "maddwd_add32";
-    case PeakMix::kDotU8S8: return "dpbusd";
-    case PeakMix::kFmaF32: return "fma_f32";
-    case PeakMix::kAmxTdpbusd: return "amx_tdpbusd";
+    case PeakMix::kAndPopcountU8:
+      return "and_popcnt_u8";
+    case PeakMix::kAndNibbleLutU8:
+      return "and_nibble_lut_u8";
+    case PeakMix::kMaddU8S8Add16:
+      return "maddubs_add16";
+    case PeakMix::kMaddU8S8Add32:
+      return "maddubs_maddwd_add32";
+    case PeakMix::kMaddS16Add32:
+      return "maddwd_add32";
+    case PeakMix::kDotU8S8:
+      return "dpbusd";
+    case PeakMix::kFmaF32:
+      return "fma_f32";
+    case PeakMix::kAmxTdpbusd:
+      return "amx_tdpbusd";
   }
   return "unknown";
 }

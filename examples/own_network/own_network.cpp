@@ -26,8 +26,10 @@ class SmallResidualNet : public models::Chain {
  public:
   explicit SmallResidualNet(const models::ModelSpec& spec) {
     const int64_t c1 = spec.wide(24), c2 = spec.wide(48), f = spec.wide(64);
-    add("stem", models::conv_bn_act(spec, spec.conv(spec.in_channels, c1, 3, spec.first_weight_bits, 1, 1)
-                                              .input_bits(32)));  // it reads the image
+    add("stem",
+        models::conv_bn_act(
+            spec,
+            spec.conv(spec.in_channels, c1, 3, spec.first_weight_bits, 1, 1).input_bits(32)));  // it reads the image
     add("pool", models::MaxPool(models::MaxPoolOptions(2).input_bits(spec.activation_bits)));
     add("block", models::CifarBlock(spec, c1, c2, /*stride=*/2));
     add("gap", models::GlobalAvgPool());

@@ -70,8 +70,8 @@ wrpn_status wrpn_context_set_threads(wrpn_context* context, int threads);
 /* Runs `batch` images, NCHW, of the stated shape (which must be the model's): floats already
  * normalised as in training, or pixels 0..255 that the model's own normalisation maps. Writes
  * batch x classes logits; `logits_capacity` is the number of floats `logits` holds. */
-wrpn_status wrpn_run_floats(wrpn_context* context, const float* images, int batch, int channels, int height,
-                            int width, float* logits, size_t logits_capacity);
+wrpn_status wrpn_run_floats(wrpn_context* context, const float* images, int batch, int channels, int height, int width,
+                            float* logits, size_t logits_capacity);
 wrpn_status wrpn_run_pixels(wrpn_context* context, const uint8_t* pixels, int batch, int channels, int height,
                             int width, float* logits, size_t logits_capacity);
 

@@ -63,7 +63,8 @@ class Model {
     d["format_version"] = "1." + std::to_string(m.version_minor);
     int wbits = 32, abits = 32;
     for (const auto& node : m.nodes) {
-      if (wrpn::runtime::ops::find_definition(node.op)->weighted) wbits = std::min(wbits, m.tensors[node.tensors[0]].bits);
+      if (wrpn::runtime::ops::find_definition(node.op)->weighted)
+        wbits = std::min(wbits, m.tensors[node.tensors[0]].bits);
     }
     for (const auto& v : m.values) {
       if (v.kind == wrpn::runtime::ValueKind::kCodes) abits = std::min(abits, v.bits);

@@ -37,9 +37,9 @@ nlohmann::json eval_json(const wrpn::train::EvalResult& r) {
 }
 
 nlohmann::json epoch_json(const wrpn::train::EpochMetrics& m) {
-  return {{"epoch", m.epoch},         {"train_loss", m.train_loss},     {"train_acc", m.train_acc},
-          {"test", eval_json(m.test)}, {"images_per_s", m.images_per_s}, {"lr", m.lr},
-          {"seconds", m.seconds},     {"peak_step_bytes", m.peak_step_bytes}};
+  return {{"epoch", m.epoch},          {"train_loss", m.train_loss},          {"train_acc", m.train_acc},
+          {"test", eval_json(m.test)}, {"images_per_s", m.images_per_s},      {"lr", m.lr},
+          {"seconds", m.seconds},      {"peak_step_bytes", m.peak_step_bytes}};
 }
 
 // Trains with the GIL released; `on_epoch` (a Python callable taking the epoch's JSON, or
@@ -88,7 +88,8 @@ std::string cost(const std::string& config_json, int64_t batch, int64_t channels
 
 // wrpn.torch.export's C++ half: the traced network's ops (export_description.h) and their
 // tensors (float32 numpy arrays) -> a .wrpn file at `path`. Returns {"bytes", "version"}.
-std::string export_graph(const std::string& ops_json, const std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>>& arrays,
+std::string export_graph(const std::string& ops_json,
+                         const std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>>& arrays,
                          int64_t channels, int64_t size, const std::vector<float>& mean, const std::vector<float>& std,
                          const std::string& info, const std::string& path) {
   std::vector<torch::Tensor> tensors;

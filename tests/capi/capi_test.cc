@@ -140,7 +140,8 @@ TEST(CApi, ThreadsShareOneModelWithAContextEach) {
   wrpn::runtime::Runtime rt(tiny);
   for (int t = 0; t < 4; ++t) {
     inputs[size_t(t)].resize(size_t(batch) * per);
-    for (size_t i = 0; i < inputs[size_t(t)].size(); ++i) inputs[size_t(t)][i] = uint8_t((i * 31 + size_t(t) * 97) % 256);
+    for (size_t i = 0; i < inputs[size_t(t)].size(); ++i)
+      inputs[size_t(t)][i] = uint8_t((i * 31 + size_t(t) * 97) % 256);
     want[size_t(t)].resize(size_t(batch * classes));
     rt.run_pixels(inputs[size_t(t)].data(), batch, want[size_t(t)].data(), 1);
   }

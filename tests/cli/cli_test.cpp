@@ -22,7 +22,8 @@ TEST(Cli, BadFlagsAndValuesExitNonZeroWithOneClearLine) {
   expect_one_clear_error("train --optimizer rmsprop", "optimizer must be sgd, adam or adamw, got 'rmsprop'");
   expect_one_clear_error("train --lr -1", "lr must be a positive number, got -1");
   expect_one_clear_error("train --epochs 0", "epochs must be >= 1, got 0");
-  expect_one_clear_error("train --weight-param kaiming", "weight parametrisation must be 'unit' or 'torch', got 'kaiming'");
+  expect_one_clear_error("train --weight-param kaiming",
+                         "weight parametrisation must be 'unit' or 'torch', got 'kaiming'");
   expect_one_clear_error("train --no-such-flag", "no-such-flag");
   expect_one_clear_error("train --epochs many", "many");
   expect_one_clear_error("frobnicate", "frobnicate");

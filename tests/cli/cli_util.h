@@ -31,11 +31,10 @@ std::string slurp(const std::string& path) {
 
 CliResult run_cli(const std::string& args) {
   TempDir dir("cli-out");
-  const std::string cmd = std::string(WRPN_CLI_PATH) + " " + args + " >" + dir.file("out") +
-                          " 2>" + dir.file("err") + " </dev/null";
+  const std::string cmd =
+      std::string(WRPN_CLI_PATH) + " " + args + " >" + dir.file("out") + " 2>" + dir.file("err") + " </dev/null";
   const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")),
-          slurp(dir.file("err"))};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")), slurp(dir.file("err"))};
 }
 
 int count_lines(const std::string& s) {

@@ -15,7 +15,10 @@ TEST(DeployCli, ExportInferAndSingleImage) {
   TempDir dir("deploy-cli");
   const std::string run = dir.file("run"), model = dir.file("m.wrpn");
   ASSERT_EQ(run_cli("train --model lenet5 --width 2 --wbits 4 --abits 4 --epochs 1 --limit-train 1280 "
-                    "--limit-test 64 --batch-size 64 --threads 2 --out " + run).exit_code, 0);
+                    "--limit-test 64 --batch-size 64 --threads 2 --out " +
+                    run)
+                .exit_code,
+            0);
   const CliResult e = run_cli("export --checkpoint " + run + "/checkpoint.pt --out " + model);
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NE(e.out.find("4-bit weights: 172800 values in 86400 bytes = 0.1250 of float32"), std::string::npos) << e.out;
@@ -26,7 +29,8 @@ TEST(DeployCli, ExportInferAndSingleImage) {
   ASSERT_EQ(i.exit_code, 0) << i.err;
   EXPECT_NE(i.out.find("predictions differ on 0 of 1000 images"), std::string::npos) << i.out;
   const std::string rows = slurp(csv);
-  EXPECT_EQ(rows.rfind("index,label,prediction,confidence_logit,libtorch_prediction\n0,", 0), 0u) << rows.substr(0, 200);
+  EXPECT_EQ(rows.rfind("index,label,prediction,confidence_logit,libtorch_prediction\n0,", 0), 0u)
+      << rows.substr(0, 200);
 
   // Test image 0 as a PGM file: the same pixels, so the same class as row 0 of the CSV.
   const auto test = data::load_mnist("/usr/share/datasets/fashion-mnist", data::Split::Test, "fashion-mnist");
@@ -40,7 +44,8 @@ TEST(DeployCli, ExportInferAndSingleImage) {
   int index = -1, label = -1, predicted = -1;
   ASSERT_EQ(std::sscanf(rows.c_str() + rows.find("\n0,") + 1, "%d,%d,%d", &index, &label, &predicted), 3);
   ASSERT_TRUE(predicted >= 0 && predicted < 10);
-  const char* names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  const char* names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   EXPECT_EQ(one.out.rfind(dir.file("img.pgm") + ": " + names[predicted] + "\n", 0), 0u) << one.out;
 }
 
@@ -51,9 +56,13 @@ TEST(DeployCli, ExportNeedsNoDatasetAndMatchesTheDatasetsNormalisation) {
   data::write_synthetic_cifar10(dir.file("cifar"), 40, 40, 3);
   const std::string run = dir.file("run");
   ASSERT_EQ(run_cli("train --model resnet20 --width 0.5 --wbits 2 --abits 2 --epochs 1 --dataset cifar10 --data " +
-                    dir.file("cifar") + " --batch-size 20 --threads 2 --out " + run).exit_code, 0);
+                    dir.file("cifar") + " --batch-size 20 --threads 2 --out " + run)
+                .exit_code,
+            0);
   const std::string ckpt = run + "/checkpoint.pt";
-  ASSERT_EQ(run_cli("export --checkpoint " + ckpt + " --data " + dir.file("cifar") + " --out " + dir.file("a.wrpn")).exit_code, 0);
+  ASSERT_EQ(run_cli("export --checkpoint " + ckpt + " --data " + dir.file("cifar") + " --out " + dir.file("a.wrpn"))
+                .exit_code,
+            0);
   std::filesystem::remove_all(dir.file("cifar"));
   const CliResult e = run_cli("export --checkpoint " + ckpt + " --out " + dir.file("b.wrpn"));
   ASSERT_EQ(e.exit_code, 0) << e.err;

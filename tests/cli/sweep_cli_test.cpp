@@ -25,8 +25,7 @@ const std::string kGrid =
     " --limit-train 1200 --limit-test 300 --batch-size 100 --threads 1 --no-plots";
 
 int run_sweep(const std::string& out) {
-  const std::string cmd = std::string(WRPN_CLI_PATH) + " sweep" + kGrid + " --out " + out +
-                          " >" + out + ".log 2>&1";
+  const std::string cmd = std::string(WRPN_CLI_PATH) + " sweep" + kGrid + " --out " + out + " >" + out + ".log 2>&1";
   return std::system(cmd.c_str());
 }
 
@@ -59,8 +58,7 @@ TEST(SweepCli, InterruptedAndRestartedEqualsUninterrupted) {
     _exit(run_sweep(interrupted) == 0 ? 0 : 1);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (count_lines(second_run + "/metrics.jsonl") < 1 &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (count_lines(second_run + "/metrics.jsonl") < 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(-pid, SIGKILL);
@@ -78,8 +76,7 @@ TEST(SweepCli, InterruptedAndRestartedEqualsUninterrupted) {
   const auto b = read_json(interrupted + "/summary.json");
   EXPECT_EQ(a, b);
   ASSERT_EQ(a.size(), 2u);
-  for (const auto& id : {"lenet5-w1-32-32-s1", "lenet5-w1-32-32-s2", "lenet5-w1-2-2-s1",
-                         "lenet5-w1-2-2-s2"}) {
+  for (const auto& id : {"lenet5-w1-32-32-s1", "lenet5-w1-32-32-s2", "lenet5-w1-2-2-s1", "lenet5-w1-2-2-s2"}) {
     const auto ra = read_json(straight + "/runs/" + id + "/result.json");
     const auto rb = read_json(interrupted + "/runs/" + id + "/result.json");
     EXPECT_EQ(ra["test_acc"], rb["test_acc"]) << id;

@@ -139,10 +139,9 @@ TEST(CifarTraining, ResNet20TrainsEndToEndThroughTheCli) {
   write_bytes(data + "/test_batch.bin", synthetic_cifar_records(0, 100, 99));
   const std::string out = dir.file("run");
   const std::string cmd = std::string(WRPN_CLI_PATH) +
-                          " train --model resnet20 --wbits 4 --abits 4 --dataset cifar10 --data " +
-                          data + " --epochs 2 --batch-size 30 --lr 0.05 --threads 1" +
-                          " --crop-padding 4 --flip true --out " + out + " >" +
-                          dir.file("stdout") + " 2>" + dir.file("stderr");
+                          " train --model resnet20 --wbits 4 --abits 4 --dataset cifar10 --data " + data +
+                          " --epochs 2 --batch-size 30 --lr 0.05 --threads 1" + " --crop-padding 4 --flip true --out " +
+                          out + " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir.file("stderr"));
   const std::string metrics = slurp(out + "/metrics.jsonl");

@@ -119,8 +119,7 @@ TEST(ImageFolder, ClassesAreSortedSubFoldersAndFilesAreSorted) {
   ImageFolder folder(dir.str(), ImageFolderOptions().image_size(16).train(false));
   EXPECT_EQ(folder.classes(), (std::vector<std::string>{"ant", "bee", "cat"}));
   ASSERT_EQ(folder.size(), 5);
-  EXPECT_EQ((std::vector<int64_t>{folder.label(0), folder.label(1), folder.label(2),
-                                  folder.label(3), folder.label(4)}),
+  EXPECT_EQ((std::vector<int64_t>{folder.label(0), folder.label(1), folder.label(2), folder.label(3), folder.label(4)}),
             (std::vector<int64_t>{0, 1, 1, 2, 2}));
   EXPECT_EQ(folder.path(3), dir.file("cat/a.JPEG"));
   EXPECT_EQ(folder.shape().height, 16);
@@ -164,15 +163,16 @@ TEST(ImageFolder, BadFoldersAndFilesHaveTheirOwnErrors) {
   const ImageFolderOptions opts = ImageFolderOptions().image_size(16);
   EXPECT_EQ(error_of([&] { ImageFolder(dir.file("nowhere"), opts); }),
             "image folder " + dir.file("nowhere") + " does not exist or is not a folder");
-  EXPECT_EQ(error_of([&] { ImageFolder(dir.str(), opts); }),
-            "image folder " + dir.str() + " has no class sub-folders");
+  EXPECT_EQ(error_of([&] { ImageFolder(dir.str(), opts); }), "image folder " + dir.str() + " has no class sub-folders");
   fs::create_directories(dir.file("empty"));
   write_bytes(dir.file("empty/readme.txt"), {1});
   write_jpeg(dir.file("full/1.jpg"), solid(20, 20, 9, 9, 9));
   EXPECT_EQ(error_of([&] { ImageFolder(dir.str(), opts); }),
             "class folder " + dir.file("empty") + " has no JPEG files (.jpg, .jpeg)");
   fs::remove_all(dir.file("empty"));
-  EXPECT_EQ(error_of([&] { ImageFolder(dir.str(), ImageFolderOptions(opts).classes({"full", "gone"})); }),
+  EXPECT_EQ(error_of([&] {
+              ImageFolder(dir.str(), ImageFolderOptions(opts).classes({"full", "gone"}));
+            }),
             "class folder " + dir.file("gone") + " is missing");
 
   // A corrupt JPEG: an error naming it, or skipped and counted with skip_corrupt.
@@ -184,8 +184,7 @@ TEST(ImageFolder, BadFoldersAndFilesHaveTheirOwnErrors) {
   EXPECT_EQ(error.rfind("cannot decode JPEG " + dir.file("full/2.jpg") + ": ", 0), 0u) << error;
 
   auto lenient = std::make_shared<ImageFolder>(dir.str(), ImageFolderOptions(opts).skip_corrupt(true));
-  BatchLoader loader(std::shared_ptr<const SampleSource>(lenient),
-                     LoaderOptions().batch_size(2).shuffle(false));
+  BatchLoader loader(std::shared_ptr<const SampleSource>(lenient), LoaderOptions().batch_size(2).shuffle(false));
   const Batch batch = loader.batch(0, 0);
   EXPECT_EQ(batch.labels.size(0), 1);
   EXPECT_EQ(batch.skipped, 1);
@@ -194,8 +193,7 @@ TEST(ImageFolder, BadFoldersAndFilesHaveTheirOwnErrors) {
   // An unreadable file names the file too.
   fs::permissions(dir.file("full/1.jpg"), fs::perms::none);
   if (::geteuid() != 0) {  // root reads anything
-    EXPECT_EQ(error_of([&] { strict.read_sample(0, rng, out.data()); }),
-              "cannot read " + dir.file("full/1.jpg"));
+    EXPECT_EQ(error_of([&] { strict.read_sample(0, rng, out.data()); }), "cannot read " + dir.file("full/1.jpg"));
   }
 }
 
@@ -226,8 +224,7 @@ TEST(ImageFolderTraining, CorruptImageStopsTheRunOrIsSkippedAndCounted) {
   quiet.verbose = false;
   quiet.progress = false;
   const std::string error = error_of([&] { train::run_training(c, false, quiet); });
-  EXPECT_EQ(error.rfind("cannot decode JPEG " + dir.file("train/dark/99.jpg") + ": ", 0), 0u)
-      << error;
+  EXPECT_EQ(error.rfind("cannot decode JPEG " + dir.file("train/dark/99.jpg") + ": ", 0), 0u) << error;
 
   c.skip_corrupt = true;
   const train::TrainResult r = train::run_training(c, false, quiet);

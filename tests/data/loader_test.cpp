@@ -26,9 +26,8 @@ std::shared_ptr<InMemoryDataset> random_dataset(int64_t n, uint64_t seed) {
   for (auto& p : pixels) p = uint8_t(rng.below(256));
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (auto& l : labels) l = int64_t(rng.below(5));
-  return std::make_shared<InMemoryDataset>(ImageShape{3, 8, 8}, 5, std::move(pixels),
-                                           std::move(labels), std::vector<float>{0.5f, 0.4f, 0.3f},
-                                           std::vector<float>{0.2f, 0.25f, 0.3f});
+  return std::make_shared<InMemoryDataset>(ImageShape{3, 8, 8}, 5, std::move(pixels), std::move(labels),
+                                           std::vector<float>{0.5f, 0.4f, 0.3f}, std::vector<float>{0.2f, 0.25f, 0.3f});
 }
 
 // Every batch of `epochs` epochs, cloned (the synchronous loader reuses its buffers).
@@ -70,8 +69,8 @@ TEST(Loader, OutOfSequenceRequestsRestartThePipeline) {
   const auto options = LoaderOptions().batch_size(8).seed(3).flip(true);
   BatchLoader sync(dataset, options);
   BatchLoader prefetching(dataset, LoaderOptions(options).workers(2));
-  for (const auto& [e, b] : std::vector<std::pair<int64_t, int64_t>>{
-           {2, 3}, {0, 0}, {0, 1}, {5, 6}, {0, 1}, {0, 2}, {1, 0}}) {
+  for (const auto& [e, b] :
+       std::vector<std::pair<int64_t, int64_t>>{{2, 3}, {0, 0}, {0, 1}, {5, 6}, {0, 1}, {0, 2}, {1, 0}}) {
     const Batch want = sync.batch(e, b);
     const Batch got = prefetching.batch(e, b);
     EXPECT_TRUE(torch::equal(want.images, got.images)) << e << "," << b;
@@ -110,15 +109,12 @@ TEST(Loader, AWorkersErrorReachesTheCallerWithTheFileName) {
   fs::create_directories(dir.file("a"));
   write_bytes(dir.file("a/bad.jpg"), {0, 1, 2, 3});
   const auto folder = std::make_shared<ImageFolder>(dir.str(), ImageFolderOptions().image_size(16));
-  BatchLoader loader(std::shared_ptr<const SampleSource>(folder),
-                     LoaderOptions().batch_size(1).workers(2));
+  BatchLoader loader(std::shared_ptr<const SampleSource>(folder), LoaderOptions().batch_size(1).workers(2));
   try {
     loader.batch(0, 0);
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot decode JPEG " + dir.file("a/bad.jpg")),
-              std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot decode JPEG " + dir.file("a/bad.jpg")), std::string::npos) << e.what();
   }
 }
 

@@ -46,8 +46,7 @@ TEST(FashionMnist, DebianFilesHaveTheRightCountsAndLabels) {
   EXPECT_EQ(train_counts, std::vector<int>(10, 6000));
   EXPECT_EQ(test_counts, std::vector<int>(10, 1000));
   EXPECT_EQ(train->label(0), 9);
-  EXPECT_EQ((std::vector<int64_t>{test->label(0), test->label(1), test->label(2), test->label(3),
-                                  test->label(4)}),
+  EXPECT_EQ((std::vector<int64_t>{test->label(0), test->label(1), test->label(2), test->label(3), test->label(4)}),
             (std::vector<int64_t>{9, 2, 1, 1, 6}));
 }
 
@@ -80,26 +79,22 @@ TEST(Idx, MalformedFilesRejectedWithSpecificMessages) {
 
   auto wrong_dims = idx_header(0x08, {4});
   write_bytes(path, wrong_dims);
-  EXPECT_EQ(error_of([&] { read_idx(path, 3); }),
-            "IDX file " + path + " has 1 dimensions, expected 3");
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }), "IDX file " + path + " has 1 dimensions, expected 3");
 
   auto truncated = idx_header(0x08, {2, 2, 2});
   truncated.insert(truncated.end(), {1, 2, 3});
   write_bytes(path, truncated);
-  EXPECT_EQ(error_of([&] { read_idx(path, 3); }),
-            "IDX file " + path + " is truncated: expected 8 data bytes, got 3");
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }), "IDX file " + path + " is truncated: expected 8 data bytes, got 3");
 
   auto short_header = idx_header(0x08, {2, 2, 2});
   short_header.resize(9);
   write_bytes(path, short_header);
-  EXPECT_EQ(error_of([&] { read_idx(path, 3); }),
-            "IDX file " + path + " is truncated in the size of dimension 1");
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }), "IDX file " + path + " is truncated in the size of dimension 1");
 
   auto trailing = idx_header(0x08, {2});
   trailing.insert(trailing.end(), {1, 2, 3});
   write_bytes(path, trailing);
-  EXPECT_EQ(error_of([&] { read_idx(path, 1); }),
-            "IDX file " + path + " has trailing bytes after its 2 elements");
+  EXPECT_EQ(error_of([&] { read_idx(path, 1); }), "IDX file " + path + " has trailing bytes after its 2 elements");
 }
 
 TEST(Mnist, LabelOutOfRangeAndCountMismatchRejected) {
@@ -116,8 +111,8 @@ TEST(Mnist, LabelOutOfRangeAndCountMismatchRejected) {
   three.insert(three.end(), {1, 2, 3});
   write_bytes(dir.file("t10k-labels-idx1-ubyte"), three);
   EXPECT_EQ(error_of([&] { load_mnist(dir.str(), Split::Test); }),
-            dir.file("t10k-images-idx3-ubyte") + " holds 2 images but " +
-                dir.file("t10k-labels-idx1-ubyte") + " holds 3 labels");
+            dir.file("t10k-images-idx3-ubyte") + " holds 2 images but " + dir.file("t10k-labels-idx1-ubyte") +
+                " holds 3 labels");
 }
 
 TEST(BatchLoader, NormalisesDeterministicallyAndCoversEverySampleOnce) {
@@ -127,8 +122,8 @@ TEST(BatchLoader, NormalisesDeterministicallyAndCoversEverySampleOnce) {
     for (int p = 0; p < 4; ++p) pixels[size_t(i * 4 + p)] = uint8_t(i * 10 + p);
     labels[size_t(i)] = i % 3;
   }
-  auto ds = std::make_shared<InMemoryDataset>(ImageShape{1, 2, 2}, 3, pixels, labels,
-                                              std::vector<float>{0.5f}, std::vector<float>{0.25f});
+  auto ds = std::make_shared<InMemoryDataset>(ImageShape{1, 2, 2}, 3, pixels, labels, std::vector<float>{0.5f},
+                                              std::vector<float>{0.25f});
   BatchLoader a(ds, LoaderOptions().batch_size(4).seed(42));
   BatchLoader b(ds, LoaderOptions().batch_size(4).seed(42));
   EXPECT_EQ(a.num_batches(), 3);

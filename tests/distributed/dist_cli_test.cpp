@@ -61,8 +61,7 @@ struct Cli {
         ::unsetenv(v);
       }
       for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-      if (!std::freopen(out_path.c_str(), "w", stdout) ||
-          !std::freopen(err_path.c_str(), "w", stderr)) {
+      if (!std::freopen(out_path.c_str(), "w", stdout) || !std::freopen(err_path.c_str(), "w", stderr)) {
         ::_exit(126);
       }
       std::vector<char*> p;
@@ -169,12 +168,9 @@ constexpr double kSummationTolerance = 1e-5;
 
 TEST(DistributedTraining, TwoProcessesOfBatchBMatchOneProcessOfBatch2B) {
   TempDir dir("dist-equal");
-  Cli single(kMlpRun + "--limit-train 200 --epochs 2 --out " + dir.file("single"), dir,
-             "single");
+  Cli single(kMlpRun + "--limit-train 200 --epochs 2 --out " + dir.file("single"), dir, "single");
   ASSERT_EQ(single.wait(120), 0) << single.err();
-  Cli pair(kMlpRun + "--limit-train 200 --epochs 2 --nproc 2 --dist-timeout 20 --out " +
-               dir.file("pair"),
-           dir, "pair");
+  Cli pair(kMlpRun + "--limit-train 200 --epochs 2 --nproc 2 --dist-timeout 20 --out " + dir.file("pair"), dir, "pair");
   ASSERT_EQ(pair.wait(120), 0) << pair.err();
   const std::string printed = pair.out();
   EXPECT_NE(printed.find("on 2 processes"), std::string::npos) << printed;
@@ -218,9 +214,7 @@ std::map<int, pid_t> wait_until_training(const Cli& run, const TempDir& dir) {
 TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
   TempDir dir("dist-kill");
   const double timeout = 5;
-  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 5 --out " +
-              dir.file("run"),
-          dir, "run");
+  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 5 --out " + dir.file("run"), dir, "run");
   const std::map<int, pid_t> workers = wait_until_training(run, dir);
   ASSERT_EQ(workers.size(), 2u);
   const auto killed_at = Clock::now();
@@ -231,8 +225,7 @@ TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
   EXPECT_LT(took, timeout);  // a dead peer is noticed at once, not after the timeout
   const std::string err = run.err();
   std::printf("launcher exited %d, %.1f s after the kill:\n%s", code, took, err.c_str());
-  EXPECT_NE(err.find("rank 1 (pid " + std::to_string(workers.at(1)) + ") failed with signal 9"),
-            std::string::npos)
+  EXPECT_NE(err.find("rank 1 (pid " + std::to_string(workers.at(1)) + ") failed with signal 9"), std::string::npos)
       << err;
   // Rank 0's own error names the rank that went away.
   EXPECT_NE(err.find("rank 0 of 2: "), std::string::npos) << err;
@@ -242,9 +235,7 @@ TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
 TEST(DistributedTraining, HungWorkerIsNamedAfterTheTimeout) {
   TempDir dir("dist-hang");
   const double timeout = 3;
-  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 3 --out " +
-              dir.file("run"),
-          dir, "run");
+  Cli run(kMlpRun + "--limit-train 4000 --epochs 50 --nproc 2 --dist-timeout 3 --out " + dir.file("run"), dir, "run");
   const std::map<int, pid_t> workers = wait_until_training(run, dir);
   ASSERT_EQ(workers.size(), 2u);
   const auto stopped_at = Clock::now();
@@ -270,8 +261,7 @@ TEST(DistributedTraining, ResumesWithADifferentProcessCount) {
   Cli whole(args + "--out " + dir.file("whole"), dir, "whole");
   ASSERT_EQ(whole.wait(120), 0) << whole.err();
   // 2 processes through a file store, stopped hard after the first checkpoint ...
-  Cli first(args + "--nproc 2 --store file:" + dir.file("store") + " --out " + dir.file("run"),
-            dir, "first");
+  Cli first(args + "--nproc 2 --store file:" + dir.file("store") + " --out " + dir.file("run"), dir, "first");
   const std::string ckpt = train::checkpoint_path(dir.file("run"));
   const auto start = Clock::now();
   while (!fs::exists(ckpt) && Clock::now() - start < std::chrono::seconds(60)) {
@@ -281,8 +271,7 @@ TEST(DistributedTraining, ResumesWithADifferentProcessCount) {
   first.wait(10);
   ASSERT_EQ(train::read_checkpoint_meta(ckpt).epochs_done, 1);
   // ... resumed by 3 processes (global batch 32 -> 11, 11, 10 per rank).
-  Cli resumed("train --resume --nproc 3 --dist-timeout 20 --out " + dir.file("run"), dir,
-              "resumed");
+  Cli resumed("train --resume --nproc 3 --dist-timeout 20 --out " + dir.file("run"), dir, "resumed");
   ASSERT_EQ(resumed.wait(120), 0) << resumed.err();
   EXPECT_NE(resumed.out().find("epoch   2/3"), std::string::npos) << resumed.out();
   EXPECT_EQ(resumed.out().find("epoch   1/3"), std::string::npos) << resumed.out();
@@ -294,8 +283,8 @@ TEST(DistributedTraining, ResumesWithADifferentProcessCount) {
   EXPECT_NEAR(m[2]["test_acc"].get<double>(), w[2]["test_acc"].get<double>(), 1.0);
   EXPECT_GT(m[2]["test_acc"].get<double>(), 60.0);
   // 96 steps in all, against the single process: still the same run up to summation order.
-  const double rel = relative_difference(checkpoint_parameters(dir.file("whole")),
-                                         checkpoint_parameters(dir.file("run")));
+  const double rel =
+      relative_difference(checkpoint_parameters(dir.file("whole")), checkpoint_parameters(dir.file("run")));
   EXPECT_LT(rel, 1e-4);
   std::printf("largest relative weight difference, 1 process vs 2 then 3: %.3g\n", rel);
 }
@@ -303,9 +292,7 @@ TEST(DistributedTraining, ResumesWithADifferentProcessCount) {
 void expect_one_clear_error(const std::string& args, const std::string& expected,
                             std::vector<std::pair<std::string, std::string>> env = {}) {
   TempDir dir("dist-bad");
-  Cli run(args + " --limit-train 64 --limit-test 64 --epochs 1 --threads 1 --out " +
-              dir.file("run"),
-          dir, "bad", env);
+  Cli run(args + " --limit-train 64 --limit-test 64 --epochs 1 --threads 1 --out " + dir.file("run"), dir, "bad", env);
   const int code = run.wait(30);
   EXPECT_NE(code, 0) << args;
   std::string err = run.err();
@@ -332,11 +319,11 @@ TEST(DistributedTraining, BadProcessCountsAndEnvironmentGiveOneClearError) {
                          {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "29500"}});
   // Nobody serves the store: rank 1 gives up after the timeout, naming the address.
   const std::string port = std::to_string(distributed::pick_free_port());
-  expect_one_clear_error(
-      "train --dist-timeout 1",
-      "rank 1: cannot meet the other 1 rank(s) through the store at MASTER_ADDR:MASTER_PORT = "
-      "127.0.0.1:" + port + " within 1 s",
-      {{"RANK", "1"}, {"WORLD_SIZE", "2"}, addr, {"MASTER_PORT", port}});
+  expect_one_clear_error("train --dist-timeout 1",
+                         "rank 1: cannot meet the other 1 rank(s) through the store at MASTER_ADDR:MASTER_PORT = "
+                         "127.0.0.1:" +
+                             port + " within 1 s",
+                         {{"RANK", "1"}, {"WORLD_SIZE", "2"}, addr, {"MASTER_PORT", port}});
 }
 
 }  // namespace

@@ -19,14 +19,12 @@ std::shared_ptr<InMemoryDataset> indexed_dataset(int64_t n) {
   for (auto& p : pixels) p = uint8_t(rng.below(256));
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[size_t(i)] = i;
-  return std::make_shared<InMemoryDataset>(ImageShape{1, 6, 6}, n, std::move(pixels),
-                                           std::move(labels), std::vector<float>{0.5f},
-                                           std::vector<float>{0.25f});
+  return std::make_shared<InMemoryDataset>(ImageShape{1, 6, 6}, n, std::move(pixels), std::move(labels),
+                                           std::vector<float>{0.5f}, std::vector<float>{0.25f});
 }
 
 LoaderOptions options(int64_t batch, int rank, int world) {
-  return LoaderOptions().batch_size(batch).seed(11).crop_padding(2).flip(true).rank(rank).world_size(
-      world);
+  return LoaderOptions().batch_size(batch).seed(11).crop_padding(2).flip(true).rank(rank).world_size(world);
 }
 
 TEST(DistributedSampler, SlicesOfEveryBatchTileItExactly) {

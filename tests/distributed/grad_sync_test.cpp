@@ -63,8 +63,7 @@ TEST(GradSync, BucketsStartDuringBackwardAndTheSumsLandInGrad) {
     sync.begin_step();
     EXPECT_EQ(sync.buckets_started(), 0);
     int64_t started_mid_backward = -1;
-    const torch::Tensor logits =
-        net.forward(x, [&] { started_mid_backward = sync.buckets_started(); });
+    const torch::Tensor logits = net.forward(x, [&] { started_mid_backward = sync.buckets_started(); });
     torch::nn::functional::cross_entropy(logits, y).backward();
     // fc3's and fc2's buckets were on their way while backward still had fc1 to do.
     EXPECT_EQ(started_mid_backward, 2);

@@ -116,8 +116,7 @@ TEST_P(CodePackPerTarget, SimdMasksMatchReferenceBitForBit) {
 // Interleaving: SIMD against the scalar twins, lengths around vector and chunk sizes.
 TEST_P(CodePackPerTarget, SimdInterleavingMatchesReferenceBitForBit) {
   std::mt19937 gen(11);
-  const size_t counts[] = {1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200,
-                           1023, 1024, 1025, 2100};
+  const size_t counts[] = {1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200, 1023, 1024, 1025, 2100};
   for (const int b : {1, 2, 4}) {
     for (const size_t n : counts) {
       std::vector<uint8_t> codes(n);
@@ -154,8 +153,7 @@ TEST_P(CodePackPerTarget, QuantizeAndPackMatchesSeparateKernels) {
   std::uniform_real_distribution<float> dist(-0.5f, 1.5f);
   for (const int bits : {1, 2, 3, 4, 8}) {
     const float levels = float((1 << bits) - 1);
-    for (const size_t n : {size_t{1}, size_t{9}, size_t{33}, size_t{1023}, size_t{1024},
-                           size_t{1025}, size_t{3000}}) {
+    for (const size_t n : {size_t{1}, size_t{9}, size_t{33}, size_t{1023}, size_t{1024}, size_t{1025}, size_t{3000}}) {
       std::vector<float> x(n);
       for (size_t i = 0; i < n; ++i) x[i] = i % 5 == 0 ? float(i % 3) * 0.5f : dist(gen);
       std::vector<float> out(n), want_out(n);
@@ -165,8 +163,8 @@ TEST_P(CodePackPerTarget, QuantizeAndPackMatchesSeparateKernels) {
       fake_quantize_ref(x.data(), want_out.data(), n, 0.0f, 1.0f, levels);
       ASSERT_TRUE(pack_codes(want_out.data(), n, bits, levels, want_codes.data()));
       pack_clip_mask_ref(x.data(), n, 0.0f, 1.0f, want_mask.data());
-      const std::string where = std::string(hwy::TargetName(GetParam())) +
-                                " bits=" + std::to_string(bits) + " n=" + std::to_string(n);
+      const std::string where =
+          std::string(hwy::TargetName(GetParam())) + " bits=" + std::to_string(bits) + " n=" + std::to_string(n);
       ASSERT_EQ(std::memcmp(out.data(), want_out.data(), n * sizeof(float)), 0) << where;
       ASSERT_EQ(codes, want_codes) << where;
       ASSERT_EQ(mask, want_mask) << where;
@@ -174,8 +172,7 @@ TEST_P(CodePackPerTarget, QuantizeAndPackMatchesSeparateKernels) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTargets, CodePackPerTarget,
-                         testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
+INSTANTIATE_TEST_SUITE_P(AllTargets, CodePackPerTarget, testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
                          [](const testing::TestParamInfo<int64_t>& info) {
                            return std::string(hwy::TargetName(info.param));
                          });

@@ -104,8 +104,11 @@ TEST(Conv, BlockedConvolutionMatchesDirectConvolutionAndOracles) {
   struct Case {
     int batch, hw, in_c, out_c, kernel, stride, kw, ka;
   };
-  const Case cases[] = {{3, 19, 33, 17, 3, 1, 4, 4}, {2, 23, 64, 40, 3, 1, 2, 2}, {1, 15, 16, 70, 3, 2, 8, 8},
-                        {9, 11, 24, 9, 1, 1, 1, 1}, {6, 30, 8, 33, 3, 1, 3, 5}};
+  const Case cases[] = {{3, 19, 33, 17, 3, 1, 4, 4},
+                        {2, 23, 64, 40, 3, 1, 2, 2},
+                        {1, 15, 16, 70, 3, 2, 8, 8},
+                        {9, 11, 24, 9, 1, 1, 1, 1},
+                        {6, 30, 8, 33, 3, 1, 3, 5}};
   for (const Case& c : cases) {
     ConvShape s;
     s.batch = c.batch;
@@ -115,8 +118,8 @@ TEST(Conv, BlockedConvolutionMatchesDirectConvolutionAndOracles) {
     s.kernel_h = s.kernel_w = c.kernel;
     s.stride = c.stride;
     s.pad = c.kernel / 2;
-    SCOPED_TRACE("N=" + std::to_string(s.gemm_n()) + " K=" + std::to_string(s.gemm_k()) + " M=" +
-                 std::to_string(s.out_c) + " " + std::to_string(c.kw) + "x" + std::to_string(c.ka));
+    SCOPED_TRACE("N=" + std::to_string(s.gemm_n()) + " K=" + std::to_string(s.gemm_k()) +
+                 " M=" + std::to_string(s.out_c) + " " + std::to_string(c.kw) + "x" + std::to_string(c.ka));
     const auto in = testing::random_acts(c.ka, size_t(s.batch) * s.in_h * s.in_w * s.in_c, 21);
     const auto w = testing::random_weights(c.kw, size_t(s.out_c) * s.gemm_k(), 22);
     std::vector<int32_t> acc(size_t(s.gemm_n()) * s.out_c);
@@ -201,8 +204,7 @@ TEST(Conv, ReorderOihwToOhwi) {
   for (int a = 0; a < o; ++a)
     for (int b = 0; b < i; ++b)
       for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x)
-          EXPECT_EQ(ohwi[((a * h + y) * w + x) * i + b], oihw[((a * i + b) * h + y) * w + x]);
+        for (int x = 0; x < w; ++x) EXPECT_EQ(ohwi[((a * h + y) * w + x) * i + b], oihw[((a * i + b) * h + y) * w + x]);
 }
 
 TEST(Conv, InvalidShapesThrowNamingTheField) {

@@ -67,8 +67,7 @@ TEST_P(PerTarget, InPlaceQuantizeWorks) {
   EXPECT_EQ(want, x);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTargets, PerTarget,
-                         testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
+INSTANTIATE_TEST_SUITE_P(AllTargets, PerTarget, testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
                          [](const testing::TestParamInfo<int64_t>& info) {
                            return std::string(hwy::TargetName(info.param));
                          });

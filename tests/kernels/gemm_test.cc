@@ -77,16 +77,16 @@ std::vector<std::tuple<int, int>> all_pairs() {
   return pairs;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllPairs, GemmPairTest, ::testing::ValuesIn(all_pairs()),
-                         [](const auto& info) {
-                           return "w" + std::to_string(std::get<0>(info.param)) + "a" +
-                                  std::to_string(std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(AllPairs, GemmPairTest, ::testing::ValuesIn(all_pairs()), [](const auto& info) {
+  return "w" + std::to_string(std::get<0>(info.param)) + "a" + std::to_string(std::get<1>(info.param));
+});
 
 TEST(GemmDispatch, SelectedVariantIsExactForEveryPair) {
   testing::for_each_target([](int64_t) {
     for (int kw = 1; kw <= 8; ++kw)
-      for (int ka = 1; ka <= 8; ++ka) for (int k : {1, 64, 511, 512, 1024, 4608}) EXPECT_TRUE(gemm_variant_supports(select_gemm_variant(kw, ka, k), kw, ka));
+      for (int ka = 1; ka <= 8; ++ka)
+        for (int k : {1, 64, 511, 512, 1024, 4608})
+          EXPECT_TRUE(gemm_variant_supports(select_gemm_variant(kw, ka, k), kw, ka));
   });
 }
 

@@ -20,10 +20,10 @@ namespace {
 ChannelAffine hard_channels() {
   ChannelAffine c;
   const std::vector<std::pair<float, float>> sb = {
-      {0.125f, 0.0f},    {0.125f, 0.0625f}, {-0.125f, 1.0f},   {1.0f / 3.0f, -0.2f}, {0.001f, 0.5f},
-      {-0.002f, 0.25f},  {0.0f, 0.3f},      {0.0f, 0.5f},      {-0.0f, 0.8f},        {0.0f, -1.0f},
-      {0.0f, 2.0f},      {1e-30f, 0.5f},    {3.7e-5f, 0.01f},  {-7.1e-6f, 0.9f},     {0.37f, -100.0f},
-      {1.0f / 255.0f, 0.0f}, {-1.0f / 255.0f, 1.0f}, {0.5f, 0.25f}, {2e-9f, 0.49f}, {-5.5f, 0.0f}};
+      {0.125f, 0.0f},        {0.125f, 0.0625f},      {-0.125f, 1.0f},  {1.0f / 3.0f, -0.2f}, {0.001f, 0.5f},
+      {-0.002f, 0.25f},      {0.0f, 0.3f},           {0.0f, 0.5f},     {-0.0f, 0.8f},        {0.0f, -1.0f},
+      {0.0f, 2.0f},          {1e-30f, 0.5f},         {3.7e-5f, 0.01f}, {-7.1e-6f, 0.9f},     {0.37f, -100.0f},
+      {1.0f / 255.0f, 0.0f}, {-1.0f / 255.0f, 1.0f}, {0.5f, 0.25f},    {2e-9f, 0.49f},       {-5.5f, 0.0f}};
   for (auto [s, b] : sb) {
     c.scale.push_back(s);
     c.bias.push_back(b);
@@ -35,30 +35,30 @@ ChannelAffine hard_channels() {
 TEST(RequantizeThresholds, MatchFloatOnEveryCodeBoundary) {
   const ChannelAffine aff = hard_channels();
   testing::for_each_target([&](int64_t) {
-  for (int bits = 1; bits <= 8; ++bits) {
-    const RequantizeThresholds th = make_requantize_thresholds(aff, bits);
-    ASSERT_EQ(th.channels, int(aff.scale.size()));
-    std::vector<int32_t> probes;
-    for (int m = 0; m < th.channels; ++m) {
-      for (int level = 0; level < th.levels; ++level) {
-        const int64_t t = th.t[size_t(m) * th.levels + level];
-        for (int64_t d = -2; d <= 2; ++d) {
-          const int64_t x = th.sign[m] * (t + d);
-          if (t != INT32_MAX && std::llabs(x) <= kMaxAbsAccumulator) probes.push_back(int32_t(x));
+    for (int bits = 1; bits <= 8; ++bits) {
+      const RequantizeThresholds th = make_requantize_thresholds(aff, bits);
+      ASSERT_EQ(th.channels, int(aff.scale.size()));
+      std::vector<int32_t> probes;
+      for (int m = 0; m < th.channels; ++m) {
+        for (int level = 0; level < th.levels; ++level) {
+          const int64_t t = th.t[size_t(m) * th.levels + level];
+          for (int64_t d = -2; d <= 2; ++d) {
+            const int64_t x = th.sign[m] * (t + d);
+            if (t != INT32_MAX && std::llabs(x) <= kMaxAbsAccumulator) probes.push_back(int32_t(x));
+          }
         }
       }
+      for (int32_t x = -3000; x <= 3000; ++x) probes.push_back(x);
+      probes.push_back(kMaxAbsAccumulator);
+      probes.push_back(-kMaxAbsAccumulator);
+      for (int32_t acc : probes) {
+        std::vector<int32_t> row(th.channels, acc);
+        std::vector<uint8_t> got(th.channels), want(th.channels);
+        requantize(th, row.data(), th.channels, 1, got.data(), th.channels);
+        requantize_ref(aff, bits, row.data(), th.channels, 1, want.data(), th.channels);
+        ASSERT_EQ(got, want) << "bits " << bits << " acc " << acc;
+      }
     }
-    for (int32_t x = -3000; x <= 3000; ++x) probes.push_back(x);
-    probes.push_back(kMaxAbsAccumulator);
-    probes.push_back(-kMaxAbsAccumulator);
-    for (int32_t acc : probes) {
-      std::vector<int32_t> row(th.channels, acc);
-      std::vector<uint8_t> got(th.channels), want(th.channels);
-      requantize(th, row.data(), th.channels, 1, got.data(), th.channels);
-      requantize_ref(aff, bits, row.data(), th.channels, 1, want.data(), th.channels);
-      ASSERT_EQ(got, want) << "bits " << bits << " acc " << acc;
-    }
-  }
   });
 }
 
@@ -109,9 +109,9 @@ TEST(QuantizeUnitFloats, HandComputedCodesOnEveryTarget) {
     float y;
     uint8_t code;
   };
-  const Row table[] = {{1, -3.0f, 0}, {1, 0.25f, 0}, {1, 0.5f, 0}, {1, 0.75f, 1}, {1, 7.0f, 1},
-                       {2, 0.5f, 2},  {2, 1.0f / 6, 0}, {2, 0.1667f, 1}, {2, 0.99f, 3},
-                       {4, 0.1f, 2},  {4, 0.5f, 8},  {4, 1.0f, 15},   {8, 0.5f, 128}, {8, 0.25f, 64}, {8, 2.0f, 255}};
+  const Row table[] = {{1, -3.0f, 0}, {1, 0.25f, 0},    {1, 0.5f, 0},    {1, 0.75f, 1},  {1, 7.0f, 1},
+                       {2, 0.5f, 2},  {2, 1.0f / 6, 0}, {2, 0.1667f, 1}, {2, 0.99f, 3},  {4, 0.1f, 2},
+                       {4, 0.5f, 8},  {4, 1.0f, 15},    {8, 0.5f, 128},  {8, 0.25f, 64}, {8, 2.0f, 255}};
   testing::for_each_target([&](int64_t) {
     for (const Row& r : table) {
       for (size_t count : {size_t(1), size_t(37)}) {  // the scalar tail and the vector body
@@ -125,8 +125,8 @@ TEST(QuantizeUnitFloats, HandComputedCodesOnEveryTarget) {
 }
 
 TEST(FoldBatchNorm, FoldsScaleAndBias) {
-  const ChannelAffine a = fold_batch_norm({0.5f, 2.0f}, 2, {1.0f, -2.0f}, {0.1f, 0.2f}, {3.0f, -1.0f},
-                                          {4.0f, 0.25f}, 0.0f);
+  const ChannelAffine a =
+      fold_batch_norm({0.5f, 2.0f}, 2, {1.0f, -2.0f}, {0.1f, 0.2f}, {3.0f, -1.0f}, {4.0f, 0.25f}, 0.0f);
   // channel 0: g = 1/2, scale = 0.5 * 0.5 / 3, bias = 0.1 - 0.5 * 3
   EXPECT_FLOAT_EQ(a.scale[0], 0.5f * 0.5f / 3.0f);
   EXPECT_FLOAT_EQ(a.bias[0], 0.1f - 1.5f);
@@ -140,9 +140,11 @@ TEST(FoldBatchNorm, FoldsScaleAndBias) {
 // Fused GEMM + requantize, and GEMM + float output, against the oracles composed.
 TEST(FusedOutput, GemmRequantizeAndDequantizeMatchReference) {
   std::mt19937 rng(77);
-  struct Case { int kw, ka, out_bits, m, n, k; };
-  const std::vector<Case> cases = {{1, 1, 1, 33, 65, 257}, {2, 2, 2, 7, 129, 63},  {1, 2, 4, 65, 31, 127},
-                                   {4, 4, 4, 17, 70, 144}, {8, 8, 8, 5, 33, 65},   {3, 5, 2, 64, 64, 64},
+  struct Case {
+    int kw, ka, out_bits, m, n, k;
+  };
+  const std::vector<Case> cases = {{1, 1, 1, 33, 65, 257}, {2, 2, 2, 7, 129, 63}, {1, 2, 4, 65, 31, 127},
+                                   {4, 4, 4, 17, 70, 144}, {8, 8, 8, 5, 33, 65},  {3, 5, 2, 64, 64, 64},
                                    {2, 1, 3, 3, 200, 576}, {6, 3, 8, 31, 9, 1000}};
   for (const Case& c : cases) {
     SCOPED_TRACE("kw=" + std::to_string(c.kw) + " ka=" + std::to_string(c.ka) + " out=" + std::to_string(c.out_bits));

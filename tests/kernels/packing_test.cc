@@ -12,9 +12,7 @@
 namespace wrpn::kernels {
 namespace {
 
-bool plane_bit(const BitPlaneRows& rows, int r, int p, int k) {
-  return (rows.plane(r, p)[k / 64] >> (k % 64)) & 1u;
-}
+bool plane_bit(const BitPlaneRows& rows, int r, int p, int k) { return (rows.plane(r, p)[k / 64] >> (k % 64)) & 1u; }
 
 TEST(BitPlanePacking, OffsetBinaryWeightsAndSignBits) {
   // k_w = 2: n = 1, u = w + 1.
@@ -24,7 +22,7 @@ TEST(BitPlanePacking, OffsetBinaryWeightsAndSignBits) {
   ASSERT_EQ(pw2.bits.planes, 2);
   EXPECT_EQ(plane_bit(pw2.bits, 0, 0, 0), false);  // u = 0
   EXPECT_EQ(plane_bit(pw2.bits, 0, 1, 0), false);
-  EXPECT_EQ(plane_bit(pw2.bits, 0, 0, 1), true);   // u = 1
+  EXPECT_EQ(plane_bit(pw2.bits, 0, 0, 1), true);  // u = 1
   EXPECT_EQ(plane_bit(pw2.bits, 0, 1, 1), false);
   EXPECT_EQ(plane_bit(pw2.bits, 0, 0, 2), false);  // u = 2
   EXPECT_EQ(plane_bit(pw2.bits, 0, 1, 2), true);
@@ -58,8 +56,8 @@ TEST(Padding, PackedRowsArePaddedWithZeros) {
       for (GemmVariant v : all_gemm_variants()) {
         if (!gemm_variant_supports(v, kw, ka)) continue;
         for (int k : testing::awkward_sizes()) {
-          SCOPED_TRACE(std::string(gemm_variant_name(v)) + " kw=" + std::to_string(kw) + " ka=" +
-                       std::to_string(ka) + " K=" + std::to_string(k));
+          SCOPED_TRACE(std::string(gemm_variant_name(v)) + " kw=" + std::to_string(kw) + " ka=" + std::to_string(ka) +
+                       " K=" + std::to_string(k));
           const int rows = 3;
           const size_t ld = k + 7;
           std::vector<int8_t> w = testing::random_weights(kw, rows * ld, 7 + k);

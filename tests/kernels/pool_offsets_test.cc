@@ -20,9 +20,11 @@ TEST(PoolOffsets, Bits) {
 
 TEST(PoolOffsets, RoundTripOfEveryWindowPosition) {
   std::mt19937 gen(3);
-  struct Case { int64_t in_h, in_w, kernel, stride, padding; };
-  const Case cases[] = {{8, 8, 2, 2, 0}, {7, 9, 2, 2, 0}, {16, 16, 3, 2, 1}, {5, 7, 3, 2, 1},
-                        {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}};
+  struct Case {
+    int64_t in_h, in_w, kernel, stride, padding;
+  };
+  const Case cases[] = {{8, 8, 2, 2, 0}, {7, 9, 2, 2, 0}, {16, 16, 3, 2, 1},
+                        {5, 7, 3, 2, 1}, {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}};
   for (const Case& c : cases) {
     PoolGeometry g;
     g.in_w = c.in_w;
@@ -46,8 +48,8 @@ TEST(PoolOffsets, RoundTripOfEveryWindowPosition) {
           }
           const int64_t o = valid[gen() % valid.size()];
           want.push_back(uint8_t(o));
-          indices.push_back((oh * c.stride - c.padding + o / c.kernel) * c.in_w +
-                            ow * c.stride - c.padding + o % c.kernel);
+          indices.push_back((oh * c.stride - c.padding + o / c.kernel) * c.in_w + ow * c.stride - c.padding +
+                            o % c.kernel);
         }
       }
     }

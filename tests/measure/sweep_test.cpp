@@ -32,8 +32,7 @@ TEST(SweepGrid, BadGridsRejectedClearly) {
             "weight bits in precision '0/4' must be 1..8 or 32 (full precision), got 0");
   EXPECT_EQ(error_of([] { parse_precision("4/9"); }),
             "activation bits in precision '4/9' must be 1..8 or 32 (full precision), got 9");
-  EXPECT_EQ(error_of([] { parse_precision("four"); }),
-            "precision must look like WBITS/ABITS (e.g. 4/4), got 'four'");
+  EXPECT_EQ(error_of([] { parse_precision("four"); }), "precision must look like WBITS/ABITS (e.g. 4/4), got 'four'");
   SweepGrid g;
   g.models = {"vgg_small", "alexnet_tiny"};
   EXPECT_EQ(error_of([&] { g.validate(); }), "sweep: unknown model 'alexnet_tiny'");
@@ -42,9 +41,10 @@ TEST(SweepGrid, BadGridsRejectedClearly) {
   EXPECT_EQ(error_of([&] { g.validate(); }), "sweep: width must be > 0, got 0");
   g.widths = {1};
   g.seeds = {};
-  EXPECT_EQ(error_of([&] { g.validate(); }),
-            "a sweep needs at least one model, width, precision and seed");
-  EXPECT_EQ(error_of([] { read_sweep_grid(nlohmann::json{{"widthz", {1}}}, "s.json"); }),
+  EXPECT_EQ(error_of([&] { g.validate(); }), "a sweep needs at least one model, width, precision and seed");
+  EXPECT_EQ(error_of([] {
+              read_sweep_grid(nlohmann::json{{"widthz", {1}}}, "s.json");
+            }),
             "s.json: unknown sweep key 'widthz'");
 }
 

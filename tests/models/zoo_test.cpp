@@ -39,8 +39,7 @@ ModelSpec cifar_spec(const std::string& name) {
 }
 
 bool is_cifar_model(const std::string& name) {
-  return name == "resnet20" || name == "resnet32" || name == "resnet56" ||
-         name == "preact_resnet20";
+  return name == "resnet20" || name == "resnet32" || name == "resnet56" || name == "preact_resnet20";
 }
 
 ModelSummary summary_of(const ModelSpec& spec) {
@@ -61,8 +60,7 @@ TEST(ZooModels, ImageNetResNetsMatchPublishedParametersAndMacs) {
     int64_t params;
     double conv_fc_gmacs, with_bn_relu_gmacs;
   };
-  for (const Published& p : {Published{"resnet18", 11689512, 1.81, 1.82},
-                             Published{"resnet34", 21797672, 3.66, 3.67},
+  for (const Published& p : {Published{"resnet18", 11689512, 1.81, 1.82}, Published{"resnet34", 21797672, 3.66, 3.67},
                              Published{"resnet50", 25557032, 4.09, 4.11}}) {
     const ModelSummary s = summary_of(imagenet_spec(p.name));
     EXPECT_NEAR(double(s.params) / 1e6, double(p.params) / 1e6, 0.005) << p.name;
@@ -80,8 +78,7 @@ TEST(ZooModels, ImageNetResNetsMatchPublishedParametersAndMacs) {
       bn_elements += elements;
       if (layer.name.find("downsample") == std::string::npos) relu_elements += elements;
     }
-    EXPECT_NEAR(double(s.macs + bn_elements + relu_elements) / 1e9, p.with_bn_relu_gmacs, 0.01)
-        << p.name;
+    EXPECT_NEAR(double(s.macs + bn_elements + relu_elements) / 1e9, p.with_bn_relu_gmacs, 0.01) << p.name;
   }
 }
 
@@ -144,19 +141,16 @@ TEST(ZooModels, EveryModelTrainsAForwardBackwardStepAtWidthsOneAndTwo) {
         const std::string label = spec.label();
         auto model = build_model(spec);
         model->train();
-        const torch::Tensor images =
-            torch::randn({2, spec.in_channels, spec.input_size, spec.input_size});
+        const torch::Tensor images = torch::randn({2, spec.in_channels, spec.input_size, spec.input_size});
         const torch::Tensor logits = model->forward(images);
         ASSERT_EQ(logits.sizes().vec(), (std::vector<int64_t>{2, 10})) << label;
-        const torch::Tensor loss =
-            torch::nn::functional::cross_entropy(logits, torch::tensor({1, 7}));
+        const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, torch::tensor({1, 7}));
         ASSERT_TRUE(std::isfinite(loss.item<double>())) << label;
         loss.backward();
         int64_t with_grad = 0, total = 0;
         for (const auto& p : model->parameters()) {
           ++total;
-          if (p.grad().defined() && p.grad().isfinite().all().item<bool>() &&
-              p.grad().abs().sum().item<double>() > 0) {
+          if (p.grad().defined() && p.grad().isfinite().all().item<bool>() && p.grad().abs().sum().item<double>() > 0) {
             ++with_grad;
           }
         }
@@ -176,8 +170,8 @@ TEST(ZooModels, ResNetShortcutQuantizationIsAnOption) {
     int64_t four_bit = 0, shortcuts_at_32 = 0;
     for (const auto& layer : summarize(model, spec).layers) {
       four_bit += layer.kind != "batchnorm" && layer.weight_bits == 4;
-      shortcuts_at_32 += layer.name.find("downsample") != std::string::npos &&
-                         layer.kind == "conv" && layer.weight_bits == 32;
+      shortcuts_at_32 +=
+          layer.name.find("downsample") != std::string::npos && layer.kind == "conv" && layer.weight_bits == 32;
     }
     EXPECT_EQ(four_bit, quantize ? 19 : 16);
     EXPECT_EQ(shortcuts_at_32, quantize ? 0 : 3);
@@ -211,8 +205,8 @@ TEST(ZooCli, InfoAndLoaderBenchWorkForTheZoo) {
   const auto info = cli_json("info --model resnet20 --in-channels 3 --input-size 32 --json");
   EXPECT_EQ(info["params"], 269722);
   EXPECT_EQ(info["macs"], 40551040);
-  const auto wide = cli_json(
-      "info --model resnet18 --width 2 --wbits 4 --abits 4 --in-channels 3 --input-size 64 --json");
+  const auto wide =
+      cli_json("info --model resnet18 --width 2 --wbits 4 --abits 4 --in-channels 3 --input-size 64 --json");
   int64_t quantized = 0;
   for (const auto& layer : wide["layers"]) {
     if (layer["kind"] == "batchnorm") continue;
@@ -232,15 +226,13 @@ TEST(ZooCli, InfoAndLoaderBenchWorkForTheZoo) {
 // ImageNet grid is complete: 3 models x widths 1, 2, 3 x 32/32, 8/8, 4/4, 4/2, 2/2.
 TEST(ZooRecipes, EveryConfigParsesAndValidates) {
   int imagenet = 0, cifar = 0;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(std::string(WRPN_SOURCE_DIR) + "/configs")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(WRPN_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".json") continue;
     train::TrainConfig c;
     train::apply_json_file(c, entry.path().string());
     EXPECT_NO_THROW(c.validate()) << entry.path();
     const std::string expected_name =
-        fmt::format("{}_w{:g}_{}-{}", c.model.name, c.model.width, c.model.weight_bits,
-                    c.model.activation_bits);
+        fmt::format("{}_w{:g}_{}-{}", c.model.name, c.model.width, c.model.weight_bits, c.model.activation_bits);
     EXPECT_EQ(entry.path().stem().string(), expected_name);
     imagenet += c.dataset == "imagefolder";
     cifar += c.dataset == "cifar10";

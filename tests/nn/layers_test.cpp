@@ -80,8 +80,8 @@ TEST(Models, LeNet5ShapesAtWidths) {
     spec.weight_bits = 4;
     spec.activation_bits = 4;
     const auto rows = quantized_layers(spec);
-    const int64_t c1 = nn::widen(6, width), c2 = nn::widen(16, width),
-                  f1 = nn::widen(120, width), f2 = nn::widen(84, width);
+    const int64_t c1 = nn::widen(6, width), c2 = nn::widen(16, width), f1 = nn::widen(120, width),
+                  f2 = nn::widen(84, width);
     ASSERT_EQ(rows.size(), 5u);
     EXPECT_EQ(rows[0].weight_shape, (std::vector<int64_t>{c1, 1, 5, 5}));
     EXPECT_EQ(rows[1].weight_shape, (std::vector<int64_t>{c2, c1, 5, 5}));
@@ -177,11 +177,11 @@ TEST(UnitParametrisation, FullPrecisionTrainingEqualsStandardParametrisation) {
           std::vector<torch::Tensor>{plain->weight},
           torch::optim::SGDOptions(c.lr).momentum(0.9).nesterov(true).weight_decay(1e-2));
     } else if (optimizer == "adam") {
-      reference = std::make_unique<torch::optim::Adam>(
-          std::vector<torch::Tensor>{plain->weight}, torch::optim::AdamOptions(c.lr).weight_decay(1e-2));
+      reference = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{plain->weight},
+                                                       torch::optim::AdamOptions(c.lr).weight_decay(1e-2));
     } else {
-      reference = std::make_unique<torch::optim::AdamW>(
-          std::vector<torch::Tensor>{plain->weight}, torch::optim::AdamWOptions(c.lr).weight_decay(1e-2));
+      reference = std::make_unique<torch::optim::AdamW>(std::vector<torch::Tensor>{plain->weight},
+                                                        torch::optim::AdamWOptions(c.lr).weight_decay(1e-2));
     }
     const auto x = torch::randn({16, 40});
     const auto labels = torch::randint(3, {16}, torch::kInt64);
@@ -194,8 +194,7 @@ TEST(UnitParametrisation, FullPrecisionTrainingEqualsStandardParametrisation) {
       bundle.optimizer->step();
       reference->step();
     }
-    EXPECT_TRUE(torch::allclose(unit.fc->effective_weight(), plain->weight, 1e-4, 1e-6))
-        << optimizer;
+    EXPECT_TRUE(torch::allclose(unit.fc->effective_weight(), plain->weight, 1e-4, 1e-6)) << optimizer;
     EXPECT_GT((plain->weight - start).abs().max().item<float>(), 1e-3) << optimizer;
   }
 }

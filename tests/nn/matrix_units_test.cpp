@@ -245,7 +245,8 @@ TEST(Int8Forward, RecomputedConvOutputsGiveIdenticalGradients) {
     EXPECT_TRUE(torch::equal(running_mean[0], running_mean[1])) << name;
     // The conv outputs are most of the activations kept for backward in the conv networks
     // (lenet5's fully connected half keeps its batch-norm inputs: measured 0.78x there).
-    EXPECT_LT(kept[1], (name == "lenet5" ? 0.85 : 0.6) * kept[0]) << name << ": " << kept[1] << " vs " << kept[0] << " bytes";
+    EXPECT_LT(kept[1], (name == "lenet5" ? 0.85 : 0.6) * kept[0])
+        << name << ": " << kept[1] << " vs " << kept[0] << " bytes";
   }
 }
 

@@ -27,14 +27,11 @@ TEST(ActivationQuantizer, HandComputedTables) {
   // k=2, n=3: 0.25*3=0.75 -> 1; 0.4*3=1.2 -> 1; 0.5*3=1.5 -> 2 (even); 0.8*3=2.4 -> 2
   expect_values(quantize_activations(x, 2), {0, 0, 1.0f / 3, 1.0f / 3, 2.0f / 3, 2.0f / 3, 1, 1});
   // k=3, n=7: 0.25*7=1.75 -> 2; 0.4*7=2.8 -> 3; 0.5*7=3.5 -> 4 (even); 0.8*7=5.6 -> 6
-  expect_values(quantize_activations(x, 3),
-                {0, 0, 2.0f / 7, 3.0f / 7, 4.0f / 7, 6.0f / 7, 1, 1});
+  expect_values(quantize_activations(x, 3), {0, 0, 2.0f / 7, 3.0f / 7, 4.0f / 7, 6.0f / 7, 1, 1});
   // k=4, n=15: 0.25*15=3.75 -> 4; 0.4*15=6 -> 6; 0.5*15=7.5 -> 8 (even); 0.8*15=12 -> 12
-  expect_values(quantize_activations(x, 4),
-                {0, 0, 4.0f / 15, 6.0f / 15, 8.0f / 15, 12.0f / 15, 1, 1});
+  expect_values(quantize_activations(x, 4), {0, 0, 4.0f / 15, 6.0f / 15, 8.0f / 15, 12.0f / 15, 1, 1});
   // k=8, n=255: 0.25*255=63.75 -> 64; 0.4*255=102; 0.5*255=127.5 -> 128 (even); 0.8*255=204
-  expect_values(quantize_activations(x, 8),
-                {0, 0, 64.0f / 255, 102.0f / 255, 128.0f / 255, 204.0f / 255, 1, 1});
+  expect_values(quantize_activations(x, 8), {0, 0, 64.0f / 255, 102.0f / 255, 128.0f / 255, 204.0f / 255, 1, 1});
   // 32 bits: a plain ReLU.
   expect_values(quantize_activations(x, 32), {0, 0, 0.25f, 0.4f, 0.5f, 0.8f, 1.0f, 1.7f});
 }
@@ -55,14 +52,12 @@ TEST(WeightQuantizer, HandComputedTables) {
   // k=2, ternary, n=1: 0.5 -> 0 (even), 0.9 -> 1
   expect_values(quantize_weights(w, 2), {-1, -1, 0, 0, 0, 0, 0, 1, 1, 1});
   // k=3, n=3: -0.5*3=-1.5 -> -2; -0.2*3=-0.6 -> -1; 0.3*3=0.9 -> 1; 0.5*3=1.5 -> 2; 0.9*3=2.7 -> 3
-  expect_values(quantize_weights(w, 3),
-                {-1, -1, -2.0f / 3, -1.0f / 3, 0, 1.0f / 3, 2.0f / 3, 1, 1, 1});
+  expect_values(quantize_weights(w, 3), {-1, -1, -2.0f / 3, -1.0f / 3, 0, 1.0f / 3, 2.0f / 3, 1, 1, 1});
   // k=4, n=7: -3.5 -> -4; -1.4 -> -1; 2.1 -> 2; 3.5 -> 4; 6.3 -> 6
-  expect_values(quantize_weights(w, 4),
-                {-1, -1, -4.0f / 7, -1.0f / 7, 0, 2.0f / 7, 4.0f / 7, 6.0f / 7, 1, 1});
+  expect_values(quantize_weights(w, 4), {-1, -1, -4.0f / 7, -1.0f / 7, 0, 2.0f / 7, 4.0f / 7, 6.0f / 7, 1, 1});
   // k=8, n=127: -63.5 -> -64; -25.4 -> -25; 38.1 -> 38; 63.5 -> 64; 114.3 -> 114
-  expect_values(quantize_weights(w, 8), {-1, -1, -64.0f / 127, -25.0f / 127, 0, 38.0f / 127,
-                                         64.0f / 127, 114.0f / 127, 1, 1});
+  expect_values(quantize_weights(w, 8),
+                {-1, -1, -64.0f / 127, -25.0f / 127, 0, 38.0f / 127, 64.0f / 127, 114.0f / 127, 1, 1});
   // 32 bits: identity.
   EXPECT_TRUE(torch::equal(quantize_weights(w, 32), w));
 }
@@ -83,12 +78,10 @@ TEST(WeightQuantizer, BinaryPerChannelAlpha) {
 TEST(Quantizers, LevelCounts) {
   const auto dense = torch::linspace(-1.2, 1.2, 100001);
   for (int k = 1; k <= 8; ++k) {
-    EXPECT_EQ(std::get<0>(torch::_unique(quantize_activations(dense, k))).numel(),
-              int64_t(1) << k)
+    EXPECT_EQ(std::get<0>(torch::_unique(quantize_activations(dense, k))).numel(), int64_t(1) << k)
         << "activation levels, k=" << k;
     const int64_t weight_levels_expected = k == 1 ? 2 : (int64_t(1) << k) - 1;
-    EXPECT_EQ(std::get<0>(torch::_unique(quantize_weights(dense, k))).numel(),
-              weight_levels_expected)
+    EXPECT_EQ(std::get<0>(torch::_unique(quantize_weights(dense, k))).numel(), weight_levels_expected)
         << "weight levels, k=" << k;
   }
 }
@@ -122,8 +115,7 @@ TEST(Quantizers, FusedKernelEqualsTheAtenFormulaUsedOnOtherDevices) {
 
 TEST(Quantizers, NonContiguousInputs) {
   const auto x = torch::linspace(-1, 1, 24).reshape({4, 6}).t();
-  EXPECT_TRUE(torch::equal(quantize_activations(x, 2),
-                           quantize_activations(x.contiguous(), 2)));
+  EXPECT_TRUE(torch::equal(quantize_activations(x, 2), quantize_activations(x.contiguous(), 2)));
 }
 
 TEST(Quantizers, RejectsBadBitWidths) {

@@ -19,8 +19,10 @@ struct FileLayout {
   std::vector<size_t> attr_count_at;  // each node's attr_count; attribute k follows at +4 + 4k
   size_t tables_end = 0;              // just past the data offset field
   size_t data_offset = 0;
-  std::vector<size_t> payload_at;     // each tensor's payload, as the writer places them
-  size_t tensor_offset_field(const ModelFile& m, size_t t) const { return tensor_at[t] + 4 + 4 * m.tensors[t].dims.size(); }
+  std::vector<size_t> payload_at;  // each tensor's payload, as the writer places them
+  size_t tensor_offset_field(const ModelFile& m, size_t t) const {
+    return tensor_at[t] + 4 + 4 * m.tensors[t].dims.size();
+  }
   size_t attr_at(size_t node, size_t k) const { return attr_count_at[node] + 4 + 4 * k; }
 };
 

@@ -58,7 +58,8 @@ TEST(FormatLayout, OverlappingPayloadsAreRejected) {
   const ModelFile m = tiny_model(23);
   const FileLayout l = layout_of(m);
   const auto b = with_u64(write_model(m), l.tensor_offset_field(m, 2), l.payload_at[1]);  // bias onto scale
-  EXPECT_TRUE(has(read_error(b), "tensor 2: payload [" + std::to_string(l.payload_at[1]) + ", +16) overlaps tensor 1's"))
+  EXPECT_TRUE(
+      has(read_error(b), "tensor 2: payload [" + std::to_string(l.payload_at[1]) + ", +16) overlaps tensor 1's"))
       << read_error(b);
 }
 
@@ -70,19 +71,21 @@ TEST(FormatLayout, PaddingMustBeZeroBeforeBetweenAndAfterPayloads) {
   const size_t between = l.payload_at[0] + m.tensors[0].payload_bytes();  // 288-byte payload, 32 bytes of padding
   const size_t after = good.size() - 1;                                   // the last payload is 12 bytes
   ASSERT_LT(l.payload_at.back() + m.tensors.back().payload_bytes(), after);
-  EXPECT_TRUE(has(read_error(with_u8(good, before, 1)),
-                  "padding byte at offset " + std::to_string(before) + " between the tables and the data offset is 0x01"));
-  EXPECT_TRUE(has(read_error(with_u8(good, between, 2)),
-                  "padding byte at offset " + std::to_string(between) + " after tensor 0's payload is 0x02, must be zero"))
+  EXPECT_TRUE(has(read_error(with_u8(good, before, 1)), "padding byte at offset " + std::to_string(before) +
+                                                            " between the tables and the data offset is 0x01"));
+  EXPECT_TRUE(has(read_error(with_u8(good, between, 2)), "padding byte at offset " + std::to_string(between) +
+                                                             " after tensor 0's payload is 0x02, must be zero"))
       << read_error(with_u8(good, between, 2));
-  EXPECT_TRUE(has(read_error(with_u8(good, after, 3)), "offset " + std::to_string(after) + " after the last payload is 0x03"));
+  EXPECT_TRUE(
+      has(read_error(with_u8(good, after, 3)), "offset " + std::to_string(after) + " after the last payload is 0x03"));
 }
 
 TEST(FormatLayout, FileSizeMustBeAMultipleOf64) {
   auto b = write_model(tiny_model(25));
   b.push_back(0);
   b = with_u64(b, 16, b.size() - kHeaderBytes);  // a consistent body size, so the size rule itself is what fails
-  EXPECT_TRUE(has(read_error(b), "file size " + std::to_string(b.size()) + " is not a multiple of 64")) << read_error(b);
+  EXPECT_TRUE(has(read_error(b), "file size " + std::to_string(b.size()) + " is not a multiple of 64"))
+      << read_error(b);
   b.resize(b.size() + 63, 0);  // more zero padding is still a valid file
   b = with_u64(b, 16, b.size() - kHeaderBytes);
   EXPECT_EQ(read_error(b), "(no error)");
@@ -112,7 +115,8 @@ TEST(FormatLayout, WeightCodeOutsideTheRangeNamesTheTensor) {
   const FileLayout l = layout_of(m);
   const auto good = write_model(m);
   const auto b = with_u8(good, l.payload_at[0], uint8_t((good[l.payload_at[0]] & 0xF0) | 0x08));  // element 0 -> -8
-  EXPECT_TRUE(has(read_error(b), "tensor 0: weight code -8 at element 0 outside -7..7 for 4-bit codes")) << read_error(b);
+  EXPECT_TRUE(has(read_error(b), "tensor 0: weight code -8 at element 0 outside -7..7 for 4-bit codes"))
+      << read_error(b);
   // A model built in memory is checked the same way by the runtime (before, the kernels'
   // "weight code -8 outside -7..7" named neither the tensor nor the node).
   m.tensors[0].data[1] = 0x08;  // element 2 (bits 8..11) -> -8

@@ -82,8 +82,9 @@ TEST(FormatMessagesContent, GraphOutputMustBeOneFloatPerClass) {
     write_model(s.m);
     FAIL() << "a (1, 2, 2) graph output was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("graph output 1 must name a float value of shape (C, 1, 1), is float/32 (1, 2, 2)"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("graph output 1 must name a float value of shape (C, 1, 1), is float/32 (1, 2, 2)"),
+        std::string::npos)
         << e.what();
   }
 }

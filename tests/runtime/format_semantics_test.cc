@@ -52,7 +52,8 @@ TEST(FormatSemantics, ConvIsCrossCorrelationWithZeroPadding) {
           for (int kx = 0; kx < KW; ++kx)
             for (int c = 0; c < C; ++c) {
               const int iy = y * S + ky - P, ix = x * S + kx - P;
-              if (iy >= 0 && iy < H && ix >= 0 && ix < W) want += w[((o * KH + ky) * KW + kx) * C + c] * in[(c * H + iy) * W + ix];
+              if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                want += w[((o * KH + ky) * KW + kx) * C + c] * in[(c * H + iy) * W + ix];
             }
         EXPECT_EQ(got[size_t((y * OW + x) * O + o)], want) << o << " " << y << " " << x;
       }
@@ -62,7 +63,8 @@ TEST(FormatSemantics, LinearReadsItsInputInHeightWidthChannelOrder) {
   // x (C 2, H 1, W 2), NCHW 1 2 / 3 4: the reduction index k = (h*W + w)*C + c sees 1, 3, 2, 4.
   Sketch s(2, 1, 2);
   const std::vector<float> one_hot = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  s.node(Op::kLinear, {0}, {4, 32, 0, 32}, {s.floats({4, 4}, one_hot), s.floats({4}, {1, 1, 1, 1}), s.floats({4}, {0, 0, 0, 0})},
+  s.node(Op::kLinear, {0}, {4, 32, 0, 32},
+         {s.floats({4, 4}, one_hot), s.floats({4}, {1, 1, 1, 1}), s.floats({4}, {0, 0, 0, 0})},
          s.value(ValueKind::kFloat, 32, 4, 1, 1));
   EXPECT_EQ(run_one(s.m, {1, 2, 3, 4}), std::vector<float>({1, 3, 2, 4}));
 }
@@ -79,7 +81,8 @@ TEST(FormatSemantics, ScaleAndBiasAreMultiplyThenAddNotFused) {
   const float a = 1.0f + std::ldexp(1.0f, -12);
   EXPECT_EQ(run_one(testing::one_linear({1}, a, -1.0f), {a})[0], std::ldexp(1.0f, -11));
   Sketch s(1, 1, 1);
-  s.node(Op::kChannelAffine, {0}, {0, 32}, {s.floats({1}, {a}), s.floats({1}, {-1.0f})}, s.value(ValueKind::kFloat, 32, 1, 1, 1));
+  s.node(Op::kChannelAffine, {0}, {0, 32}, {s.floats({1}, {a}), s.floats({1}, {-1.0f})},
+         s.value(ValueKind::kFloat, 32, 1, 1, 1));
   EXPECT_EQ(run_one(s.m, {a})[0], std::ldexp(1.0f, -11));
 }
 
@@ -139,7 +142,8 @@ TEST(FormatSemantics, AvgPoolOfCodesAveragesTheirRealValues) {
   const uint32_t codes = s.value(ValueKind::kCodes, 2, 1, 2, 2);
   s.node(Op::kChannelAffine, {0}, {int32_t(OutMode::kCodes), 2}, {scale, bias}, codes);
   s.node(Op::kAvgPool, {codes}, {2, 1, 0}, {}, s.value(ValueKind::kFloat, 32, 1, 1, 1));
-  EXPECT_EQ(run_one(s.m, {0.0f, 1.0f / 3, 2.0f / 3, 1.0f})[0], float((0.0 + double(1.0f / 3) + double(2.0f / 3) + 1.0) / 4));
+  EXPECT_EQ(run_one(s.m, {0.0f, 1.0f / 3, 2.0f / 3, 1.0f})[0],
+            float((0.0 + double(1.0f / 3) + double(2.0f / 3) + 1.0) / 4));
 }
 
 TEST(FormatSemantics, ConcatJoinsChannelsInInputOrderPerPixel) {

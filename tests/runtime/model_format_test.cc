@@ -131,10 +131,11 @@ TEST(ModelFormat, RejectsOutOfRangeShapesOffsetsReferencesAndOps) {
   const std::string size_err = error_of(with_u32(good, offset_at + 8, 5));
   EXPECT_NE(size_err.find("tensor 0: size 5 bytes, its shape needs"), std::string::npos) << size_err;
   // Dims (4, 3, 3, 2) -> (2, 3, 3, 4): same payload size, wrong shape for the conv.
-  const std::string dim_err =
-      error_of(with_u32(with_u32(good, tensors_at + 4 + 4, 2), tensors_at + 4 + 4 + 12, 4));
-  EXPECT_NE(dim_err.find("node 0 (conv2d): weight tensor 0 has the wrong shape float32 (2, 3, 3, 4), expected float32 (4, 3, 3, 2)"),
-            std::string::npos)
+  const std::string dim_err = error_of(with_u32(with_u32(good, tensors_at + 4 + 4, 2), tensors_at + 4 + 4 + 12, 4));
+  EXPECT_NE(
+      dim_err.find(
+          "node 0 (conv2d): weight tensor 0 has the wrong shape float32 (2, 3, 3, 4), expected float32 (4, 3, 3, 2)"),
+      std::string::npos)
       << dim_err;
 
   // The node table: the first node's op and its input reference.

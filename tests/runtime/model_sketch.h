@@ -40,7 +40,8 @@ struct Sketch {
     return uint32_t(m.tensors.size() - 1);
   }
   // Adds the node and makes its output the graph output.
-  uint32_t node(Op op, std::vector<uint32_t> in, std::vector<int32_t> attrs, std::vector<uint32_t> tensors, uint32_t out) {
+  uint32_t node(Op op, std::vector<uint32_t> in, std::vector<int32_t> attrs, std::vector<uint32_t> tensors,
+                uint32_t out) {
     m.nodes.push_back({op, std::move(in), out, std::move(attrs), std::move(tensors)});
     m.output = out;
     return out;

@@ -28,8 +28,8 @@ using Attrs = std::vector<int32_t>;
 constexpr int32_t kCodes = int32_t(OutMode::kCodes), kRelu = int32_t(OutMode::kRelu);
 
 TEST(OpRegistry, KnowsEveryOpOfTheFormatByNumberAndName) {
-  const char* names[] = {"conv2d", "linear", "max_pool", "global_avg_pool", "add",  "shortcut_a",
-                         "flatten", "softmax", "channel_affine", "avg_pool", "concat"};
+  const char* names[] = {"conv2d",  "linear",  "max_pool",       "global_avg_pool", "add",   "shortcut_a",
+                         "flatten", "softmax", "channel_affine", "avg_pool",        "concat"};
   for (uint32_t op = 1; op <= 11; ++op) {
     const OpDefinition* d = find_definition(Op(op));
     ASSERT_NE(d, nullptr) << op;
@@ -71,14 +71,27 @@ TEST(OpAttrs, DecodeThenEncodeGivesTheNodesAttributes) {
     const NodeView view(m, n, i);
     Attrs back;
     switch (n.op) {
-      case Op::kConv2d: back = Conv2dAttrs::decode(view).encode(); break;
-      case Op::kLinear: back = LinearAttrs::decode(view).encode(); break;
-      case Op::kMaxPool: back = MaxPoolAttrs::decode(view).encode(); break;
-      case Op::kAvgPool: back = AvgPoolAttrs::decode(view).encode(); break;
-      case Op::kShortcutA: back = ShortcutAAttrs::decode(view).encode(); break;
+      case Op::kConv2d:
+        back = Conv2dAttrs::decode(view).encode();
+        break;
+      case Op::kLinear:
+        back = LinearAttrs::decode(view).encode();
+        break;
+      case Op::kMaxPool:
+        back = MaxPoolAttrs::decode(view).encode();
+        break;
+      case Op::kAvgPool:
+        back = AvgPoolAttrs::decode(view).encode();
+        break;
+      case Op::kShortcutA:
+        back = ShortcutAAttrs::decode(view).encode();
+        break;
       case Op::kAdd:
-      case Op::kChannelAffine: back = ActivationAttrs::decode(view).encode(); break;
-      default: break;  // no attributes
+      case Op::kChannelAffine:
+        back = ActivationAttrs::decode(view).encode();
+        break;
+      default:
+        break;  // no attributes
     }
     EXPECT_EQ(back, n.attrs) << "node " << i << " (" << op_name(n.op) << ")";
     const ValueInfo want = m.values[n.output], got = check_node(m, n, i);
@@ -135,8 +148,9 @@ TEST(OpShapes, ConcatAddsChannelsOfMatchingInputs) {
   s.m.nodes[1].inputs.assign(9, 0);
   EXPECT_EQ(check_error(s.m, 1), "node 1 (concat): expects 2..8 inputs, has 9");
   s.m.nodes[1].inputs = {0, pooled};
-  EXPECT_EQ(check_error(s.m, 1),
-            "node 1 (concat): input 1 float/32 (2, 2, 2) differs from input 0 float/32 (2, 4, 4) in kind, bits or map size");
+  EXPECT_EQ(
+      check_error(s.m, 1),
+      "node 1 (concat): input 1 float/32 (2, 2, 2) differs from input 0 float/32 (2, 4, 4) in kind, bits or map size");
 }
 
 // An op added in 1.1 cannot appear in a file that says 1.0: a 1.0 reader would refuse it.

@@ -41,7 +41,8 @@ struct Builder {
     m.tensors.push_back(t);
     return uint32_t(m.tensors.size() - 1);
   }
-  uint32_t node(Op op, std::vector<uint32_t> in, std::vector<int32_t> attrs, std::vector<uint32_t> tensors, uint32_t out) {
+  uint32_t node(Op op, std::vector<uint32_t> in, std::vector<int32_t> attrs, std::vector<uint32_t> tensors,
+                uint32_t out) {
     m.nodes.push_back({op, in, out, attrs, tensors});
     return out;
   }
@@ -66,29 +67,29 @@ ModelFile tiny_model(uint32_t seed) {
   uint32_t s = b.node(Op::kAdd, {r, a}, {kC, 2}, {}, b.value(C, 2, 4, 6, 6));
   uint32_t p = b.node(Op::kMaxPool, {s}, {2, 2, 0}, {}, b.value(C, 2, 4, 3, 3));
   uint32_t sc = b.node(Op::kShortcutA, {p}, {2, 1, 1}, {}, b.value(C, 2, 6, 2, 2));
-  uint32_t c1 = b.node(Op::kConv2d, {sc}, {5, 1, 1, 1, 0, 4, kC, 4},
-                       {b.codes({5, 1, 1, 6}, 4), b.floats({5}, 0.02f, 0.1f), b.floats({5}, 0.1f, 0.5f)},
-                       b.value(C, 4, 5, 2, 2));
+  uint32_t c1 =
+      b.node(Op::kConv2d, {sc}, {5, 1, 1, 1, 0, 4, kC, 4},
+             {b.codes({5, 1, 1, 6}, 4), b.floats({5}, 0.02f, 0.1f), b.floats({5}, 0.1f, 0.5f)}, b.value(C, 4, 5, 2, 2));
   uint32_t fl = b.node(Op::kFlatten, {c1}, {}, {}, b.value(C, 4, 20, 1, 1));
-  uint32_t h = b.node(Op::kLinear, {fl}, {6, 3, kR, 32},
-                      {b.codes({6, 20}, 3), b.floats({6}, 0.01f, 0.05f), b.floats({6}, -0.1f, 0.1f)},
-                      b.value(F, 32, 6, 1, 1));
+  uint32_t h =
+      b.node(Op::kLinear, {fl}, {6, 3, kR, 32},
+             {b.codes({6, 20}, 3), b.floats({6}, 0.01f, 0.05f), b.floats({6}, -0.1f, 0.1f)}, b.value(F, 32, 6, 1, 1));
   uint32_t g = b.node(Op::kGlobalAvgPool, {s}, {}, {}, b.value(F, 32, 4, 1, 1));
   uint32_t ga = b.node(Op::kChannelAffine, {g}, {kF, 32}, {b.floats({4}, 0.5f, 1.5f), b.floats({4}, -0.1f, 0.1f)},
                        b.value(F, 32, 4, 1, 1));
   uint32_t gp = b.node(Op::kMaxPool, {ga}, {1, 1, 0}, {}, b.value(F, 32, 4, 1, 1));
-  uint32_t g6 = b.node(Op::kLinear, {gp}, {6, 1, kF, 32},
-                       {b.codes({6, 4}, 1), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)},
-                       b.value(F, 32, 6, 1, 1));
+  uint32_t g6 =
+      b.node(Op::kLinear, {gp}, {6, 1, kF, 32},
+             {b.codes({6, 4}, 1), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)}, b.value(F, 32, 6, 1, 1));
   uint32_t both = b.node(Op::kAdd, {h, g6}, {kF, 32}, {}, b.value(F, 32, 6, 1, 1));
   // Format 1.1: a concat of codes, an avg_pool of them, a concat of floats.
   uint32_t cc = b.node(Op::kConcat, {a, s}, {}, {}, b.value(C, 2, 8, 6, 6));
   uint32_t ap = b.node(Op::kAvgPool, {cc}, {3, 2, 1}, {}, b.value(F, 32, 8, 3, 3));
   uint32_t cf = b.node(Op::kConcat, {ap, ap}, {}, {}, b.value(F, 32, 16, 3, 3));
   uint32_t gc = b.node(Op::kGlobalAvgPool, {cf}, {}, {}, b.value(F, 32, 16, 1, 1));
-  uint32_t lc = b.node(Op::kLinear, {gc}, {6, 2, kF, 32},
-                       {b.codes({6, 16}, 2), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)},
-                       b.value(F, 32, 6, 1, 1));
+  uint32_t lc =
+      b.node(Op::kLinear, {gc}, {6, 2, kF, 32},
+             {b.codes({6, 16}, 2), b.floats({6}, 0.1f, 0.3f), b.floats({6}, -0.1f, 0.1f)}, b.value(F, 32, 6, 1, 1));
   uint32_t all = b.node(Op::kAdd, {both, lc}, {kF, 32}, {}, b.value(F, 32, 6, 1, 1));
   uint32_t logits = b.node(Op::kLinear, {all}, {3, 32, kF, 32},
                            {b.floats({3, 6}, -1.0f, 1.0f), b.floats({3}, 1.0f, 1.0f), b.floats({3}, -0.1f, 0.1f)},
@@ -115,11 +116,10 @@ std::vector<float> floats_of(const TensorInfo& t) {
 // One activation tensor, NCHW, as real values; codes keep their integer form in `code`.
 struct T {
   int c = 0, h = 0, w = 0, bits = 32;
-  std::vector<double> v;    // real values
-  std::vector<int> code;    // codes (bits <= 8)
+  std::vector<double> v;  // real values
+  std::vector<int> code;  // codes (bits <= 8)
   double at(int ch, int y, int x) const { return v[(size_t(ch) * h + y) * w + x]; }
 };
-
 
 T finish(int c, int h, int w, const std::vector<double>& y, OutMode mode, int bits) {
   T o{c, h, w, 32, {}, {}};
@@ -172,7 +172,8 @@ std::vector<float> tiny_model_reference(const ModelFile& m, const std::vector<fl
                     for (int c = 0; c < x.c; ++c) {
                       const int iy = oy * st - pad + ky, ix = ox * st - pad + kx;
                       if (iy < 0 || ix < 0 || iy >= x.h || ix >= x.w) continue;
-                      acc += stored(x, (size_t(c) * x.h + iy) * x.w + ix) * w[((size_t(o) * kh + ky) * kw + kx) * x.c + c];
+                      acc +=
+                          stored(x, (size_t(c) * x.h + iy) * x.w + ix) * w[((size_t(o) * kh + ky) * kw + kx) * x.c + c];
                     }
                 y[(size_t(o) * out.height + oy) * out.width + ox] = float(float(acc) * sc[o] + bi[o]);
               }

@@ -25,13 +25,45 @@ std::set<std::string> keys_of(const nlohmann::json& j) {
 
 // The keys config.json had before the table: a run folder written then must still load.
 TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
-  const std::set<std::string> saved = {
-      "model", "width", "wbits", "abits", "first_wbits", "last_wbits", "weight_param", "per_channel_alpha",
-      "act_clip_sigmas", "classes", "in_channels", "input_size", "dataset", "data", "workers", "image_size",
-      "skip_corrupt", "epochs", "batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay",
-      "schedule", "warmup_epochs", "step_epochs", "gamma", "seed", "threads", "out", "limit_train",
-      "limit_test", "crop_padding", "flip", "packed_saving", "int8_forward", "backward_precision",
-      "recompute_conv_outputs"};
+  const std::set<std::string> saved = {"model",
+                                       "width",
+                                       "wbits",
+                                       "abits",
+                                       "first_wbits",
+                                       "last_wbits",
+                                       "weight_param",
+                                       "per_channel_alpha",
+                                       "act_clip_sigmas",
+                                       "classes",
+                                       "in_channels",
+                                       "input_size",
+                                       "dataset",
+                                       "data",
+                                       "workers",
+                                       "image_size",
+                                       "skip_corrupt",
+                                       "epochs",
+                                       "batch_size",
+                                       "optimizer",
+                                       "lr",
+                                       "momentum",
+                                       "nesterov",
+                                       "weight_decay",
+                                       "schedule",
+                                       "warmup_epochs",
+                                       "step_epochs",
+                                       "gamma",
+                                       "seed",
+                                       "threads",
+                                       "out",
+                                       "limit_train",
+                                       "limit_test",
+                                       "crop_padding",
+                                       "flip",
+                                       "packed_saving",
+                                       "int8_forward",
+                                       "backward_precision",
+                                       "recompute_conv_outputs"};
   const nlohmann::json j = to_json(TrainConfig{});
   EXPECT_EQ(keys_of(j), saved);
   EXPECT_EQ(j["wbits"], 32);
@@ -69,15 +101,23 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
 TEST(TrainConfig, BadJsonNamesTheSourceAndTheKey) {
   TrainConfig c;
   EXPECT_EQ(error_of([&] { apply_json(c, {{"lrr", 0.1}}, "f.json"); }), "f.json: unknown config key 'lrr'");
-  EXPECT_EQ(error_of([&] { apply_json(c, {{"epochs", "ten"}}, "f.json"); }),
+  EXPECT_EQ(error_of([&] {
+              apply_json(c, {{"epochs", "ten"}}, "f.json");
+            }),
             "f.json: config key 'epochs' has a value of the wrong type: \"ten\"");
-  EXPECT_EQ(error_of([&] { apply_json(c, {{"flip", 1}}, "f.json"); }),
+  EXPECT_EQ(error_of([&] {
+              apply_json(c, {{"flip", 1}}, "f.json");
+            }),
             "f.json: config key 'flip' has a value of the wrong type: 1");
-  EXPECT_EQ(error_of([&] { apply_json(c, {{"weight_param", "kaiming"}}, "f.json"); }),
+  EXPECT_EQ(error_of([&] {
+              apply_json(c, {{"weight_param", "kaiming"}}, "f.json");
+            }),
             "weight parametrisation must be 'unit' or 'torch', got 'kaiming'");
   EXPECT_EQ(error_of([&] { apply_json(c, nlohmann::json::array(), "f.json"); }),
             "f.json: a config must be a JSON object");
-  EXPECT_EQ(error_of([&] { apply_json(c, {{"network", {{"blocks", 3}}}}, "f.json"); }).rfind("f.json: config key 'network': ", 0),
+  EXPECT_EQ(error_of([&] {
+              apply_json(c, {{"network", {{"blocks", 3}}}}, "f.json");
+            }).rfind("f.json: config key 'network': ", 0),
             0u);
 }
 
@@ -154,15 +194,15 @@ TEST(TrainConfig, InfoUsesTheConfigKeysAndReadsOlderFiles) {
   c.model.weight_bits = 4;
   c.dataset = "cifar10";
   const nlohmann::json info = info_json(c);
-  EXPECT_EQ(keys_of(info), (std::set<std::string>{"model", "width", "wbits", "abits", "first_wbits",
-                                                   "last_wbits", "classes", "dataset", "data"}));
+  EXPECT_EQ(keys_of(info), (std::set<std::string>{"model", "width", "wbits", "abits", "first_wbits", "last_wbits",
+                                                  "classes", "dataset", "data"}));
   EXPECT_EQ(info["wbits"], 4);
   TrainConfig back;
   apply_info(back, info);
   EXPECT_EQ(info_json(back), info);
 
   const nlohmann::json old = {{"format", "wrpn model"}, {"weight_bits", 2}, {"data_dir", "/old"},
-                              {"dataset", "mnist"},    {"classes", "ten"},  {"label", "x"}};
+                              {"dataset", "mnist"},     {"classes", "ten"}, {"label", "x"}};
   TrainConfig from_old;
   apply_info(from_old, old);
   EXPECT_EQ(from_old.model.weight_bits, 2);

@@ -16,8 +16,8 @@ TEST(LayerStats, QuantizerCountsClippedInputsInTrainingOnly) {
   act->train();
   act(x);
   act(x.slice(0, 0, 2));
-  EXPECT_EQ(act->clip_counts.below, 4);   // -1, -0.5, twice: 0 and 1 themselves pass
-  EXPECT_EQ(act->clip_counts.above, 2);   // 1.2, 2
+  EXPECT_EQ(act->clip_counts.below, 4);  // -1, -0.5, twice: 0 and 1 themselves pass
+  EXPECT_EQ(act->clip_counts.above, 2);  // 1.2, 2
   EXPECT_EQ(act->clip_counts.total, 9);
   act->eval();
   act(x);
@@ -80,8 +80,9 @@ TEST(LayerStats, SaturatedLayerIsNamedWithItsFigures) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].layer, "act");
   EXPECT_EQ(lines[1].layer, "fc");
-  EXPECT_EQ(lines[0].message, "activation act is saturated: 100.0% of its inputs clip above 1 and 0.0% below 0, "
-                      "only 0.0% pass a gradient");
+  EXPECT_EQ(lines[0].message,
+            "activation act is saturated: 100.0% of its inputs clip above 1 and 0.0% below 0, "
+            "only 0.0% pass a gradient");
   EXPECT_NE(lines[1].message.find("layer fc received no gradient (mean norm 0"), std::string::npos) << lines[1].message;
   stats.reset();
   EXPECT_EQ(m.act->clip_counts.total, 0);

@@ -129,8 +129,8 @@ TEST(Training, MetricsAndConfigFilesHoldTheRequiredFields) {
   std::string line;
   ASSERT_TRUE(std::getline(metrics, line));
   const auto m = nlohmann::json::parse(line);
-  for (const char* key : {"epoch", "train_loss", "test_loss", "test_acc", "img_per_s", "lr",
-                          "zero_fraction", "test_top5"}) {
+  for (const char* key :
+       {"epoch", "train_loss", "test_loss", "test_acc", "img_per_s", "lr", "zero_fraction", "test_top5"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
   EXPECT_EQ(m["zero_fraction"].size(), 3u);
@@ -193,7 +193,7 @@ TEST(Schedule, WarmupCosineAndStep) {
   // 100 steps per epoch: warm-up is linear over the first 100 steps.
   EXPECT_DOUBLE_EQ(lr_factor(c, 0, 100), 0.01);
   EXPECT_DOUBLE_EQ(lr_factor(c, 49, 100), 0.5);
-  EXPECT_DOUBLE_EQ(lr_factor(c, 100, 100), 1.0);  // cosine starts at 1
+  EXPECT_DOUBLE_EQ(lr_factor(c, 100, 100), 1.0);    // cosine starts at 1
   EXPECT_NEAR(lr_factor(c, 550, 100), 0.5, 1e-12);  // halfway through the cosine part
   EXPECT_NEAR(lr_factor(c, 1000, 100), 0.0, 1e-12);
   c.schedule = "step";

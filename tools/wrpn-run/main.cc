@@ -73,8 +73,8 @@ Format format_of(const std::string& path, const std::string& flag) {
 void check_shape(const std::string& path, const char* kind, int64_t c, int64_t h, int64_t w,
                  const runtime::InputSpec& in, const std::string& model) {
   if (c != in.channels || h != in.height || w != in.width) {
-    throw std::runtime_error(fmt::format("{}: {} images are {}x{}x{} (CxHxW), the model {} takes {}x{}x{}", path,
-                                         kind, c, h, w, model, in.channels, in.height, in.width));
+    throw std::runtime_error(fmt::format("{}: {} images are {}x{}x{} (CxHxW), the model {} takes {}x{}x{}", path, kind,
+                                         c, h, w, model, in.channels, in.height, in.width));
   }
 }
 
@@ -226,9 +226,10 @@ int run_model(Flags& f) {
 }  // namespace wrpn
 
 int main(int argc, char** argv) {
-  CLI::App app{"wrpn-run: run a .wrpn model on image files (no LibTorch). Inputs: IDX images (raw or .gz), "
-               "CIFAR-10 binary batches, binary PGM, JPEG. Prints one line per image, <image> <class> <max logit>, "
-               "or with --labels/--summary the accuracy and predictions per class; then images/s."};
+  CLI::App app{
+      "wrpn-run: run a .wrpn model on image files (no LibTorch). Inputs: IDX images (raw or .gz), "
+      "CIFAR-10 binary batches, binary PGM, JPEG. Prints one line per image, <image> <class> <max logit>, "
+      "or with --labels/--summary the accuracy and predictions per class; then images/s."};
   wrpn::Flags f;
   app.add_option("--model", f.model, "the .wrpn file written by `wrpn export`")->required();
   app.add_option("INPUT", f.inputs, "image files: IDX, CIFAR-10 binary, PGM or JPEG")->required();

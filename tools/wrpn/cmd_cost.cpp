@@ -12,9 +12,9 @@ namespace wrpn {
 namespace cli {
 
 Command add_cost_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "cost", "Analytic cost model: weight bytes, activation and training memory, MACs, "
-              "bit-operations, each as a ratio to 1x FP32");
+  CLI::App* app = root.add_subcommand("cost",
+                                      "Analytic cost model: weight bytes, activation and training memory, MACs, "
+                                      "bit-operations, each as a ratio to 1x FP32");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   auto input = std::make_shared<InputFlags>();

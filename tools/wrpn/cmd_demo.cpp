@@ -31,8 +31,8 @@ std::string si(double v) {
 }  // namespace
 
 Command add_demo_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "demo", "Train 1x FP32 and 2x-wide 4b/4b on Fashion-MNIST and compare them side by side");
+  CLI::App* app =
+      root.add_subcommand("demo", "Train 1x FP32 and 2x-wide 4b/4b on Fashion-MNIST and compare them side by side");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_training_flags(app);
   auto model_name = std::make_shared<std::string>("lenet5");
@@ -43,7 +43,11 @@ Command add_demo_command(CLI::App& root) {
             defaults.epochs = 8;
             defaults.out = "runs/demo";
             const train::TrainConfig base = flags->resolve(defaults);
-            struct Variant { std::string label, folder; double width; int bits; };
+            struct Variant {
+              std::string label, folder;
+              double width;
+              int bits;
+            };
             const std::vector<Variant> variants = {{"1x FP32 (32/32)", "w1-32-32", 1.0, 32},
                                                    {"2x WRPN (4/4)", "w2-4-4", 2.0, 4}};
             std::vector<DemoRow> rows;
@@ -53,32 +57,31 @@ Command add_demo_command(CLI::App& root) {
               c.model.weight_bits = v.bits;
               c.model.activation_bits = v.bits;
               c.out = base.out + "/" + v.folder;
-              fmt::print("\n== {}: {} for {} epochs on {} ({}) ==\n", v.label, c.model.label(),
-                         c.epochs, c.dataset, c.data_dir);
+              fmt::print("\n== {}: {} for {} epochs on {} ({}) ==\n", v.label, c.model.label(), c.epochs, c.dataset,
+                         c.data_dir);
               std::fflush(stdout);
               DemoRow row{v.label, train::run_training(c, /*resume=*/false), {}};
               row.summary = models::summarize(*row.result.model, c.model);
               rows.push_back(std::move(row));
             }
             const auto& fp = rows[0];
-            fmt::print("\n{:<18} {:>9} {:>10} {:>12} {:>10} {:>12}\n", base.model.name,
-                       "test acc", "params", "model bytes", "MACs", "bit-ops");
+            fmt::print("\n{:<18} {:>9} {:>10} {:>12} {:>10} {:>12}\n", base.model.name, "test acc", "params",
+                       "model bytes", "MACs", "bit-ops");
             for (const auto& r : rows) {
-              fmt::print("{:<18} {:>8.2f}% {:>10} {:>12} {:>10} {:>12}\n", r.label,
-                         r.result.last.test.top1, si(double(r.summary.params)),
-                         si(r.summary.weight_bytes), si(double(r.summary.macs)),
+              fmt::print("{:<18} {:>8.2f}% {:>10} {:>12} {:>10} {:>12}\n", r.label, r.result.last.test.top1,
+                         si(double(r.summary.params)), si(r.summary.weight_bytes), si(double(r.summary.macs)),
                          si(r.summary.bit_ops));
             }
             const auto& w = rows[1];
-            fmt::print("{:<18} {:>+8.2f}  {:>9.2f}x {:>11.2f}x {:>9.2f}x {:>11.3f}x\n",
-                       "2x4b vs 1xFP32", w.result.last.test.top1 - fp.result.last.test.top1,
+            fmt::print("{:<18} {:>+8.2f}  {:>9.2f}x {:>11.2f}x {:>9.2f}x {:>11.3f}x\n", "2x4b vs 1xFP32",
+                       w.result.last.test.top1 - fp.result.last.test.top1,
                        double(w.summary.params) / double(fp.summary.params),
                        w.summary.weight_bytes / fp.summary.weight_bytes,
-                       double(w.summary.macs) / double(fp.summary.macs),
-                       w.summary.bit_ops / fp.summary.bit_ops);
-            fmt::print("(model bytes: weights at their precision, packed; bit-ops: MACs x weight "
-                       "bits x activation bits; runs in {})\n",
-                       base.out);
+                       double(w.summary.macs) / double(fp.summary.macs), w.summary.bit_ops / fp.summary.bit_ops);
+            fmt::print(
+                "(model bytes: weights at their precision, packed; bit-ops: MACs x weight "
+                "bits x activation bits; runs in {})\n",
+                base.out);
             return 0;
           }};
 }

@@ -62,7 +62,8 @@ Command add_export_command(CLI::App& root) {
               input = exporter::input_spec_of(t.input, t.config.model);
             } else {
               if (!f->data.empty()) t.config.data_dir = f->data;
-              input = exporter::input_spec_for(*train::load_dataset(t.config, /*train=*/false), t.config.model.input_size);
+              input =
+                  exporter::input_spec_for(*train::load_dataset(t.config, /*train=*/false), t.config.model.input_size);
             }
             const runtime::ModelFile m = export_trained(*t.model, t.config, input, f->checkpoint);
             runtime::write_model_file(m, f->out);

@@ -106,8 +106,8 @@ int infer_dataset(const InferFlags& f, runtime::Runtime& rt, const nlohmann::jso
         if (ref_pred != pred) {
           ++disagree;
           if (disagreements.size() < 10) {
-            disagreements.push_back(fmt::format("image {}: runtime {} ({:.5f}) vs LibTorch {} ({:.5f})", begin + i, pred,
-                                                row[pred], ref_pred, r[ref_pred]));
+            disagreements.push_back(fmt::format("image {}: runtime {} ({:.5f}) vs LibTorch {} ({:.5f})", begin + i,
+                                                pred, row[pred], ref_pred, r[ref_pred]));
           }
         }
       }
@@ -134,7 +134,8 @@ Command add_infer_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("infer", "Run a .wrpn model on the packed low-bit runtime");
   auto f = std::make_shared<InferFlags>();
   app->add_option("--model", f->model, "the .wrpn file written by `wrpn export`")->required();
-  auto* data = app->add_option("--data", f->data, "dataset folder; its test split is classified (default: the model's)");
+  auto* data =
+      app->add_option("--data", f->data, "dataset folder; its test split is classified (default: the model's)");
   app->add_option("--dataset", f->dataset, "dataset kind (default: the one the model was trained on)");
   app->add_option("--image", f->image, "classify one image file (JPEG or binary PGM) instead")->excludes(data);
   app->add_option("--predictions", f->predictions, "write per-image predictions to this CSV file");

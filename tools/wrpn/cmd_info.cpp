@@ -13,8 +13,8 @@ namespace wrpn {
 namespace cli {
 
 Command add_info_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "info", "Print each layer of a model: shape, bits, parameters, MACs, weight bytes");
+  CLI::App* app =
+      root.add_subcommand("info", "Print each layer of a model: shape, bits, parameters, MACs, weight bytes");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   auto input = std::make_shared<InputFlags>();
@@ -37,8 +37,8 @@ Command add_info_command(CLI::App& root) {
             if (*json) {
               fmt::print("{}\n", models::to_json(summary).dump(2));
             } else {
-              fmt::print("{} ({}x{}x{} input, {} classes)\n{}", s.label(), s.in_channels,
-                         s.input_size, s.input_size, s.classes, models::format_table(summary));
+              fmt::print("{} ({}x{}x{} input, {} classes)\n{}", s.label(), s.in_channels, s.input_size, s.input_size,
+                         s.classes, models::format_table(summary));
             }
             return 0;
           }};

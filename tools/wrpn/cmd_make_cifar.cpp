@@ -14,7 +14,8 @@ namespace wrpn {
 namespace cli {
 
 Command add_make_cifar_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand("make-cifar", "Write a generated CIFAR-10-format dataset (--kind colours: easy; glyphs: hard)");
+  CLI::App* app = root.add_subcommand("make-cifar",
+                                      "Write a generated CIFAR-10-format dataset (--kind colours: easy; glyphs: hard)");
   struct Flags {
     std::string out;
     int64_t train_per_batch = 1000, test = 1000;
@@ -23,7 +24,8 @@ Command add_make_cifar_command(CLI::App& root) {
   };
   auto f = std::make_shared<Flags>();
   app->add_option("--out", f->out, "folder for data_batch_1..5.bin and test_batch.bin")->required();
-  app->add_option("--train-per-batch", f->train_per_batch, "records in each of the 5 training files")->check(CLI::PositiveNumber);
+  app->add_option("--train-per-batch", f->train_per_batch, "records in each of the 5 training files")
+      ->check(CLI::PositiveNumber);
   app->add_option("--test", f->test, "records in test_batch.bin")->check(CLI::PositiveNumber);
   app->add_option("--seed", f->seed, "generator seed");
   app->add_option("--kind", f->kind,
@@ -36,8 +38,8 @@ Command add_make_cifar_command(CLI::App& root) {
             } else {
               data::write_synthetic_cifar10(f->out, f->train_per_batch, f->test, f->seed);
             }
-            fmt::print("wrote {} training and {} test {} images to {}\n", 5 * f->train_per_batch,
-                       f->test, f->kind, f->out);
+            fmt::print("wrote {} training and {} test {} images to {}\n", 5 * f->train_per_batch, f->test, f->kind,
+                       f->out);
             return 0;
           }};
 }

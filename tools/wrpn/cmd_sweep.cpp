@@ -55,13 +55,12 @@ std::string self_executable() {
 }  // namespace
 
 Command add_sweep_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "sweep", "Train a grid of models x widths x precisions x seeds (resumable) and summarise "
-               "accuracy against cost, with plots");
+  CLI::App* app = root.add_subcommand("sweep",
+                                      "Train a grid of models x widths x precisions x seeds (resumable) and summarise "
+                                      "accuracy against cost, with plots");
   auto f = std::make_shared<SweepFlags>();
   auto flags = std::make_shared<TrainFlags>();
-  app->add_option("--config", f->config,
-                  "sweep JSON: {models, widths, precisions, seeds, train: {config keys}}");
+  app->add_option("--config", f->config, "sweep JSON: {models, widths, precisions, seeds, train: {config keys}}");
   app->add_option("--out", f->out, "sweep folder (runs/<id>/, summary.*, plots)");
   app->add_option("--models", f->models, "comma-separated model names")->delimiter(',');
   app->add_option("--widths", f->widths, "comma-separated width multipliers")->delimiter(',');

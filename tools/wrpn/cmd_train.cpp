@@ -23,8 +23,7 @@ namespace {
 // Starts the workers and waits for them; their output is this command's.
 int launch(const DistFlags& dist_flags, bool threads_given) {
   if (distributed::worker_env_from_environment()) {
-    throw std::invalid_argument(
-        "--nproc launches workers and cannot be given to a worker (WORLD_SIZE is set)");
+    throw std::invalid_argument("--nproc launches workers and cannot be given to a worker (WORLD_SIZE is set)");
   }
   const std::string& store = dist_flags.options.store;
   if (store.rfind("file:", 0) == 0) {
@@ -47,14 +46,13 @@ int launch(const DistFlags& dist_flags, bool threads_given) {
 
 // Trains as one rank of `group` (or alone); a failure of another rank ends this process with
 // kPeerFailureExitCode, so that the launcher can tell who failed from who noticed.
-int train_in_group(const train::TrainConfig& config, bool resume,
-                   const std::shared_ptr<distributed::Group>& group) {
+int train_in_group(const train::TrainConfig& config, bool resume, const std::shared_ptr<distributed::Group>& group) {
   const bool writer = !group || group->rank() == 0;
   try {
     const auto result = train::run_training(config, resume, {}, group);
     if (writer) {
-      fmt::print("done: test accuracy {:.2f}% after epoch {}; checkpoint {}\n",
-                 result.last.test.top1, result.last.epoch, train::checkpoint_path(config.out));
+      fmt::print("done: test accuracy {:.2f}% after epoch {}; checkpoint {}\n", result.last.test.top1,
+                 result.last.epoch, train::checkpoint_path(config.out));
     }
   } catch (const distributed::PeerFailure& e) {
     std::fflush(stdout);
@@ -70,8 +68,8 @@ int train_in_group(const train::TrainConfig& config, bool resume,
 }  // namespace
 
 Command add_train_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "train", "Train a model with k-bit weights and activations; checkpoints every epoch");
+  CLI::App* app =
+      root.add_subcommand("train", "Train a model with k-bit weights and activations; checkpoints every epoch");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   flags->add_training_flags(app);
@@ -88,15 +86,13 @@ Command add_train_command(CLI::App& root) {
             if (*resume) {
               for (const auto& name : given) {
                 if (name != "--out" && name != "--threads") {
-                  throw std::invalid_argument(fmt::format(
-                      "--resume continues a run with its saved config; {} cannot change it",
-                      name));
+                  throw std::invalid_argument(
+                      fmt::format("--resume continues a run with its saved config; {} cannot change it", name));
                 }
               }
             }
             if (dist_flags->launching()) {
-              return launch(*dist_flags,
-                            std::find(given.begin(), given.end(), "--threads") != given.end());
+              return launch(*dist_flags, std::find(given.begin(), given.end(), "--threads") != given.end());
             }
             const auto group = join_group_from_environment(dist_flags->options);
             const bool writer = !group || group->rank() == 0;

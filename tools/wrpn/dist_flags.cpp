@@ -10,10 +10,9 @@ namespace wrpn {
 namespace cli {
 
 void DistFlags::add(CLI::App* app) {
-  nproc_option = app->add_option(
-      "--nproc", nproc,
-      "launch N local worker processes (data-parallel over c10d/Gloo; --batch-size is the "
-      "global batch)");
+  nproc_option = app->add_option("--nproc", nproc,
+                                 "launch N local worker processes (data-parallel over c10d/Gloo; --batch-size is the "
+                                 "global batch)");
   app->add_option("--store", options.store,
                   "how workers meet: tcp (rank 0 serves MASTER_ADDR:MASTER_PORT, default) or "
                   "file:PATH (one machine)");

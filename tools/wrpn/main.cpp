@@ -11,11 +11,10 @@ int main(int argc, char** argv) {
   CLI::App app{"wrpn: train, measure and deploy Wide Reduced-Precision Networks"};
   app.require_subcommand(1);
   std::vector<wrpn::cli::Command> commands = {
-      wrpn::cli::add_train_command(app), wrpn::cli::add_eval_command(app),
-      wrpn::cli::add_info_command(app),  wrpn::cli::add_demo_command(app),
-      wrpn::cli::add_bench_command(app), wrpn::cli::add_cost_command(app),
-      wrpn::cli::add_sweep_command(app), wrpn::cli::add_export_command(app),
-      wrpn::cli::add_infer_command(app), wrpn::cli::add_make_cifar_command(app),
+      wrpn::cli::add_train_command(app),      wrpn::cli::add_eval_command(app),   wrpn::cli::add_info_command(app),
+      wrpn::cli::add_demo_command(app),       wrpn::cli::add_bench_command(app),  wrpn::cli::add_cost_command(app),
+      wrpn::cli::add_sweep_command(app),      wrpn::cli::add_export_command(app), wrpn::cli::add_infer_command(app),
+      wrpn::cli::add_make_cifar_command(app),
   };
   const auto is_command = [&](const std::string& name) {
     for (const auto& c : commands) {
@@ -24,7 +23,9 @@ int main(int argc, char** argv) {
     return false;
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    std::fprintf(stderr, "wrpn: error: unknown command '%s' (commands: train, eval, info, demo, bench, cost, sweep, export, infer, make-cifar)\n",
+    std::fprintf(stderr,
+                 "wrpn: error: unknown command '%s' (commands: train, eval, info, demo, bench, cost, sweep, export, "
+                 "infer, make-cifar)\n",
                  argv[1]);
     return 2;
   }

@@ -70,8 +70,8 @@ measure::RunResult collect(const measure::SweepRun& run) {
   r.test_loss = m["test_loss"];
   r.epochs = m["epoch"];
   if (r.epochs != run.config.epochs) {
-    throw std::runtime_error(fmt::format("sweep run {} stopped at epoch {} of {}", run.id,
-                                         r.epochs, run.config.epochs));
+    throw std::runtime_error(
+        fmt::format("sweep run {} stopped at epoch {} of {}", run.id, r.epochs, run.config.epochs));
   }
   measure::write_run_result(r);
   return r;
@@ -79,8 +79,7 @@ measure::RunResult collect(const measure::SweepRun& run) {
 
 }  // namespace
 
-std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& runs,
-                                          const SweepRunnerOptions& o) {
+std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& runs, const SweepRunnerOptions& o) {
   std::vector<const measure::SweepRun*> queue;
   size_t done = 0;
   for (const auto& r : runs) {
@@ -91,8 +90,8 @@ std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& 
     }
   }
   if (o.verbose) {
-    fmt::print("sweep: {} runs, {} already finished, {} to run ({} at a time, {} threads each)\n",
-               runs.size(), done, queue.size(), o.jobs, o.threads_per_job);
+    fmt::print("sweep: {} runs, {} already finished, {} to run ({} at a time, {} threads each)\n", runs.size(), done,
+               queue.size(), o.jobs, o.threads_per_job);
     std::fflush(stdout);
   }
   std::map<pid_t, const measure::SweepRun*> running;
@@ -125,8 +124,8 @@ std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& 
     if (o.verbose) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       const double eta = elapsed / double(finished_now) * double(queue.size() - finished_now);
-      fmt::print("sweep: {}/{} runs done  {:<28} test acc {:6.2f}%  ETA {}\n", done, runs.size(),
-                 run.id, r.test_acc, train::format_duration(eta));
+      fmt::print("sweep: {}/{} runs done  {:<28} test acc {:6.2f}%  ETA {}\n", done, runs.size(), run.id, r.test_acc,
+                 train::format_duration(eta));
       std::fflush(stdout);
     }
   }

@@ -6,17 +6,16 @@ namespace cli {
 void TrainFlags::add_group(CLI::App* app, train::FlagGroup group) {
   for (const train::ConfigField& f : train::config_fields()) {
     if (f.group != group) continue;
-    std::visit(train::Overloaded{
-                   [&](const train::Converted& k) {
-                     std::string& text = texts_.emplace_back();
-                     bound_.emplace_back(app->add_option(f.flag, text, f.help),
-                                         [&text, &k](train::TrainConfig& c) { k.read_flag(c, text); });
-                   },
-                   // CLI11 parses the typed value: its type in --help, its message for "--epochs many".
-                   [&](const auto& m) {
-                     bound_.emplace_back(app->add_option(f.flag, m.of(scratch_), f.help),
-                                         [this, m](train::TrainConfig& c) { m.of(c) = m.of(scratch_); });
-                   }},
+    std::visit(train::Overloaded{[&](const train::Converted& k) {
+                                   std::string& text = texts_.emplace_back();
+                                   bound_.emplace_back(app->add_option(f.flag, text, f.help),
+                                                       [&text, &k](train::TrainConfig& c) { k.read_flag(c, text); });
+                                 },
+                                 // CLI11 parses the typed value: its type in --help, its message for "--epochs many".
+                                 [&](const auto& m) {
+                                   bound_.emplace_back(app->add_option(f.flag, m.of(scratch_), f.help),
+                                                       [this, m](train::TrainConfig& c) { m.of(c) = m.of(scratch_); });
+                                 }},
                f.storage);
   }
 }

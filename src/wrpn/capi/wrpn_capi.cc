@@ -90,7 +90,8 @@ void check_run(const wrpn_context* c, const void* images, int batch, int channel
   not_null(c, call, "context");
   not_null(images, call, "images");
   not_null(logits, call, "logits");
-  require(batch >= 1, WRPN_ERROR_INVALID_ARGUMENT, std::string(call) + ": batch must be >= 1, got " + std::to_string(batch));
+  require(batch >= 1, WRPN_ERROR_INVALID_ARGUMENT,
+          std::string(call) + ": batch must be >= 1, got " + std::to_string(batch));
   const wrpn::runtime::InputSpec& in = c->runtime.model().input;
   require(channels == in.channels && height == in.height && width == in.width, WRPN_ERROR_SHAPE,
           std::string(call) + ": input " + std::to_string(channels) + "x" + std::to_string(height) + "x" +
@@ -112,13 +113,20 @@ const char* wrpn_last_error(void) { return last_error.c_str(); }
 
 const char* wrpn_status_name(wrpn_status status) {
   switch (status) {
-    case WRPN_OK: return "ok";
-    case WRPN_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case WRPN_ERROR_IO: return "i/o error";
-    case WRPN_ERROR_INVALID_MODEL: return "invalid model";
-    case WRPN_ERROR_SHAPE: return "shape mismatch";
-    case WRPN_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case WRPN_ERROR_INTERNAL: return "internal error";
+    case WRPN_OK:
+      return "ok";
+    case WRPN_ERROR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case WRPN_ERROR_IO:
+      return "i/o error";
+    case WRPN_ERROR_INVALID_MODEL:
+      return "invalid model";
+    case WRPN_ERROR_SHAPE:
+      return "shape mismatch";
+    case WRPN_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case WRPN_ERROR_INTERNAL:
+      return "internal error";
   }
   return "unknown status";
 }
@@ -151,7 +159,8 @@ void wrpn_model_free(wrpn_model* model) { delete model; }
 wrpn_status wrpn_model_input_shape(const wrpn_model* model, int* channels, int* height, int* width) {
   return guarded([&] {
     not_null(model, "wrpn_model_input_shape", "model");
-    require(channels && height && width, WRPN_ERROR_INVALID_ARGUMENT, "wrpn_model_input_shape: an output pointer is NULL");
+    require(channels && height && width, WRPN_ERROR_INVALID_ARGUMENT,
+            "wrpn_model_input_shape: an output pointer is NULL");
     *channels = model->file.input.channels;
     *height = model->file.input.height;
     *width = model->file.input.width;
@@ -197,8 +206,8 @@ wrpn_status wrpn_context_set_threads(wrpn_context* context, int threads) {
   });
 }
 
-wrpn_status wrpn_run_floats(wrpn_context* context, const float* images, int batch, int channels, int height,
-                            int width, float* logits, size_t logits_capacity) {
+wrpn_status wrpn_run_floats(wrpn_context* context, const float* images, int batch, int channels, int height, int width,
+                            float* logits, size_t logits_capacity) {
   return guarded([&] {
     check_run(context, images, batch, channels, height, width, logits, logits_capacity, "wrpn_run_floats");
     context->runtime.run(images, batch, logits, context->threads);

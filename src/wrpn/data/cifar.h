@@ -20,13 +20,12 @@ constexpr int64_t kCifarImageBytes = 3 * 32 * 32;
 /// Appends the records of one CIFAR binary file to `pixels` and `labels`. `label_bytes` is 1
 /// (CIFAR-10) or 2 (CIFAR-100, the last byte is the class). Throws std::runtime_error naming
 /// the file when it is missing, empty, ends in a truncated record or has a label >= classes.
-void read_cifar_file(const std::string& path, int label_bytes, int64_t classes,
-                     std::vector<uint8_t>& pixels, std::vector<int64_t>& labels);
+void read_cifar_file(const std::string& path, int label_bytes, int64_t classes, std::vector<uint8_t>& pixels,
+                     std::vector<int64_t>& labels);
 
 /// Loads a split of "cifar10" or "cifar100" from `dir`, or from the archive's own sub-folder
 /// of it (cifar-10-batches-bin, cifar-100-binary) when the files are there.
-std::shared_ptr<InMemoryDataset> load_cifar(const std::string& dir, Split split,
-                                            const std::string& variant);
+std::shared_ptr<InMemoryDataset> load_cifar(const std::string& dir, Split split, const std::string& variant);
 
 }  // namespace data
 }  // namespace wrpn

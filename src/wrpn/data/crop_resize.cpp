@@ -31,16 +31,14 @@ std::vector<Tap> taps(double start, double length, int64_t size, int limit) {
 
 }  // namespace
 
-void crop_resize(const RgbImage& image, CropBox box, int64_t size, bool flip,
-                 const std::vector<float>& scale, const std::vector<float>& shift, float* out) {
+void crop_resize(const RgbImage& image, CropBox box, int64_t size, bool flip, const std::vector<float>& scale,
+                 const std::vector<float>& shift, float* out) {
   // Guards the pointer arithmetic below against a bad box or an empty image.
-  if (image.width < 1 || image.height < 1 ||
-      image.pixels.size() < size_t(image.width) * size_t(image.height) * 3 ||
-      !(box.width > 0 && box.height > 0 && box.x >= 0 && box.y >= 0 &&
-        box.x + box.width <= image.width + 1e-6 && box.y + box.height <= image.height + 1e-6)) {
-    throw std::runtime_error(fmt::format("crop box {}x{}+{}+{} does not fit a {}x{} image",
-                                         box.width, box.height, box.x, box.y, image.width,
-                                         image.height));
+  if (image.width < 1 || image.height < 1 || image.pixels.size() < size_t(image.width) * size_t(image.height) * 3 ||
+      !(box.width > 0 && box.height > 0 && box.x >= 0 && box.y >= 0 && box.x + box.width <= image.width + 1e-6 &&
+        box.y + box.height <= image.height + 1e-6)) {
+    throw std::runtime_error(fmt::format("crop box {}x{}+{}+{} does not fit a {}x{} image", box.width, box.height,
+                                         box.x, box.y, image.width, image.height));
   }
   const std::vector<Tap> ys = taps(box.y, box.height, size, image.height);
   std::vector<Tap> xs = taps(box.x, box.width, size, image.width);

@@ -17,8 +17,8 @@ struct CropBox {
 
 /// Resizes `box` of `image` to size x size (bilinear, pixel centres aligned), optionally
 /// mirrored left-right, and writes channel c as pixel * scale[c] + shift[c], CHW.
-void crop_resize(const RgbImage& image, CropBox box, int64_t size, bool flip,
-                 const std::vector<float>& scale, const std::vector<float>& shift, float* out);
+void crop_resize(const RgbImage& image, CropBox box, int64_t size, bool flip, const std::vector<float>& scale,
+                 const std::vector<float>& shift, float* out);
 
 }  // namespace data
 }  // namespace wrpn

@@ -8,9 +8,8 @@
 namespace wrpn {
 namespace data {
 
-InMemoryDataset::InMemoryDataset(ImageShape shape, int64_t num_classes,
-                                 std::vector<uint8_t> pixels, std::vector<int64_t> labels,
-                                 std::vector<float> mean, std::vector<float> std)
+InMemoryDataset::InMemoryDataset(ImageShape shape, int64_t num_classes, std::vector<uint8_t> pixels,
+                                 std::vector<int64_t> labels, std::vector<float> mean, std::vector<float> std)
     : shape_(shape),
       num_classes_(num_classes),
       pixels_(std::move(pixels)),
@@ -18,12 +17,12 @@ InMemoryDataset::InMemoryDataset(ImageShape shape, int64_t num_classes,
       mean_(std::move(mean)),
       std_(std::move(std)) {
   if (int64_t(pixels_.size()) != shape_.pixels() * int64_t(labels_.size())) {
-    throw std::invalid_argument(fmt::format("dataset has {} pixel bytes for {} images of {} bytes",
-                                            pixels_.size(), labels_.size(), shape_.pixels()));
+    throw std::invalid_argument(fmt::format("dataset has {} pixel bytes for {} images of {} bytes", pixels_.size(),
+                                            labels_.size(), shape_.pixels()));
   }
   if (int64_t(mean_.size()) != shape_.channels || int64_t(std_.size()) != shape_.channels) {
-    throw std::invalid_argument(fmt::format("dataset normalisation needs {} channels, got {}/{}",
-                                            shape_.channels, mean_.size(), std_.size()));
+    throw std::invalid_argument(
+        fmt::format("dataset normalisation needs {} channels, got {}/{}", shape_.channels, mean_.size(), std_.size()));
   }
 }
 

@@ -32,8 +32,8 @@ class Dataset {
 /// A dataset held in memory as one contiguous uint8 array of N images, CHW each.
 class InMemoryDataset : public Dataset {
  public:
-  InMemoryDataset(ImageShape shape, int64_t num_classes, std::vector<uint8_t> pixels,
-                  std::vector<int64_t> labels, std::vector<float> mean, std::vector<float> std);
+  InMemoryDataset(ImageShape shape, int64_t num_classes, std::vector<uint8_t> pixels, std::vector<int64_t> labels,
+                  std::vector<float> mean, std::vector<float> std);
 
   int64_t size() const override { return int64_t(labels_.size()); }
   ImageShape shape() const override { return shape_; }
@@ -43,9 +43,7 @@ class InMemoryDataset : public Dataset {
   std::vector<float> channel_mean() const override { return mean_; }
   std::vector<float> channel_std() const override { return std_; }
 
-  const uint8_t* image_data(int64_t index) const {
-    return pixels_.data() + size_t(index * shape_.pixels());
-  }
+  const uint8_t* image_data(int64_t index) const { return pixels_.data() + size_t(index * shape_.pixels()); }
 
  private:
   ImageShape shape_;

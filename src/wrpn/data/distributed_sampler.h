@@ -20,8 +20,7 @@ struct ShardSlice {
 int64_t global_batches(int64_t num_samples, int64_t global_batch);
 
 /// Rank `rank`'s slice of global batch `index` (see the rule above).
-ShardSlice shard_of_batch(int64_t num_samples, int64_t global_batch, int64_t index, int rank,
-                          int world_size);
+ShardSlice shard_of_batch(int64_t num_samples, int64_t global_batch, int64_t index, int rank, int world_size);
 
 /// The most samples a rank reads in one step: ceil(global_batch / world_size).
 int64_t max_shard_size(int64_t global_batch, int world_size);

@@ -35,9 +35,7 @@ const std::array<Glyph, 10>& base_glyphs() {
   return glyphs;
 }
 
-double uniform(SplitMix64& rng, double lo, double hi) {
-  return lo + (hi - lo) * double(rng.next() >> 11) * 0x1.0p-53;
-}
+double uniform(SplitMix64& rng, double lo, double hi) { return lo + (hi - lo) * double(rng.next() >> 11) * 0x1.0p-53; }
 
 Glyph jittered(const Glyph& g, SplitMix64& rng, double amount) {
   Glyph out = g;
@@ -110,9 +108,7 @@ std::vector<Stroke> place(const Glyph& g, const Font& font, SplitMix64& rng) {
 
 using Rgb = std::array<double, 3>;
 
-Rgb random_colour(SplitMix64& rng) {
-  return {uniform(rng, 0, 255), uniform(rng, 0, 255), uniform(rng, 0, 255)};
-}
+Rgb random_colour(SplitMix64& rng) { return {uniform(rng, 0, 255), uniform(rng, 0, 255), uniform(rng, 0, 255)}; }
 
 double luminance(const Rgb& c) { return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]; }
 

@@ -45,44 +45,39 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
   if (read_bytes(file.get(), magic, 4) != 4) {
     throw std::runtime_error(fmt::format("IDX file {} is truncated: no 4-byte header", path));
   }
-  const uint32_t magic_value =
-      uint32_t(magic[0]) << 24 | uint32_t(magic[1]) << 16 | uint32_t(magic[2]) << 8 | magic[3];
+  const uint32_t magic_value = uint32_t(magic[0]) << 24 | uint32_t(magic[1]) << 16 | uint32_t(magic[2]) << 8 | magic[3];
   if (magic[0] != 0 || magic[1] != 0 || magic[2] != kUnsignedByteType) {
     throw std::runtime_error(
-        fmt::format("IDX file {} has bad magic 0x{:08x} (expected 0x000008{:02x})", path,
-                    magic_value, expected_dims));
+        fmt::format("IDX file {} has bad magic 0x{:08x} (expected 0x000008{:02x})", path, magic_value, expected_dims));
   }
   if (magic[3] != expected_dims) {
-    throw std::runtime_error(fmt::format("IDX file {} has {} dimensions, expected {}", path,
-                                         int(magic[3]), expected_dims));
+    throw std::runtime_error(
+        fmt::format("IDX file {} has {} dimensions, expected {}", path, int(magic[3]), expected_dims));
   }
   IdxArray array;
   int64_t elements = 1;
   for (int d = 0; d < expected_dims; ++d) {
     uint8_t be[4];
     if (read_bytes(file.get(), be, 4) != 4) {
-      throw std::runtime_error(
-          fmt::format("IDX file {} is truncated in the size of dimension {}", path, d));
+      throw std::runtime_error(fmt::format("IDX file {} is truncated in the size of dimension {}", path, d));
     }
     const int64_t dim = int64_t(be[0]) << 24 | int64_t(be[1]) << 16 | int64_t(be[2]) << 8 | be[3];
     if (dim == 0) throw std::runtime_error(fmt::format("IDX file {} has dimension {} = 0", path, d));
     array.dims.push_back(dim);
     elements *= dim;
     if (elements > kMaxElements) {
-      throw std::runtime_error(fmt::format("IDX file {} claims {} elements: too large", path,
-                                           elements));
+      throw std::runtime_error(fmt::format("IDX file {} claims {} elements: too large", path, elements));
     }
   }
   array.values.resize(size_t(elements));
   const int64_t got = read_bytes(file.get(), array.values.data(), elements);
   if (got != elements) {
-    throw std::runtime_error(fmt::format(
-        "IDX file {} is truncated: expected {} data bytes, got {}", path, elements, got));
+    throw std::runtime_error(
+        fmt::format("IDX file {} is truncated: expected {} data bytes, got {}", path, elements, got));
   }
   uint8_t extra;
   if (read_bytes(file.get(), &extra, 1) != 0) {
-    throw std::runtime_error(
-        fmt::format("IDX file {} has trailing bytes after its {} elements", path, elements));
+    throw std::runtime_error(fmt::format("IDX file {} has trailing bytes after its {} elements", path, elements));
   }
   return array;
 }

@@ -41,8 +41,7 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options)
     throw std::invalid_argument(fmt::format("min area must be in (0, 1], got {}", options_.min_area()));
   }
   if (!(options_.crop_fraction() > 0 && options_.crop_fraction() <= 1)) {
-    throw std::invalid_argument(
-        fmt::format("crop fraction must be in (0, 1], got {}", options_.crop_fraction()));
+    throw std::invalid_argument(fmt::format("crop fraction must be in (0, 1], got {}", options_.crop_fraction()));
   }
   if (options_.mean().size() != 3 || options_.std().size() != 3) {
     throw std::invalid_argument("image folder normalisation needs 3 means and 3 deviations");
@@ -71,8 +70,7 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options)
       if (entry.is_regular_file() && is_jpeg(entry.path())) files.push_back(entry.path().string());
     }
     if (files.empty()) {
-      throw std::runtime_error(
-          fmt::format("class folder {} has no JPEG files (.jpg, .jpeg)", folder.string()));
+      throw std::runtime_error(fmt::format("class folder {} has no JPEG files (.jpg, .jpeg)", folder.string()));
     }
     std::sort(files.begin(), files.end());
     for (auto& f : files) {
@@ -86,9 +84,7 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options)
   }
 }
 
-ImageShape ImageFolder::shape() const {
-  return {3, options_.image_size(), options_.image_size()};
-}
+ImageShape ImageFolder::shape() const { return {3, options_.image_size(), options_.image_size()}; }
 
 CropBox ImageFolder::choose_box(int width, int height, SplitMix64* rng) const {
   const double w = width, h = height;
@@ -112,8 +108,10 @@ CropBox ImageFolder::choose_box(int width, int height, SplitMix64* rng) const {
     }
   }
   double cw = w, ch = h;
-  if (w / h < 3.0 / 4.0) ch = std::round(w * 4.0 / 3.0);
-  else if (w / h > 4.0 / 3.0) cw = std::round(h * 4.0 / 3.0);
+  if (w / h < 3.0 / 4.0)
+    ch = std::round(w * 4.0 / 3.0);
+  else if (w / h > 4.0 / 3.0)
+    cw = std::round(h * 4.0 / 3.0);
   return {(w - cw) / 2, (h - ch) / 2, cw, ch};
 }
 
@@ -126,9 +124,8 @@ void ImageFolder::render(int64_t index, SplitMix64* rng, bool* flip, const std::
   const auto [width, height] = decoder.size(bytes, file);
   CropBox box = choose_box(width, height, rng);
   *flip = rng != nullptr && rng->below(2) == 1;
-  const JpegScale s = options_.dct_scaling()
-                          ? choose_jpeg_scale(box.width, box.height, options_.image_size())
-                          : JpegScale{};
+  const JpegScale s =
+      options_.dct_scaling() ? choose_jpeg_scale(box.width, box.height, options_.image_size()) : JpegScale{};
   decoder.decode(bytes, file, s, image);
   // The box in the coordinates of the reduced image.
   const double fx = double(image.width) / width, fy = double(image.height) / height;

@@ -34,10 +34,12 @@ bool read_pgm(const std::vector<uint8_t>& bytes, const std::string& path, data::
   const long w = number(), h = number(), maxval = number();
   ++pos;  // the single whitespace before the raster
   if (w < 1 || h < 1 || w > 16384 || h > 16384 || maxval != 255) {
-    throw std::runtime_error(fmt::format("{}: PGM {}x{} maxval {} unsupported (want 8-bit, up to 16384 px)", path, w, h, maxval));
+    throw std::runtime_error(
+        fmt::format("{}: PGM {}x{} maxval {} unsupported (want 8-bit, up to 16384 px)", path, w, h, maxval));
   }
   if (bytes.size() < pos + size_t(w * h)) {
-    throw std::runtime_error(fmt::format("{}: truncated PGM, {} of {} pixel bytes", path, bytes.size() - std::min(pos, bytes.size()), w * h));
+    throw std::runtime_error(fmt::format("{}: truncated PGM, {} of {} pixel bytes", path,
+                                         bytes.size() - std::min(pos, bytes.size()), w * h));
   }
   grey.assign(bytes.begin() + long(pos), bytes.begin() + long(pos) + w * h);
   out.width = int(w);
@@ -65,7 +67,8 @@ std::vector<float> load_image_input(const std::string& path, const runtime::Inpu
     return out;
   }
   if (input.channels != 1 && input.channels != 3) {
-    throw std::runtime_error(fmt::format("{}: models with {} input channels take no image files", path, input.channels));
+    throw std::runtime_error(
+        fmt::format("{}: models with {} input channels take no image files", path, input.channels));
   }
   if (input.channels == 1) {  // luma into all three planes, then keep one
     for (size_t i = 0; i < size_t(image.width) * image.height; ++i) {

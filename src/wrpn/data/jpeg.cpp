@@ -46,8 +46,8 @@ void JpegDecoder::fail(const std::string& name, std::string reason) {
 
 std::pair<int, int> JpegDecoder::size(const std::vector<uint8_t>& jpeg, const std::string& name) {
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width,
-                          &height, &subsampling, &colorspace) != 0) {
+  if (tjDecompressHeader3(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), &width, &height, &subsampling,
+                          &colorspace) != 0) {
     fail(name);
   }
   // A stream cut short inside the header can come back as a "success" of size 0x0.
@@ -57,15 +57,13 @@ std::pair<int, int> JpegDecoder::size(const std::vector<uint8_t>& jpeg, const st
   return {width, height};
 }
 
-void JpegDecoder::decode(const std::vector<uint8_t>& jpeg, const std::string& name,
-                         JpegScale scale, RgbImage& out) {
+void JpegDecoder::decode(const std::vector<uint8_t>& jpeg, const std::string& name, JpegScale scale, RgbImage& out) {
   const auto [width, height] = size(jpeg, name);
   out.width = scale.scaled(width);
   out.height = scale.scaled(height);
   out.pixels.resize(size_t(out.width) * size_t(out.height) * 3);
-  if (tjDecompress2(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()),
-                    out.pixels.data(), out.width, /*pitch=*/0, out.height, TJPF_RGB,
-                    TJFLAG_FASTDCT) != 0 &&
+  if (tjDecompress2(handle_, jpeg.data(), static_cast<unsigned long>(jpeg.size()), out.pixels.data(), out.width,
+                    /*pitch=*/0, out.height, TJPF_RGB, TJFLAG_FASTDCT) != 0 &&
       tjGetErrorCode(handle_) != TJERR_WARNING) {
     fail(name);
   }
@@ -76,9 +74,8 @@ std::vector<uint8_t> encode_jpeg(const RgbImage& image, int quality, bool subsam
   if (handle == nullptr) throw std::runtime_error("cannot create a libjpeg-turbo compressor");
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
-  const int rc = tjCompress2(handle, image.pixels.data(), image.width, 0, image.height, TJPF_RGB,
-                             &buffer, &size, subsample_420 ? TJSAMP_420 : TJSAMP_444, quality,
-                             TJFLAG_ACCURATEDCT);
+  const int rc = tjCompress2(handle, image.pixels.data(), image.width, 0, image.height, TJPF_RGB, &buffer, &size,
+                             subsample_420 ? TJSAMP_420 : TJSAMP_444, quality, TJFLAG_ACCURATEDCT);
   if (rc != 0) {
     const std::string error = tjGetErrorStr2(handle);
     tjDestroy(handle);

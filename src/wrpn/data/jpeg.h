@@ -43,8 +43,7 @@ class JpegDecoder {
   /// Decodes to RGB at `scale` into `out` (reusing its buffer). Grey images come out as RGB.
   /// Recoverable libjpeg warnings (e.g. extraneous bytes) are accepted; errors throw
   /// std::runtime_error naming `name`.
-  void decode(const std::vector<uint8_t>& jpeg, const std::string& name, JpegScale scale,
-              RgbImage& out);
+  void decode(const std::vector<uint8_t>& jpeg, const std::string& name, JpegScale scale, RgbImage& out);
 
  private:
   // Throws the error for `name` after replacing the handle, which libjpeg-turbo may have left

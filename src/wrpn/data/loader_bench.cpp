@@ -27,12 +27,11 @@ RgbImage synthetic_photo(int width, int height, SplitMix64& rng) {
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       for (int c = 0; c < 3; ++c) {
-        const double wave = 70 * std::sin(f[2 * c] * x + f[2 * c + 1] * y + c) +
-                            30 * std::sin(0.3 * f[2 * c] * x * y / 50.0);
+        const double wave =
+            70 * std::sin(f[2 * c] * x + f[2 * c + 1] * y + c) + 30 * std::sin(0.3 * f[2 * c] * x * y / 50.0);
         const double noise = double(rng.below(41)) - 20.0;
         const long v = std::lround(128 + wave + noise);
-        img.pixels[(size_t(y) * size_t(width) + size_t(x)) * 3 + size_t(c)] =
-            uint8_t(std::clamp(v, 0L, 255L));
+        img.pixels[(size_t(y) * size_t(width) + size_t(x)) * 3 + size_t(c)] = uint8_t(std::clamp(v, 0L, 255L));
       }
     }
   }
@@ -43,9 +42,8 @@ RgbImage synthetic_photo(int width, int height, SplitMix64& rng) {
 
 LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o) {
   const bool temporary = o.dir.empty();
-  const fs::path root = temporary ? fs::temp_directory_path() /
-                                        ("wrpn-loader-bench-" + std::to_string(::getpid()))
-                                  : fs::path(o.dir);
+  const fs::path root =
+      temporary ? fs::temp_directory_path() / ("wrpn-loader-bench-" + std::to_string(::getpid())) : fs::path(o.dir);
   LoaderBenchResult result;
   SplitMix64 rng(o.seed);
   double bytes = 0;
@@ -72,8 +70,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o) {
     for (int64_t e = 1; e <= o.epochs; ++e) {
       for (int64_t b = 0; b < loader.num_batches(); ++b) images += loader.batch(e, b).labels.size(0);
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double rate = double(images) / seconds;
     result.rows.push_back({workers, rate, rate / std::max(workers, 1)});
   }

@@ -7,11 +7,9 @@
 namespace wrpn {
 namespace data {
 
-Prefetcher::Prefetcher(std::function<Batch(int64_t, int64_t)> make_batch,
-                       int64_t batches_per_epoch, int workers, int capacity)
-    : make_batch_(std::move(make_batch)),
-      batches_per_epoch_(batches_per_epoch),
-      capacity_(capacity) {
+Prefetcher::Prefetcher(std::function<Batch(int64_t, int64_t)> make_batch, int64_t batches_per_epoch, int workers,
+                       int capacity)
+    : make_batch_(std::move(make_batch)), batches_per_epoch_(batches_per_epoch), capacity_(capacity) {
   if (workers < 1) throw std::invalid_argument(fmt::format("workers must be >= 1, got {}", workers));
   if (capacity < 1) {
     throw std::invalid_argument(fmt::format("prefetch capacity must be >= 1, got {}", capacity));

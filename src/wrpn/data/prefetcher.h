@@ -23,8 +23,7 @@ class Prefetcher {
  public:
   /// `make_batch(epoch, index)` runs on the worker threads and must be thread-safe.
   /// `capacity` is the most batches made but not yet taken.
-  Prefetcher(std::function<Batch(int64_t, int64_t)> make_batch, int64_t batches_per_epoch,
-             int workers, int capacity);
+  Prefetcher(std::function<Batch(int64_t, int64_t)> make_batch, int64_t batches_per_epoch, int workers, int capacity);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;

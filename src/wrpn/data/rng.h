@@ -17,9 +17,7 @@ class SplitMix64 {
 
   uint64_t next() { return mix(state_ += 0x9e3779b97f4a7c15ULL); }
   /// Uniform integer in [0, bound) (Lemire's multiply-shift; bias < bound / 2^64).
-  uint64_t below(uint64_t bound) {
-    return uint64_t((static_cast<unsigned __int128>(next()) * bound) >> 64);
-  }
+  uint64_t below(uint64_t bound) { return uint64_t((static_cast<unsigned __int128>(next()) * bound) >> 64); }
 
   static uint64_t mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

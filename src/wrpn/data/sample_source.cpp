@@ -7,8 +7,7 @@
 namespace wrpn {
 namespace data {
 
-DatasetSource::DatasetSource(std::shared_ptr<const Dataset> dataset, int64_t crop_padding,
-                             bool flip)
+DatasetSource::DatasetSource(std::shared_ptr<const Dataset> dataset, int64_t crop_padding, bool flip)
     : dataset_(std::move(dataset)), crop_padding_(crop_padding), flip_(flip) {
   if (crop_padding_ < 0) {
     throw std::invalid_argument(fmt::format("crop padding must be >= 0, got {}", crop_padding_));
@@ -52,8 +51,8 @@ bool DatasetSource::read_sample(int64_t index, SplitMix64& rng, float* out) cons
   return true;
 }
 
-std::shared_ptr<const SampleSource> as_sample_source(std::shared_ptr<const Dataset> dataset,
-                                                     int64_t crop_padding, bool flip) {
+std::shared_ptr<const SampleSource> as_sample_source(std::shared_ptr<const Dataset> dataset, int64_t crop_padding,
+                                                     bool flip) {
   if (const auto* own = dynamic_cast<const SampleSource*>(dataset.get())) {
     return std::shared_ptr<const SampleSource>(dataset, own);  // shares the dataset's lifetime
   }

@@ -49,8 +49,8 @@ class DatasetSource : public SampleSource {
 
 /// The sample source of `dataset`: the dataset itself when it makes its own samples (an image
 /// folder decodes and augments in one go), otherwise a DatasetSource around it.
-std::shared_ptr<const SampleSource> as_sample_source(std::shared_ptr<const Dataset> dataset,
-                                                     int64_t crop_padding, bool flip);
+std::shared_ptr<const SampleSource> as_sample_source(std::shared_ptr<const Dataset> dataset, int64_t crop_padding,
+                                                     bool flip);
 
 }  // namespace data
 }  // namespace wrpn

@@ -25,10 +25,10 @@ std::vector<uint8_t> synthetic_cifar_records(int64_t first, int64_t count, uint6
   return b;
 }
 
-void write_cifar10_files(const std::string& dir, int64_t train_per_batch, int64_t test,
-                         const CifarRecordMaker& make) {
+void write_cifar10_files(const std::string& dir, int64_t train_per_batch, int64_t test, const CifarRecordMaker& make) {
   if (train_per_batch < 1 || test < 1) {
-    throw std::invalid_argument(fmt::format("a generated CIFAR set needs >= 1 record per file, got {} and {}", train_per_batch, test));
+    throw std::invalid_argument(
+        fmt::format("a generated CIFAR set needs >= 1 record per file, got {} and {}", train_per_batch, test));
   }
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::vector<uint8_t>& bytes) {

@@ -23,8 +23,7 @@ using CifarRecordMaker = std::function<std::vector<uint8_t>(int file, int64_t fi
 /// Writes data_batch_1..5.bin (`train_per_batch` records each, file f holding records
 /// [(f-1) * train_per_batch, f * train_per_batch)) and test_batch.bin (`test` records) into
 /// `dir`, created if missing. Throws naming the file on a write error.
-void write_cifar10_files(const std::string& dir, int64_t train_per_batch, int64_t test,
-                         const CifarRecordMaker& make);
+void write_cifar10_files(const std::string& dir, int64_t train_per_batch, int64_t test, const CifarRecordMaker& make);
 
 void write_synthetic_cifar10(const std::string& dir, int64_t train_per_batch, int64_t test, uint64_t seed);
 

@@ -7,8 +7,7 @@
 namespace wrpn {
 namespace distributed {
 
-GradSync::GradSync(std::vector<torch::Tensor> parameters, std::shared_ptr<Group> group,
-                   int64_t bucket_bytes)
+GradSync::GradSync(std::vector<torch::Tensor> parameters, std::shared_ptr<Group> group, int64_t bucket_bytes)
     : group_(std::move(group)) {
   for (auto& p : parameters) {
     if (p.requires_grad()) params_.push_back(p);
@@ -41,8 +40,7 @@ GradSync::GradSync(std::vector<torch::Tensor> parameters, std::shared_ptr<Group>
     buckets_.push_back(std::move(bucket));
   }
   for (size_t i = 0; i < params_.size(); ++i) {
-    hook_handles_.push_back(
-        params_[i].register_hook([this, i](const torch::Tensor& grad) { on_gradient(i, grad); }));
+    hook_handles_.push_back(params_[i].register_hook([this, i](const torch::Tensor& grad) { on_gradient(i, grad); }));
   }
 }
 
@@ -63,9 +61,10 @@ void GradSync::on_gradient(size_t param, const torch::Tensor& grad) {
   std::lock_guard<std::mutex> lock(mutex_);
   Slot& slot = slots_[param];
   if (slot.arrived) {
-    throw std::logic_error(fmt::format(
-        "parameter {} received a second gradient in one step; data-parallel gradient sync "
-        "needs each parameter used once per forward", param));
+    throw std::logic_error(
+        fmt::format("parameter {} received a second gradient in one step; data-parallel gradient sync "
+                    "needs each parameter used once per forward",
+                    param));
   }
   slot.arrived = true;
   Bucket& bucket = buckets_[slot.bucket];
@@ -74,9 +73,7 @@ void GradSync::on_gradient(size_t param, const torch::Tensor& grad) {
   if (++bucket.arrived == bucket.members.size()) launch(bucket);
 }
 
-void GradSync::launch(Bucket& bucket) {
-  bucket.work = group_->start_allreduce_sum(bucket.flat);
-}
+void GradSync::launch(Bucket& bucket) { bucket.work = group_->start_allreduce_sum(bucket.flat); }
 
 int64_t GradSync::buckets_started() const {
   int64_t n = 0;
@@ -94,8 +91,7 @@ void GradSync::finish_step() {
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {
     torch::Tensor& p = params_[i];
-    const torch::Tensor sum =
-        buckets_[slots_[i].bucket].flat.narrow(0, slots_[i].offset, p.numel()).view_as(p);
+    const torch::Tensor sum = buckets_[slots_[i].bucket].flat.narrow(0, slots_[i].offset, p.numel()).view_as(p);
     if (p.grad().defined()) {
       p.mutable_grad().copy_(sum);
     } else {

@@ -49,9 +49,7 @@ pid_t start_worker(const LaunchOptions& o, int rank, int port) {
 }
 
 bool succeeded(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-bool noticed_peer_failure(int status) {
-  return WIFEXITED(status) && WEXITSTATUS(status) == kPeerFailureExitCode;
-}
+bool noticed_peer_failure(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == kPeerFailureExitCode; }
 
 }  // namespace
 
@@ -103,8 +101,7 @@ LaunchResult launch_workers(const LaunchOptions& o) {
         result.failure = fmt::format(
             "rank{} {} stopped responding: {} timed out or lost the connection waiting for it; "
             "killed {} s later",
-            hung.size() > 1 ? "s" : "", fmt::join(hung, ", "), fmt::join(noticed, ", "),
-            o.grace_s);
+            hung.size() > 1 ? "s" : "", fmt::join(hung, ", "), fmt::join(noticed, ", "), o.grace_s);
         kill_at = now;
       }
       if (now >= kill_at) {
@@ -122,15 +119,15 @@ LaunchResult launch_workers(const LaunchOptions& o) {
       if (noticed.empty()) noticed_at = Clock::now();
       noticed.push_back(fmt::format("rank {}", rank));
       if (running.empty()) {
-        result.failure = fmt::format("{} stopped on a peer failure and no rank is left running",
-                                     fmt::join(noticed, ", "));
+        result.failure =
+            fmt::format("{} stopped on a peer failure and no rank is left running", fmt::join(noticed, ", "));
       }
       continue;
     }
     // This rank failed by itself. The others get the grace period to report the lost peer
     // in their own words, then they are killed.
-    result.failure = fmt::format("rank {} (pid {}) failed with {}; the other rank(s) were stopped",
-                                 rank, pid, describe_wait_status(status));
+    result.failure = fmt::format("rank {} (pid {}) failed with {}; the other rank(s) were stopped", rank, pid,
+                                 describe_wait_status(status));
     kill_at = Clock::now() + grace;
   }
   if (!result.failure.empty()) result.exit_code = 1;

@@ -35,27 +35,24 @@ int env_int(const char* name, int lo, int hi) {
   if (text == nullptr || *text == '\0') {
     throw std::invalid_argument(
         fmt::format("{} is not set (a distributed worker needs RANK, WORLD_SIZE, MASTER_ADDR "
-                    "and MASTER_PORT)", name));
+                    "and MASTER_PORT)",
+                    name));
   }
   char* end = nullptr;
   errno = 0;
   const long value = std::strtol(text, &end, 10);
   if (errno != 0 || *end != '\0' || value < lo || value > hi) {
-    throw std::invalid_argument(
-        fmt::format("{} must be an integer in {}..{}, got '{}'", name, lo, hi, text));
+    throw std::invalid_argument(fmt::format("{} must be an integer in {}..{}, got '{}'", name, lo, hi, text));
   }
   return int(value);
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
 
 // The network device Gloo connects the ranks over: GLOO_SOCKET_IFNAME when set (as in
 // PyTorch), the loopback interface when every rank is on this machine, otherwise the address
 // this machine's hostname resolves to.
-std::shared_ptr<::gloo::transport::Device> gloo_device(const WorkerEnv& env,
-                                                       const DistOptions& options) {
+std::shared_ptr<::gloo::transport::Device> gloo_device(const WorkerEnv& env, const DistOptions& options) {
   if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname) {
     return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
   }
@@ -86,12 +83,10 @@ std::optional<WorkerEnv> worker_env_from_environment() {
 
 void DistOptions::validate() const {
   if (!(timeout_s > 0 && timeout_s <= 24 * 3600)) {
-    throw std::invalid_argument(
-        fmt::format("--dist-timeout must be in (0, 86400] seconds, got {}", timeout_s));
+    throw std::invalid_argument(fmt::format("--dist-timeout must be in (0, 86400] seconds, got {}", timeout_s));
   }
   if (store != "tcp" && (store.rfind("file:", 0) != 0 || store.size() == 5)) {
-    throw std::invalid_argument(
-        fmt::format("--store must be 'tcp' or 'file:PATH', got '{}'", store));
+    throw std::invalid_argument(fmt::format("--store must be 'tcp' or 'file:PATH', got '{}'", store));
   }
 }
 
@@ -103,8 +98,7 @@ std::shared_ptr<Group> Group::connect(const WorkerEnv& env, const DistOptions& o
   const milliseconds timeout = to_ms(options.timeout_s);
   c10::intrusive_ptr<c10d::Store> store;
   const std::string where = options.store == "tcp"
-                                ? fmt::format("MASTER_ADDR:MASTER_PORT = {}:{}",
-                                              env.master_addr, env.master_port)
+                                ? fmt::format("MASTER_ADDR:MASTER_PORT = {}:{}", env.master_addr, env.master_port)
                                 : options.store;
   try {
     if (options.store == "tcp") {
@@ -120,9 +114,9 @@ std::shared_ptr<Group> Group::connect(const WorkerEnv& env, const DistOptions& o
       store->setTimeout(timeout);
     }
   } catch (const std::exception& e) {
-    throw std::runtime_error(fmt::format(
-        "rank {}: cannot meet the other {} rank(s) through the store at {} within {} s: {}",
-        env.rank, env.world_size - 1, where, options.timeout_s, c10::GetExceptionString(e)));
+    throw std::runtime_error(
+        fmt::format("rank {}: cannot meet the other {} rank(s) through the store at {} within {} s: {}", env.rank,
+                    env.world_size - 1, where, options.timeout_s, c10::GetExceptionString(e)));
   }
   c10::intrusive_ptr<c10d::ProcessGroup> backend;
   // Each group gets its own key space, so that a store can outlive one group.
@@ -141,18 +135,16 @@ std::shared_ptr<Group> Group::connect(const WorkerEnv& env, const DistOptions& o
       backend = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, env.rank, env.world_size, o);
     }
   } catch (const std::exception& e) {
-    throw std::runtime_error(fmt::format(
-        "rank {}: cannot connect to the other {} rank(s) (store at {}) within {} s: {}",
-        env.rank, env.world_size - 1, where, options.timeout_s, c10::GetExceptionString(e)));
+    throw std::runtime_error(
+        fmt::format("rank {}: cannot connect to the other {} rank(s) (store at {}) within {} s: {}", env.rank,
+                    env.world_size - 1, where, options.timeout_s, c10::GetExceptionString(e)));
   }
-  return std::shared_ptr<Group>(
-      new Group(env.rank, env.world_size, options.timeout_s, store, backend));
+  return std::shared_ptr<Group>(new Group(env.rank, env.world_size, options.timeout_s, store, backend));
 }
 
 Group::Group(int rank, int size, double timeout_s, c10::intrusive_ptr<c10d::Store> store,
              c10::intrusive_ptr<c10d::ProcessGroup> backend)
-    : rank_(rank), size_(size), timeout_s_(timeout_s), store_(std::move(store)),
-      backend_(std::move(backend)) {}
+    : rank_(rank), size_(size), timeout_s_(timeout_s), store_(std::move(store)), backend_(std::move(backend)) {}
 
 c10::intrusive_ptr<c10d::Work> Group::start_allreduce_sum(torch::Tensor tensor) {
   std::vector<torch::Tensor> tensors{std::move(tensor)};
@@ -227,8 +219,8 @@ std::string Group::unresponsive_ranks() {
 void Group::fail(const std::string& what, const std::string& cause) {
   std::string first_line = cause.substr(0, cause.find('\n'));
   const std::string suspects = unresponsive_ranks();
-  throw PeerFailure(fmt::format("rank {} of {}: {} failed (timeout {} s): {}; {}", rank_, size_,
-                                what, timeout_s_, suspects, first_line));
+  throw PeerFailure(fmt::format("rank {} of {}: {} failed (timeout {} s): {}; {}", rank_, size_, what, timeout_s_,
+                                suspects, first_line));
 }
 
 void broadcast_module(Group& group, torch::nn::Module& module) {

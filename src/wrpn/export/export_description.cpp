@@ -19,7 +19,8 @@ class Reader {
 
   torch::Tensor tensor(const nlohmann::json& op, const char* key) const {
     const int64_t t = op.at(key).get<int64_t>();
-    if (t < 0 || size_t(t) >= tensors_.size()) throw std::invalid_argument(fmt::format("{} tensor {} does not exist", key, t));
+    if (t < 0 || size_t(t) >= tensors_.size())
+      throw std::invalid_argument(fmt::format("{} tensor {} does not exist", key, t));
     return tensors_[size_t(t)];
   }
   /// The description's value (0: the input, i + 1: op i's) as the graph's.

@@ -9,7 +9,9 @@ namespace wrpn {
 namespace exporter {
 namespace {
 
-Activation act_of(const nn::QReLUImpl* act) { return act ? Activation::quantizer(act->options.bits()) : Activation::none(); }
+Activation act_of(const nn::QReLUImpl* act) {
+  return act ? Activation::quantizer(act->options.bits()) : Activation::none();
+}
 
 // The .wrpn graph as a sink of the network's own description: one GraphBuilder call per
 // described op, in the order the network describes them.
@@ -44,9 +46,9 @@ class ExportSink : public nn::GraphSink {
     const runtime::ValueInfo& v = g_.value(x);
     // Pooling a map to its own size is the identity.
     if (v.height == size && v.width == size) return x;
-    throw std::invalid_argument(fmt::format(
-        "an adaptive average pool from {}x{} to {}x{} has no runtime op (at this input size)", v.height, v.width,
-        size, size));
+    throw std::invalid_argument(
+        fmt::format("an adaptive average pool from {}x{} to {}x{} has no runtime op (at this input size)", v.height,
+                    v.width, size, size));
   }
   nn::ValueRef flatten(nn::ValueRef x) override { return g_.flatten(x); }
   nn::ValueRef add(nn::ValueRef a, nn::ValueRef b, const nn::QReLUImpl* act) override {
@@ -65,8 +67,8 @@ class ExportSink : public nn::GraphSink {
 
 namespace {
 
-runtime::InputSpec input_spec(const std::vector<float>& mean, const std::vector<float>& std, int channels,
-                              int height, int width) {
+runtime::InputSpec input_spec(const std::vector<float>& mean, const std::vector<float>& std, int channels, int height,
+                              int width) {
   runtime::InputSpec in;
   in.channels = channels;
   in.height = height;
@@ -93,7 +95,8 @@ runtime::InputSpec input_spec_of(const nlohmann::json& normalisation, const mode
     mean = normalisation.at("mean").get<std::vector<float>>();
     std = normalisation.at("std").get<std::vector<float>>();
   } catch (const nlohmann::json::exception&) {
-    throw std::invalid_argument(fmt::format("input normalisation {} needs \"mean\" and \"std\" lists", normalisation.dump()));
+    throw std::invalid_argument(
+        fmt::format("input normalisation {} needs \"mean\" and \"std\" lists", normalisation.dump()));
   }
   if (int64_t(mean.size()) != spec.in_channels || int64_t(std.size()) != spec.in_channels) {
     throw std::invalid_argument(fmt::format("input normalisation {} does not have the model's {} channels",
@@ -113,8 +116,7 @@ torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtim
   return x;
 }
 
-runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input,
-                                const std::string& info_json) {
+runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input, const std::string& info_json) {
   model.eval();
   torch::NoGradGuard no_grad;
   GraphBuilder g(input, info_json);

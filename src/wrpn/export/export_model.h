@@ -27,8 +27,7 @@ torch::Tensor normalised_images(const std::vector<uint8_t>& pixels, const runtim
 /// (nn/graph_sink.h): any network made of wrpn's layers and blocks exports. `info_json` is
 /// stored verbatim. Throws nn::DescribeError (a std::invalid_argument) naming the first layer
 /// the runtime has no op for, and why.
-runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input,
-                                const std::string& info_json);
+runtime::ModelFile export_model(models::Network& model, const runtime::InputSpec& input, const std::string& info_json);
 
 }  // namespace exporter
 }  // namespace wrpn

@@ -36,7 +36,9 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
 }
 
 // Code values are stored as integers; this is the real value of one unit.
-double input_unit(const ValueInfo& v) { return v.kind == ValueKind::kCodes ? 1.0 / double(kernels::act_code_max(v.bits)) : 1.0; }
+double input_unit(const ValueInfo& v) {
+  return v.kind == ValueKind::kCodes ? 1.0 / double(kernels::act_code_max(v.bits)) : 1.0;
+}
 
 template <typename BatchNorm>
 void bn_affine(const BatchNorm& bn, int64_t channels, std::vector<double>& scale, std::vector<double>& shift) {
@@ -100,20 +102,22 @@ uint32_t GraphBuilder::add_float_tensor(std::vector<int> dims, const std::vector
 
 // `rows` is (O, K) in the runtime's order. Returns the tensor and, per output channel, the
 // real value of one unit of the stored weight (gain / n, gain * alpha, or 1 for floats).
-uint32_t GraphBuilder::add_weight_tensor(const torch::Tensor& rows_in, int bits, double gain,
-                                         bool per_channel_alpha, std::vector<double>& weight_scale) {
+uint32_t GraphBuilder::add_weight_tensor(const torch::Tensor& rows_in, int bits, double gain, bool per_channel_alpha,
+                                         std::vector<double>& weight_scale) {
   const torch::Tensor rows = rows_in.detach().to(torch::kCPU, torch::kFloat).contiguous();
   const int64_t out = rows.size(0);
   std::vector<int> dims(rows.sizes().begin(), rows.sizes().end());
   if (bits == 32) {
     weight_scale.assign(size_t(out), 1.0);
     const torch::Tensor effective = (rows * gain).contiguous();  // what QConv2d/QLinear multiply by
-    return add_float_tensor(dims, std::vector<float>(effective.data_ptr<float>(), effective.data_ptr<float>() + effective.numel()));
+    return add_float_tensor(
+        dims, std::vector<float>(effective.data_ptr<float>(), effective.data_ptr<float>() + effective.numel()));
   }
   torch::Tensor codes;
   if (bits == 1) {
     codes = torch::where(rows >= 0, torch::ones_like(rows), -torch::ones_like(rows));
-    const torch::Tensor alpha = per_channel_alpha ? rows.abs().view({out, -1}).mean(1) : rows.abs().mean().expand({out});
+    const torch::Tensor alpha =
+        per_channel_alpha ? rows.abs().view({out, -1}).mean(1) : rows.abs().mean().expand({out});
     weight_scale = to_doubles(alpha);
     for (double& s : weight_scale) s *= gain;
   } else {
@@ -137,7 +141,8 @@ std::pair<uint32_t, uint32_t> GraphBuilder::add_output_transform(const std::vect
                                                                  const std::vector<double>& bn_shift,
                                                                  const torch::Tensor& layer_bias) {
   const int out = int(weight_scale.size());
-  const std::vector<double> b = layer_bias.defined() ? to_doubles(layer_bias) : std::vector<double>(weight_scale.size(), 0.0);
+  const std::vector<double> b =
+      layer_bias.defined() ? to_doubles(layer_bias) : std::vector<double>(weight_scale.size(), 0.0);
   std::vector<float> scale, bias;
   for (int m = 0; m < out; ++m) {
     scale.push_back(float(weight_scale[m] * input_unit * bn_scale[m]));
@@ -146,15 +151,18 @@ std::pair<uint32_t, uint32_t> GraphBuilder::add_output_transform(const std::vect
   return {add_float_tensor({out}, scale), add_float_tensor({out}, bias)};
 }
 
-ValueId GraphBuilder::conv(ValueId x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn, Activation act) {
+ValueId GraphBuilder::conv(ValueId x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn,
+                           Activation act) {
   const auto& o = conv.options;
   const ValueInfo in = model_.values[x];
-  if (o.groups() != 1) throw std::invalid_argument(fmt::format("export supports groups = 1 convolutions, got {}", o.groups()));
+  if (o.groups() != 1)
+    throw std::invalid_argument(fmt::format("export supports groups = 1 convolutions, got {}", o.groups()));
   if ((*o.stride())[0] != (*o.stride())[1] || (*o.padding())[0] != (*o.padding())[1]) {
     throw std::invalid_argument("export supports square strides and paddings");
   }
   if (o.in_channels() != in.channels) {
-    throw std::invalid_argument(fmt::format("conv expects {} input channels, the graph has {}", o.in_channels(), in.channels));
+    throw std::invalid_argument(
+        fmt::format("conv expects {} input channels, the graph has {}", o.in_channels(), in.channels));
   }
   ops::Conv2dAttrs a;
   a.out_c = int(o.out_channels());
@@ -166,19 +174,21 @@ ValueId GraphBuilder::conv(ValueId x, const nn::QConv2dImpl& conv, const torch::
   a.act = act;
   const int out_c = a.out_c;
   std::vector<double> weight_scale;
-  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), a.weight_bits, conv.weight_gain() * o.input_scale(),
-                                       o.per_channel_alpha(), weight_scale);
+  const uint32_t w = add_weight_tensor(conv.weight.permute({0, 2, 3, 1}), a.weight_bits,
+                                       conv.weight_gain() * o.input_scale(), o.per_channel_alpha(), weight_scale);
   std::vector<double> bn_scale(size_t(out_c), 1.0), bn_shift(size_t(out_c), 0.0);
   if (bn) bn_affine(*bn, out_c, bn_scale, bn_shift);
   const auto [s, bi] = add_output_transform(weight_scale, input_unit(in), bn_scale, bn_shift, conv.bias);
   return add_node(Op::kConv2d, {x}, a.encode(), {w, s, bi});
 }
 
-ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn, Activation act) {
+ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn,
+                             Activation act) {
   const auto& o = fc.options;
   const ValueInfo in = model_.values[x];
   if (size_t(o.in_features()) != in.elements()) {
-    throw std::invalid_argument(fmt::format("linear expects {} features, the graph has {}", o.in_features(), in.elements()));
+    throw std::invalid_argument(
+        fmt::format("linear expects {} features, the graph has {}", o.in_features(), in.elements()));
   }
   const int out = int(o.out_features());
   torch::Tensor rows = fc.weight;
@@ -188,7 +198,8 @@ ValueId GraphBuilder::linear(ValueId x, const nn::QLinearImpl& fc, const torch::
     rows = rows.view({out, from.channels, from.height, from.width}).permute({0, 2, 3, 1}).reshape({out, -1});
   }
   std::vector<double> weight_scale;
-  const uint32_t w = add_weight_tensor(rows, o.weight_bits(), fc.weight_gain() * o.input_scale(), o.per_channel_alpha(), weight_scale);
+  const uint32_t w =
+      add_weight_tensor(rows, o.weight_bits(), fc.weight_gain() * o.input_scale(), o.per_channel_alpha(), weight_scale);
   std::vector<double> bn_scale(size_t(out), 1.0), bn_shift(size_t(out), 0.0);
   if (bn) bn_affine(*bn, out, bn_scale, bn_shift);
   const auto [s, bi] = add_output_transform(weight_scale, input_unit(in), bn_scale, bn_shift, fc.bias);

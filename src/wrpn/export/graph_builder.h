@@ -58,7 +58,8 @@ class GraphBuilder {
                              std::vector<double>& weight_scale);
   std::pair<uint32_t, uint32_t> add_output_transform(const std::vector<double>& weight_scale, double input_unit,
                                                      const std::vector<double>& bn_scale,
-                                                     const std::vector<double>& bn_shift, const torch::Tensor& layer_bias);
+                                                     const std::vector<double>& bn_shift,
+                                                     const torch::Tensor& layer_bias);
 
   runtime::ModelFile model_;
   std::vector<runtime::ValueInfo> flattened_from_;  // per value: the (C, H, W) a flatten saw, else empty

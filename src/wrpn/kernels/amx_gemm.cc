@@ -88,7 +88,8 @@ void run_amx_block(const GemmBlock& b) {
       for (int c = 0; c < W.k_chunks; ++c) {
         if (prefetch && m == b.m0) {
           for (int r = 0; r < 2 * kAmxTileRows; ++r)
-            _mm_prefetch(reinterpret_cast<const char*>(next + size_t(r) * A.stride + size_t(c) * kAmxTileK), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(next + size_t(r) * A.stride + size_t(c) * kAmxTileK),
+                         _MM_HINT_T0);
         }
         _tile_loadd(4, a0 + size_t(c) * kAmxTileK, a_stride);
         _tile_loadd(5, a1 + size_t(c) * kAmxTileK, a_stride);
@@ -106,14 +107,14 @@ void run_amx_block(const GemmBlock& b) {
       const int cols1 = std::min(kAmxTileChannels, b.m1 - m - kAmxTileChannels);
       int32_t* o0 = b.out + size_t(n - b.n_origin) * b.ldo + m;
       int32_t* o1 = o0 + size_t(kAmxTileRows) * b.ldo;
-#define WRPN_STORE_C(T, ROWS, COLS, OUT, COL0)                                                   \
-  if ((ROWS) > 0 && (COLS) > 0) {                                                              \
-    if ((ROWS) == kAmxTileRows && (COLS) == kAmxTileChannels) {                                \
-      _tile_stored(T, (OUT) + (COL0), c_stride);                                               \
-    } else {                                                                                   \
-      _tile_stored(T, part, kAmxTileChannels * sizeof(int32_t));                               \
-      copy_partial(part, ROWS, COLS, (OUT) + (COL0), b.ldo);                                   \
-    }                                                                                          \
+#define WRPN_STORE_C(T, ROWS, COLS, OUT, COL0)                   \
+  if ((ROWS) > 0 && (COLS) > 0) {                                \
+    if ((ROWS) == kAmxTileRows && (COLS) == kAmxTileChannels) {  \
+      _tile_stored(T, (OUT) + (COL0), c_stride);                 \
+    } else {                                                     \
+      _tile_stored(T, part, kAmxTileChannels * sizeof(int32_t)); \
+      copy_partial(part, ROWS, COLS, (OUT) + (COL0), b.ldo);     \
+    }                                                            \
   }
       WRPN_STORE_C(0, rows0, cols0, o0, 0)
       WRPN_STORE_C(1, rows0, cols1, o0, kAmxTileChannels)

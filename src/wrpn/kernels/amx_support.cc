@@ -63,7 +63,8 @@ AmxProbe probe() { return {false, "AMX-INT8 tier off: not an x86-64 Linux build"
 #endif
 
 const AmxProbe& probed() {
-  static const AmxProbe p = amx_kernels_built() ? probe() : AmxProbe{false, "AMX-INT8 tier off: built without the AMX kernels"};
+  static const AmxProbe p =
+      amx_kernels_built() ? probe() : AmxProbe{false, "AMX-INT8 tier off: built without the AMX kernels"};
   return p;
 }
 
@@ -81,9 +82,7 @@ bool amx_int8_supported() { return amx_kernels_built() && probed().supported; }
 
 void set_amx_disabled(bool disabled) { disabled_flag() = disabled; }
 
-bool amx_tier_enabled() {
-  return !disabled_flag() && amx_int8_supported() && active_target_has_vnni();
-}
+bool amx_tier_enabled() { return !disabled_flag() && amx_int8_supported() && active_target_has_vnni(); }
 
 std::string amx_status() {
   if (!amx_int8_supported()) return probed().status;

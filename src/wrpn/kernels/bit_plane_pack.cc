@@ -27,8 +27,7 @@ void PackBitPlanesImpl(const ByteRows<uint8_t>* src_ptr, BitPlaneRows* dst_ptr, 
     int32_t sum = 0;
     for (int k = 0; k < src.k; ++k) {
       sum += row[k];
-      for (int p = 0; p < dst.planes; ++p)
-        dst.plane(r, p)[k / 64] |= uint64_t((row[k] >> p) & 1u) << (k % 64);
+      for (int p = 0; p < dst.planes; ++p) dst.plane(r, p)[k / 64] |= uint64_t((row[k] >> p) & 1u) << (k % 64);
     }
     sums[r] = sum;
   }
@@ -68,8 +67,8 @@ namespace {
 void check_shapes(const ByteRows<uint8_t>& src, const BitPlaneRows& dst) {
   if (dst.rows != src.rows || dst.k != src.k || dst.planes < 1 || dst.planes > 8) {
     throw std::invalid_argument("bit-plane destination " + std::to_string(dst.rows) + "x" + std::to_string(dst.k) +
-                                "x" + std::to_string(dst.planes) + " does not fit source " +
-                                std::to_string(src.rows) + "x" + std::to_string(src.k));
+                                "x" + std::to_string(dst.planes) + " does not fit source " + std::to_string(src.rows) +
+                                "x" + std::to_string(src.k));
   }
 }
 }  // namespace

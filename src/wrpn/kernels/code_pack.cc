@@ -87,9 +87,8 @@ void CodesToFloats(const uint8_t* HWY_RESTRICT codes, size_t count, float levels
 // The activation quantizer fused with its saving: out = round(n * clamp(x, 0, 1)) / n with the
 // very operations of FakeQuantize (so the same bits), the codes as bytes, and the clip mask
 // bits, from one load of x. Whole vectors of a multiple of 8 lanes; returns the elements done.
-size_t QuantizeMaskCodes(const float* HWY_RESTRICT x, size_t count, float levels,
-                         float* HWY_RESTRICT out, uint8_t* HWY_RESTRICT codes,
-                         uint8_t* HWY_RESTRICT mask) {
+size_t QuantizeMaskCodes(const float* HWY_RESTRICT x, size_t count, float levels, float* HWY_RESTRICT out,
+                         uint8_t* HWY_RESTRICT codes, uint8_t* HWY_RESTRICT mask) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> di;
   const hn::Rebind<uint8_t, decltype(d)> du8;
@@ -112,8 +111,7 @@ size_t QuantizeMaskCodes(const float* HWY_RESTRICT x, size_t count, float levels
 // One code per byte (each < 2^b) -> b-bit fields, `count` a multiple of the u8 lanes; returns
 // the codes done (0 where this target has no SIMD path). Lanes are little-endian, so in a u16
 // lane holding codes c0 c1 the packed byte c0 | c1 << 4 is the low byte of v | v >> 4.
-size_t InterleaveCodes(const uint8_t* HWY_RESTRICT codes, size_t count, int b,
-                       uint8_t* HWY_RESTRICT out) {
+size_t InterleaveCodes(const uint8_t* HWY_RESTRICT codes, size_t count, int b, uint8_t* HWY_RESTRICT out) {
 #if HWY_TARGET == HWY_SCALAR
   (void)codes, (void)count, (void)b, (void)out;
   return 0;
@@ -136,8 +134,7 @@ size_t InterleaveCodes(const uint8_t* HWY_RESTRICT codes, size_t count, int b,
     for (; i + n8 <= count; i += n8) {
       auto v = hn::BitCast(d32, hn::LoadU(d8, codes + i));
       v = hn::And(hn::Or(v, hn::ShiftRight<6>(v)), pair_bits);
-      hn::StoreU(hn::TruncateTo(d8_quarter, hn::Or(v, hn::ShiftRight<12>(v))), d8_quarter,
-                 out + i / 4);
+      hn::StoreU(hn::TruncateTo(d8_quarter, hn::Or(v, hn::ShiftRight<12>(v))), d8_quarter, out + i / 4);
     }
   } else if (b == 1 && n8 % 8 == 0) {
     const auto zero = hn::Zero(d8);
@@ -150,8 +147,7 @@ size_t InterleaveCodes(const uint8_t* HWY_RESTRICT codes, size_t count, int b,
 }
 
 // The inverse: b-bit fields -> one code per byte; returns the codes done.
-size_t SpreadCodes(const uint8_t* HWY_RESTRICT packed, size_t count, int b,
-                   uint8_t* HWY_RESTRICT codes) {
+size_t SpreadCodes(const uint8_t* HWY_RESTRICT packed, size_t count, int b, uint8_t* HWY_RESTRICT codes) {
 #if HWY_TARGET == HWY_SCALAR
   (void)packed, (void)count, (void)b, (void)codes;
   return 0;
@@ -176,8 +172,7 @@ size_t SpreadCodes(const uint8_t* HWY_RESTRICT packed, size_t count, int b,
     for (; i + n8 <= count; i += n8) {
       const auto p = hn::PromoteTo(d32, hn::LoadU(d8_quarter, packed + i / 4));
       const auto v = hn::Or(hn::Or(hn::And(p, f0), hn::ShiftLeft<6>(hn::And(p, f1))),
-                            hn::Or(hn::ShiftLeft<12>(hn::And(p, f2)),
-                                   hn::ShiftLeft<18>(hn::And(p, f3))));
+                            hn::Or(hn::ShiftLeft<12>(hn::And(p, f2)), hn::ShiftLeft<18>(hn::And(p, f3))));
       hn::StoreU(hn::BitCast(d8, v), d8, codes + i);
     }
   } else if (b == 1 && n8 % 8 == 0) {
@@ -224,8 +219,7 @@ std::size_t packed_code_bytes(std::size_t count, int bits) {
   return (count + per_byte - 1) / per_byte;
 }
 
-void interleave_codes_ref(const uint8_t* codes, std::size_t count, int storage_bits,
-                          uint8_t* out) {
+void interleave_codes_ref(const uint8_t* codes, std::size_t count, int storage_bits, uint8_t* out) {
   const std::size_t per_byte = std::size_t(8 / storage_bits);
   const std::size_t bytes = (count + per_byte - 1) / per_byte;
   for (std::size_t byte = 0; byte < bytes; ++byte) {
@@ -251,14 +245,12 @@ void spread_codes_ref(const uint8_t* packed, std::size_t count, int storage_bits
 // of 8 codes) with the scalar twin.
 void interleave_codes(const uint8_t* codes, std::size_t count, int storage_bits, uint8_t* out) {
   const std::size_t done = HWY_DYNAMIC_DISPATCH(InterleaveCodes)(codes, count, storage_bits, out);
-  interleave_codes_ref(codes + done, count - done, storage_bits,
-                       out + done * std::size_t(storage_bits) / 8);
+  interleave_codes_ref(codes + done, count - done, storage_bits, out + done * std::size_t(storage_bits) / 8);
 }
 
 void spread_codes(const uint8_t* packed, std::size_t count, int storage_bits, uint8_t* codes) {
   const std::size_t done = HWY_DYNAMIC_DISPATCH(SpreadCodes)(packed, count, storage_bits, codes);
-  spread_codes_ref(packed + done * std::size_t(storage_bits) / 8, count - done, storage_bits,
-                   codes + done);
+  spread_codes_ref(packed + done * std::size_t(storage_bits) / 8, count - done, storage_bits, codes + done);
 }
 
 // Codes are converted in L1-sized chunks: floats <-> one code per byte, then (un)interleaved.
@@ -300,16 +292,16 @@ void unpack_codes(const uint8_t* packed, std::size_t count, int bits, float leve
 
 // Chunk by chunk: the codes are interleaved while still in L1. A tail shorter than a vector
 // goes through the scalar twins (it starts on a mask byte: vectors hold a multiple of 8 lanes).
-void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out,
-                       uint8_t* codes, uint8_t* mask) {
+void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out, uint8_t* codes,
+                       uint8_t* mask) {
   const int b = code_storage_bits(bits);
   const std::size_t per_byte = std::size_t(8 / b);
   uint8_t chunk_codes[kCodeChunk];
   for (std::size_t first = 0; first < count; first += kCodeChunk) {
     const std::size_t n = std::min(kCodeChunk, count - first);
     uint8_t* byte_codes = per_byte == 1 ? codes + first : chunk_codes;
-    const std::size_t done = HWY_DYNAMIC_DISPATCH(QuantizeMaskCodes)(
-        x + first, n, levels, out + first, byte_codes, mask + first / 8);
+    const std::size_t done =
+        HWY_DYNAMIC_DISPATCH(QuantizeMaskCodes)(x + first, n, levels, out + first, byte_codes, mask + first / 8);
     if (done < n) {
       pack_clip_mask_ref(x + first + done, n - done, 0.0f, 1.0f, mask + (first + done) / 8);
       fake_quantize_ref(x + first + done, out + first + done, n - done, 0.0f, 1.0f, levels);
@@ -346,7 +338,6 @@ void apply_mask_ref(const uint8_t* mask, const float* g, std::size_t count, floa
     }
   }
 }
-
 
 void pack_clip_mask(const float* x, std::size_t count, float lo, float hi, uint8_t* out) {
   HWY_DYNAMIC_DISPATCH(PackClipMask)(x, count, lo, hi, out);

@@ -43,8 +43,8 @@ void apply_mask(const uint8_t* mask, const float* g, std::size_t count, float* g
 /// The activation quantizer's training forward with packed saving, in one pass over x:
 /// out = fake_quantize(x, 0, 1, levels) (the same bits), its codes packed as pack_codes(out)
 /// would, and the clip mask as pack_clip_mask(x, 0, 1) would. `count` codes of `bits` bits.
-void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out,
-                       uint8_t* codes, uint8_t* mask);
+void quantize_and_pack(const float* x, std::size_t count, int bits, float levels, float* out, uint8_t* codes,
+                       uint8_t* mask);
 
 /// Scalar twins of the two mask kernels (the SIMD versions are tested against them).
 void pack_clip_mask_ref(const float* x, std::size_t count, float lo, float hi, uint8_t* out);

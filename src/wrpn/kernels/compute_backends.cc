@@ -27,9 +27,8 @@ std::string blas_description() {
   void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
   if (sgemm == nullptr) return "no BLAS loaded";
   Dl_info info{};
-  const std::string path = dladdr(sgemm, &info) != 0 && info.dli_fname != nullptr
-                               ? resolved_path(info.dli_fname)
-                               : std::string("?");
+  const std::string path =
+      dladdr(sgemm, &info) != 0 && info.dli_fname != nullptr ? resolved_path(info.dli_fname) : std::string("?");
   // Asked of the library that serves sgemm_ (and what it links), not of the whole process:
   // OpenBLAS's LAPACK may be loaded beside a reference libblas.so.3.
   using Text = char* (*)();
@@ -37,7 +36,8 @@ std::string blas_description() {
   auto config = lib != nullptr ? reinterpret_cast<Text>(dlsym(lib, "openblas_get_config")) : nullptr;
   if (config != nullptr) {
     std::string text = config();
-    if (auto core = reinterpret_cast<Text>(dlsym(lib, "openblas_get_corename"))) text += std::string(", core ") + core();
+    if (auto core = reinterpret_cast<Text>(dlsym(lib, "openblas_get_corename")))
+      text += std::string(", core ") + core();
     dlclose(lib);
     return text + " (" + path + ")";
   }
@@ -51,16 +51,30 @@ std::string onednn_description() {
   const dnnl_version_t* v = dnnl_version();
   std::string isa;
   switch (dnnl::get_effective_cpu_isa()) {
-    case dnnl::cpu_isa::avx512_core_amx: isa = "avx512_core_amx"; break;
-    case dnnl::cpu_isa::avx512_core_bf16: isa = "avx512_core_bf16"; break;
-    case dnnl::cpu_isa::avx512_core_vnni: isa = "avx512_core_vnni"; break;
-    case dnnl::cpu_isa::avx512_core: isa = "avx512_core"; break;
-    case dnnl::cpu_isa::avx2_vnni: isa = "avx2_vnni"; break;
-    case dnnl::cpu_isa::avx2: isa = "avx2"; break;
-    default: isa = "pre-avx2"; break;
+    case dnnl::cpu_isa::avx512_core_amx:
+      isa = "avx512_core_amx";
+      break;
+    case dnnl::cpu_isa::avx512_core_bf16:
+      isa = "avx512_core_bf16";
+      break;
+    case dnnl::cpu_isa::avx512_core_vnni:
+      isa = "avx512_core_vnni";
+      break;
+    case dnnl::cpu_isa::avx512_core:
+      isa = "avx512_core";
+      break;
+    case dnnl::cpu_isa::avx2_vnni:
+      isa = "avx2_vnni";
+      break;
+    case dnnl::cpu_isa::avx2:
+      isa = "avx2";
+      break;
+    default:
+      isa = "pre-avx2";
+      break;
   }
-  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-         std::to_string(v->patch) + " on " + isa;
+  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
+         " on " + isa;
 #else
   return "oneDNN not built in";
 #endif

@@ -84,7 +84,7 @@ void pack_im2col_rows(const GemmPlan& plan, const ConvShape& s, const uint8_t* i
                       PackedActivations& pa) {
   const int oh = s.out_h(), ow = s.out_w();
   const size_t stride = pa.bytes.stride;
-  const size_t run = size_t(s.in_c);  // contiguous codes per (ky, kx)
+  const size_t run = size_t(s.in_c);                // contiguous codes per (ky, kx)
   const size_t tap_row = size_t(s.kernel_w) * run;  // one kernel row of an im2col row
   // (b, oy, ox) of row0, then stepped: a division per row would cost more than its copies.
   int b = row0 / (oh * ow), oy = row0 / ow % oh, ox = row0 % ow;
@@ -180,11 +180,12 @@ size_t conv_scratch_bytes(const GemmPlan& plan, const ConvShape& s, int threads)
   const size_t stride = round_up(size_t(plan.k), kByteRowPadElements);
   const int n = s.gemm_n(), rows = conv_block_rows(plan);
   if (conv_runs_whole(n, rows, threads)) return size_t(packed_activation_rows(plan, n)) * stride;
-  return size_t(std::min(threads, (n + rows - 1) / rows)) * size_t(packed_activation_rows(plan, std::min(n, rows))) * stride;
+  return size_t(std::min(threads, (n + rows - 1) / rows)) * size_t(packed_activation_rows(plan, std::min(n, rows))) *
+         stride;
 }
 
-void conv_requantize(const PackedWeights& w, const ConvShape& s, const uint8_t* input,
-                     const RequantizeThresholds& th, uint8_t* out, int threads) {
+void conv_requantize(const PackedWeights& w, const ConvShape& s, const uint8_t* input, const RequantizeThresholds& th,
+                     uint8_t* out, int threads) {
   const size_t m = size_t(w.m);
   conv_blocked(w, s, input, threads, [&](const PackedActivations& a, int r0, int t) {
     gemm_requantize(w, a, th, out + size_t(r0) * m, m, t);
@@ -222,8 +223,8 @@ void reorder_oihw_to_ohwi(const int8_t* oihw, int out_c, int in_c, int kernel_h,
               oihw[((size_t(o) * in_c + i) * kernel_h + y) * kernel_w + x];
 }
 
-void conv2d_s32_ref(int weight_bits, int act_bits, const ConvShape& s, const uint8_t* input,
-                    const int8_t* weight, int32_t* out) {
+void conv2d_s32_ref(int weight_bits, int act_bits, const ConvShape& s, const uint8_t* input, const int8_t* weight,
+                    int32_t* out) {
   s.validate();
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");

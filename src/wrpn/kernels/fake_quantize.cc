@@ -16,8 +16,7 @@ namespace kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void FakeQuantize(const float* HWY_RESTRICT x, float* out, size_t count, float lo, float hi,
-                  float levels) {
+void FakeQuantize(const float* HWY_RESTRICT x, float* out, size_t count, float lo, float hi, float levels) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const auto vlo = hn::Set(d, lo);
@@ -35,8 +34,7 @@ void FakeQuantize(const float* HWY_RESTRICT x, float* out, size_t count, float l
   fake_quantize_ref(x + i, out + i, count - i, lo, hi, levels);
 }
 
-void SteClampGrad(const float* HWY_RESTRICT x, const float* g, float* grad_in, size_t count,
-                  float lo, float hi) {
+void SteClampGrad(const float* HWY_RESTRICT x, const float* g, float* grad_in, size_t count, float lo, float hi) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const auto vlo = hn::Set(d, lo);
@@ -62,26 +60,22 @@ namespace kernels {
 HWY_EXPORT(FakeQuantize);
 HWY_EXPORT(SteClampGrad);
 
-void fake_quantize(const float* x, float* out, std::size_t count, float lo, float hi,
-                   float levels) {
+void fake_quantize(const float* x, float* out, std::size_t count, float lo, float hi, float levels) {
   HWY_DYNAMIC_DISPATCH(FakeQuantize)(x, out, count, lo, hi, levels);
 }
 
-void ste_clamp_grad(const float* x, const float* g, float* grad_in, std::size_t count, float lo,
-                    float hi) {
+void ste_clamp_grad(const float* x, const float* g, float* grad_in, std::size_t count, float lo, float hi) {
   HWY_DYNAMIC_DISPATCH(SteClampGrad)(x, g, grad_in, count, lo, hi);
 }
 
-void fake_quantize_ref(const float* x, float* out, std::size_t count, float lo, float hi,
-                       float levels) {
+void fake_quantize_ref(const float* x, float* out, std::size_t count, float lo, float hi, float levels) {
   for (std::size_t i = 0; i < count; ++i) {
     const float clamped = std::min(std::max(x[i], lo), hi);
     out[i] = std::nearbyint(clamped * levels) / levels + 0.0f;  // -0 -> +0
   }
 }
 
-void ste_clamp_grad_ref(const float* x, const float* g, float* grad_in, std::size_t count,
-                        float lo, float hi) {
+void ste_clamp_grad_ref(const float* x, const float* g, float* grad_in, std::size_t count, float lo, float hi) {
   for (std::size_t i = 0; i < count; ++i) {
     grad_in[i] = (x[i] >= lo && x[i] <= hi) ? g[i] : 0.0f;
   }

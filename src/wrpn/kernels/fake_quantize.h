@@ -15,14 +15,11 @@ void fake_quantize(const float* x, float* out, std::size_t count, float lo, floa
 
 /// Straight-through gradient of a clamp to [lo, hi]: grad_in[i] = (lo <= x[i] <= hi) ? g[i] : 0.
 /// `grad_in` may alias `g`.
-void ste_clamp_grad(const float* x, const float* g, float* grad_in, std::size_t count, float lo,
-                    float hi);
+void ste_clamp_grad(const float* x, const float* g, float* grad_in, std::size_t count, float lo, float hi);
 
 /// Scalar twins of the two kernels above: the oracle the SIMD versions are tested against.
-void fake_quantize_ref(const float* x, float* out, std::size_t count, float lo, float hi,
-                       float levels);
-void ste_clamp_grad_ref(const float* x, const float* g, float* grad_in, std::size_t count,
-                        float lo, float hi);
+void fake_quantize_ref(const float* x, float* out, std::size_t count, float lo, float hi, float levels);
+void ste_clamp_grad_ref(const float* x, const float* g, float* grad_in, std::size_t count, float lo, float hi);
 
 }  // namespace kernels
 }  // namespace wrpn

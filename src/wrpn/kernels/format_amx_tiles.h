@@ -28,7 +28,9 @@ struct AmxTiles {
 
   AmxTiles() = default;
   AmxTiles(int m_, int k_)
-      : m(m_), k(k_), k_chunks((k_ + kAmxTileK - 1) / kAmxTileK),
+      : m(m_),
+        k(k_),
+        k_chunks((k_ + kAmxTileK - 1) / kAmxTileK),
         groups(((m_ + kAmxTileChannels - 1) / kAmxTileChannels + 1) / 2 * 2),
         data(size_t(groups) * k_chunks * kAmxTileRows * kAmxTileBytes) {}
   const int8_t* tile(int g, int c) const {

@@ -35,7 +35,9 @@ struct BitPlaneRows {
 
   BitPlaneRows() = default;
   BitPlaneRows(int rows_, int k_, int planes_)
-      : rows(rows_), k(k_), planes(planes_),
+      : rows(rows_),
+        k(k_),
+        planes(planes_),
         words_per_plane(((size_t(k_) + 63) / 64 + kBitPlanePadWords - 1) / kBitPlanePadWords * kBitPlanePadWords),
         data(size_t(rows_) * planes_ * words_per_plane) {}
   uint64_t* plane(int r, int p) { return data.data() + (size_t(r) * planes + p) * words_per_plane; }

@@ -23,14 +23,16 @@ static_assert(kByteRowPadElements % 64 == 0, "rows must cover a whole AVX-512 ve
 template <typename T>
 struct ByteRows {
   static_assert(sizeof(T) <= 2, "byte rows hold 8- or 16-bit codes");
-  int rows = 0;         // number of rows (channels or pixels)
-  int k = 0;            // codes per row that carry data
-  size_t stride = 0;    // elements between rows: k rounded up to kByteRowPadElements
+  int rows = 0;           // number of rows (channels or pixels)
+  int k = 0;              // codes per row that carry data
+  size_t stride = 0;      // elements between rows: k rounded up to kByteRowPadElements
   AlignedBuffer<T> data;  // rows * stride elements, padding zero
 
   ByteRows() = default;
   ByteRows(int rows_, int k_)
-      : rows(rows_), k(k_), stride(((size_t(k_) + kByteRowPadElements - 1) / kByteRowPadElements) * kByteRowPadElements),
+      : rows(rows_),
+        k(k_),
+        stride(((size_t(k_) + kByteRowPadElements - 1) / kByteRowPadElements) * kByteRowPadElements),
         data(size_t(rows_) * stride) {}
   T* row(int r) { return data.data() + size_t(r) * stride; }
   const T* row(int r) const { return data.data() + size_t(r) * stride; }

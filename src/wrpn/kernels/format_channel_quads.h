@@ -20,15 +20,17 @@ constexpr size_t kChannelQuadPadChannels = 32;
 static_assert(kChannelQuadPadChannels % 16 == 0, "whole AVX-512 vectors of int32 channel lanes");
 
 struct ChannelQuads {
-  int m = 0;               // channels that carry data
-  int k = 0;               // codes per channel that carry data
-  int k_quads = 0;         // ceil(k / 4)
-  size_t m_padded = 0;     // round_up(m, 32) + 32: channels per quad row, over-read included
+  int m = 0;            // channels that carry data
+  int k = 0;            // codes per channel that carry data
+  int k_quads = 0;      // ceil(k / 4)
+  size_t m_padded = 0;  // round_up(m, 32) + 32: channels per quad row, over-read included
   AlignedBuffer<int8_t> data;
 
   ChannelQuads() = default;
   ChannelQuads(int m_, int k_)
-      : m(m_), k(k_), k_quads((k_ + 3) / 4),
+      : m(m_),
+        k(k_),
+        k_quads((k_ + 3) / 4),
         m_padded((size_t(m_) + kChannelQuadPadChannels - 1) / kChannelQuadPadChannels * kChannelQuadPadChannels +
                  kChannelQuadPadChannels),
         data(size_t(k_quads) * m_padded * 4) {}

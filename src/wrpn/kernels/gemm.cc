@@ -21,11 +21,16 @@ constexpr int kPixelBlock = 64;
 
 size_t packed_row_bytes(const GemmPlan& plan) {
   switch (plan.variant) {
-    case GemmVariant::kBitplanePopcount: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 8;
-    case GemmVariant::kBitplaneNibbleLut: return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 16;
-    case GemmVariant::kMaddS16: return size_t(plan.k) * 2;
-    case GemmVariant::kAmxTiles: return round_up(size_t(plan.k), kAmxTileK);
-    default: return size_t(plan.k);
+    case GemmVariant::kBitplanePopcount:
+      return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 8;
+    case GemmVariant::kBitplaneNibbleLut:
+      return size_t(plan.weight_bits) * ((plan.k + 63) / 64) * 16;
+    case GemmVariant::kMaddS16:
+      return size_t(plan.k) * 2;
+    case GemmVariant::kAmxTiles:
+      return round_up(size_t(plan.k), kAmxTileK);
+    default:
+      return size_t(plan.k);
   }
 }
 
@@ -66,13 +71,13 @@ void check_operands(const PackedWeights& w, const PackedActivations& a, size_t l
   const GemmPlan& p = w.plan;
   const GemmPlan& q = a.plan;
   if (p.weight_bits != q.weight_bits || p.act_bits != q.act_bits || p.k != q.k || p.variant != q.variant) {
-    throw std::invalid_argument(std::string("weights packed for ") + gemm_variant_name(p.variant) + " K=" +
-                                std::to_string(p.k) + " but activations for " + gemm_variant_name(q.variant) +
+    throw std::invalid_argument(std::string("weights packed for ") + gemm_variant_name(p.variant) +
+                                " K=" + std::to_string(p.k) + " but activations for " + gemm_variant_name(q.variant) +
                                 " K=" + std::to_string(q.k));
   }
   if (ldo < size_t(w.m)) {
-    throw std::invalid_argument("output row stride " + std::to_string(ldo) + " is less than M = " +
-                                std::to_string(w.m));
+    throw std::invalid_argument("output row stride " + std::to_string(ldo) +
+                                " is less than M = " + std::to_string(w.m));
   }
   if (is_bitplane_variant(p.variant) && (w.bits.rows != w.m || a.bits.rows != a.n)) {
     throw std::invalid_argument("bit-plane operands not packed (call finish_packed_activations)");
@@ -126,12 +131,12 @@ void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, 
   run_blocks<None>(w, a, out, ldo, threads, nullptr);
 }
 
-void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th,
-                     uint8_t* out, size_t ldo, int threads) {
+void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th, uint8_t* out,
+                     size_t ldo, int threads) {
   check_operands(w, a, ldo);
   if (th.channels != w.m) {
-    throw std::invalid_argument("thresholds for " + std::to_string(th.channels) + " channels, GEMM has M = " +
-                                std::to_string(w.m));
+    throw std::invalid_argument("thresholds for " + std::to_string(th.channels) +
+                                " channels, GEMM has M = " + std::to_string(w.m));
   }
   const auto epilogue = [&](const int32_t* acc, int n0, int n1, int m0, int m1) {
     detail::requantize_channels(th, acc, w.m, n1 - n0, m0, m1, out + size_t(n0) * ldo, ldo);
@@ -143,8 +148,8 @@ void gemm_dequantize(const PackedWeights& w, const PackedActivations& a, const C
                      size_t ldo, int threads) {
   check_operands(w, a, ldo);
   if (affine.scale.size() != size_t(w.m) || affine.bias.size() != size_t(w.m)) {
-    throw std::invalid_argument("affine for " + std::to_string(affine.scale.size()) + " channels, GEMM has M = " +
-                                std::to_string(w.m));
+    throw std::invalid_argument("affine for " + std::to_string(affine.scale.size()) +
+                                " channels, GEMM has M = " + std::to_string(w.m));
   }
   const auto epilogue = [&](const int32_t* acc, int n0, int n1, int m0, int m1) {
     detail::dequantize_channels(affine, acc, w.m, n1 - n0, m0, m1, out + size_t(n0) * ldo, ldo);

@@ -34,21 +34,21 @@ GemmPlan make_gemm_plan(int weight_bits, int act_bits, int k, GemmVariant varian
 // Weights packed ahead of time for one plan. Exactly one of the formats is filled.
 struct PackedWeights {
   GemmPlan plan;
-  int m = 0;                   // output channels
-  ByteRows<int8_t> bytes;      // kMaddU8S8Acc16/Acc32, kDotU8S8
-  ByteRows<int16_t> words;     // kMaddS16
-  BitPlaneRows bits;           // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
-  ChannelQuads quads;          // kQuadChannelLanes
-  AmxTiles tiles;              // kAmxTiles
+  int m = 0;                // output channels
+  ByteRows<int8_t> bytes;   // kMaddU8S8Acc16/Acc32, kDotU8S8
+  ByteRows<int16_t> words;  // kMaddS16
+  BitPlaneRows bits;        // bit-plane variants (offset binary; nibble-split for kBitplaneNibbleLut)
+  ChannelQuads quads;       // kQuadChannelLanes
+  AmxTiles tiles;           // kAmxTiles
 };
 
 // Activations packed for one plan. `bytes` is always filled (the kernel format of
 // the madd/dot variants, the staging rows of the bit-plane variants).
 struct PackedActivations {
   GemmPlan plan;
-  int n = 0;                   // pixels
-  ByteRows<uint8_t> bytes;     // every variant (see above); kAmxTiles: rows padded to 32, zero
-  BitPlaneRows bits;           // bit-plane variants (nibble-split for kBitplaneNibbleLut)
+  int n = 0;                       // pixels
+  ByteRows<uint8_t> bytes;         // every variant (see above); kAmxTiles: rows padded to 32, zero
+  BitPlaneRows bits;               // bit-plane variants (nibble-split for kBitplaneNibbleLut)
   std::vector<int32_t> code_sums;  // sum_k A[n][k], for the offset-binary correction (bit-planes only)
 };
 
@@ -68,13 +68,12 @@ int packed_activation_rows(const GemmPlan& plan, int n);
 void finish_packed_activations(PackedActivations& acts);
 
 // int32 accumulators: out[n * ldo + m]. threads: 0 = all hardware threads.
-void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo,
-              int threads = 1);
+void gemm_s32(const PackedWeights& w, const PackedActivations& a, int32_t* out, size_t ldo, int threads = 1);
 
 // GEMM with the next layer's quantizer fused per output block (the int32 block
 // stays in cache): out[n * ldo + m] = uint8 codes. th.channels must equal M.
-void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th,
-                     uint8_t* out, size_t ldo, int threads = 1);
+void gemm_requantize(const PackedWeights& w, const PackedActivations& a, const RequantizeThresholds& th, uint8_t* out,
+                     size_t ldo, int threads = 1);
 
 // GEMM with the float output fused: out[n * ldo + m] = float(acc) * scale[m] + bias[m].
 void gemm_dequantize(const PackedWeights& w, const PackedActivations& a, const ChannelAffine& affine, float* out,

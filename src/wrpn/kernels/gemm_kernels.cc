@@ -52,8 +52,8 @@ HWY_INLINE void ReduceTile(DI32 d32, const hn::Vec<DI32> (&acc)[kMR][kNR], int32
 // kSplit: planes are nibble-split (format_bit_planes.h), counted by a 16-entry
 // byte LUT (pshufb) without the shift and masks a generic byte popcount needs.
 template <int PW, int PA, bool kSplit>
-HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
-                             int n_end, int64_t (&S)[kMR][kNR]) {
+HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n, int n_end,
+                             int64_t (&S)[kMR][kNR]) {
   constexpr int kHalves = kSplit ? 2 : 1;
   const hn::ScalableTag<uint64_t> d64;
   const hn::Repartition<uint8_t, decltype(d64)> d8;
@@ -128,8 +128,8 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
 // ---------------------------------------------------------------- byte rows
 // acc16 += vpmaddubsw(a, w) for `flush` steps, then widened into int32: the
 // flush count is madd_acc16_flush_steps, so int16 provably never overflows.
-HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                              int n, int n_end, int flush_steps, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                              int flush_steps, int32_t (&S)[kMR][kNR]) {
   const hn::ScalableTag<uint8_t> du8;
   const hn::Repartition<int8_t, decltype(du8)> di8;
   const hn::Repartition<int16_t, decltype(du8)> di16;
@@ -165,8 +165,8 @@ HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& 
 }
 
 // Widened to int32 every step: for pairs where one vpmaddubsw may take int16 near its limit.
-HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                              int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                              int32_t (&S)[kMR][kNR]) {
   const hn::ScalableTag<uint8_t> du8;
   const hn::Repartition<int8_t, decltype(du8)> di8;
   const hn::Repartition<int16_t, decltype(du8)> di16;
@@ -185,16 +185,15 @@ HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& 
     for (int c = 0; c < kNR; ++c) av[c] = hn::Load(du8, ap[c] + k);
     for (int r = 0; r < kMR; ++r) {
       const auto wv = hn::Load(di8, wp[r] + k);
-      for (int c = 0; c < kNR; ++c)
-        acc[r][c] = hn::Add(acc[r][c], SumPairsI16(di32, MaddPairsU8S8(di16, av[c], wv)));
+      for (int c = 0; c < kNR; ++c) acc[r][c] = hn::Add(acc[r][c], SumPairsI16(di32, MaddPairsU8S8(di16, av[c], wv)));
     }
   }
   ReduceTile(di32, acc, S);
 }
 
 // int16 weights (packed wide ahead of time) x activations widened on load; vpmaddwd.
-HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                            int32_t (&S)[kMR][kNR]) {
   const hn::ScalableTag<int16_t> di16;
   const hn::RebindToUnsigned<decltype(di16)> du16;
   const hn::Rebind<uint8_t, decltype(di16)> du8h;  // half vector of bytes
@@ -219,8 +218,8 @@ HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa
   ReduceTile(di32, acc, S);
 }
 
-HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                            int32_t (&S)[kMR][kNR]) {
   const hn::ScalableTag<uint8_t> du8;
   const hn::Repartition<int8_t, decltype(du8)> di8;
   const hn::Repartition<int32_t, decltype(du8)> di32;
@@ -243,7 +242,6 @@ HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa
   }
   ReduceTile(di32, acc, S);
 }
-
 
 // ---------------------------------------------------------------- channel lanes
 // Output channels in int32 lanes, each holding 4 consecutive k (format_channel_quads.h);
@@ -331,11 +329,11 @@ HWY_INLINE void QuadChannelLanesBlock(const detail::GemmBlock& b) {
   }
 }
 
-#else  // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
+#else   // HWY_TARGET == HWY_SCALAR: one-lane vectors cannot reinterpret bytes, so plain loops.
 
 template <int PW, int PA, bool kSplit>
-HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n,
-                             int n_end, int64_t (&S)[kMR][kNR]) {
+HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m, int m_end, int n, int n_end,
+                             int64_t (&S)[kMR][kNR]) {
   constexpr int kHalves = kSplit ? 2 : 1;
   const size_t words = (size_t(W.k) + 63) / 64;
   for (int r = 0; r < kMR; ++r) {
@@ -356,8 +354,8 @@ HWY_INLINE void BitplaneTile(const BitPlaneRows& W, const BitPlaneRows& A, int m
 }
 
 template <typename TW>
-HWY_INLINE void ScalarBytesTile(const ByteRows<TW>& W, const ByteRows<uint8_t>& A, int k, int m,
-                                int m_end, int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void ScalarBytesTile(const ByteRows<TW>& W, const ByteRows<uint8_t>& A, int k, int m, int m_end, int n,
+                                int n_end, int32_t (&S)[kMR][kNR]) {
   for (int r = 0; r < kMR; ++r) {
     const TW* w = ClampedRow<TW>(W, m + r, m_end);
     for (int c = 0; c < kNR; ++c) {
@@ -369,23 +367,22 @@ HWY_INLINE void ScalarBytesTile(const ByteRows<TW>& W, const ByteRows<uint8_t>& 
   }
 }
 
-HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                              int n, int n_end, int, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddAcc16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                              int, int32_t (&S)[kMR][kNR]) {
   ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
 }
-HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                              int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddAcc32Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                              int32_t (&S)[kMR][kNR]) {
   ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
 }
-HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void MaddS16Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                            int32_t (&S)[kMR][kNR]) {
   ScalarBytesTile(pw.words, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
 }
-HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end,
-                            int n, int n_end, int32_t (&S)[kMR][kNR]) {
+HWY_INLINE void DotU8S8Tile(const PackedWeights& pw, const PackedActivations& pa, int m, int m_end, int n, int n_end,
+                            int32_t (&S)[kMR][kNR]) {
   ScalarBytesTile(pw.bytes, pa.bytes, pw.plan.k, m, m_end, n, n_end, S);
 }
-
 
 HWY_INLINE void QuadChannelLanesBlock(const detail::GemmBlock& b) {
   const PackedWeights& pw = *b.w;
@@ -460,30 +457,22 @@ void GemmBlockImpl(const detail::GemmBlock& b) {
     }
     case GemmVariant::kMaddU8S8Acc16: {
       const int flush = madd_acc16_flush_steps(pw.plan.weight_bits, pw.plan.act_bits);
-      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
-        MaddAcc16Tile(pw, pa, m, b.m1, n, b.n1, flush, S);
-      });
+      return BytesBlock(
+          b, [&](int m, int n, int32_t(&S)[kMR][kNR]) { MaddAcc16Tile(pw, pa, m, b.m1, n, b.n1, flush, S); });
     }
     case GemmVariant::kMaddU8S8Acc32:
-      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
-        MaddAcc32Tile(pw, pa, m, b.m1, n, b.n1, S);
-      });
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) { MaddAcc32Tile(pw, pa, m, b.m1, n, b.n1, S); });
     case GemmVariant::kMaddS16:
-      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
-        MaddS16Tile(pw, pa, m, b.m1, n, b.n1, S);
-      });
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) { MaddS16Tile(pw, pa, m, b.m1, n, b.n1, S); });
     case GemmVariant::kQuadChannelLanes:
       return QuadChannelLanesBlock(b);
     case GemmVariant::kDotU8S8:
-      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) {
-        DotU8S8Tile(pw, pa, m, b.m1, n, b.n1, S);
-      });
+      return BytesBlock(b, [&](int m, int n, int32_t(&S)[kMR][kNR]) { DotU8S8Tile(pw, pa, m, b.m1, n, b.n1, S); });
     case GemmVariant::kAmxTiles:
       break;  // not a Highway kernel: gemm.cc hands these blocks to run_amx_block
   }
-  throw std::invalid_argument(std::string("no kernel for variant ") + gemm_variant_name(pw.plan.variant) +
-                              " at " + std::to_string(pw.plan.weight_bits) + "b x " +
-                              std::to_string(pw.plan.act_bits) + "b");
+  throw std::invalid_argument(std::string("no kernel for variant ") + gemm_variant_name(pw.plan.variant) + " at " +
+                              std::to_string(pw.plan.weight_bits) + "b x " + std::to_string(pw.plan.act_bits) + "b");
 }
 
 }  // namespace HWY_NAMESPACE

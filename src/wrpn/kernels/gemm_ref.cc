@@ -4,8 +4,8 @@
 
 namespace wrpn::kernels {
 
-void gemm_s32_ref(int weight_bits, int act_bits, const int8_t* weights, size_t ldw,
-                  const uint8_t* acts, size_t lda, int m, int n, int k, int32_t* out, size_t ldo) {
+void gemm_s32_ref(int weight_bits, int act_bits, const int8_t* weights, size_t ldw, const uint8_t* acts, size_t lda,
+                  int m, int n, int k, int32_t* out, size_t ldo) {
   check_bits(weight_bits, "weight");
   check_bits(act_bits, "activation");
   for (int j = 0; j < n; ++j) {

@@ -10,22 +10,31 @@ namespace wrpn::kernels {
 
 const char* gemm_variant_name(GemmVariant v) {
   switch (v) {
-    case GemmVariant::kBitplanePopcount: return "bitplane_popcount";
-    case GemmVariant::kBitplaneNibbleLut: return "bitplane_nibble_lut";
-    case GemmVariant::kMaddU8S8Acc16: return "madd_u8s8_acc16";
-    case GemmVariant::kMaddU8S8Acc32: return "madd_u8s8_acc32";
-    case GemmVariant::kMaddS16: return "madd_s16";
-    case GemmVariant::kDotU8S8: return "dot_u8s8";
-    case GemmVariant::kQuadChannelLanes: return "quad_channel_lanes";
-    case GemmVariant::kAmxTiles: return "amx_tiles";
+    case GemmVariant::kBitplanePopcount:
+      return "bitplane_popcount";
+    case GemmVariant::kBitplaneNibbleLut:
+      return "bitplane_nibble_lut";
+    case GemmVariant::kMaddU8S8Acc16:
+      return "madd_u8s8_acc16";
+    case GemmVariant::kMaddU8S8Acc32:
+      return "madd_u8s8_acc32";
+    case GemmVariant::kMaddS16:
+      return "madd_s16";
+    case GemmVariant::kDotU8S8:
+      return "dot_u8s8";
+    case GemmVariant::kQuadChannelLanes:
+      return "quad_channel_lanes";
+    case GemmVariant::kAmxTiles:
+      return "amx_tiles";
   }
   return "unknown";
 }
 
 const std::vector<GemmVariant>& all_gemm_variants() {
-  static const std::vector<GemmVariant> all = {
-      GemmVariant::kBitplanePopcount, GemmVariant::kBitplaneNibbleLut, GemmVariant::kMaddU8S8Acc16, GemmVariant::kMaddU8S8Acc32,
-      GemmVariant::kMaddS16, GemmVariant::kDotU8S8, GemmVariant::kQuadChannelLanes, GemmVariant::kAmxTiles};
+  static const std::vector<GemmVariant> all = {GemmVariant::kBitplanePopcount, GemmVariant::kBitplaneNibbleLut,
+                                               GemmVariant::kMaddU8S8Acc16,    GemmVariant::kMaddU8S8Acc32,
+                                               GemmVariant::kMaddS16,          GemmVariant::kDotU8S8,
+                                               GemmVariant::kQuadChannelLanes, GemmVariant::kAmxTiles};
   return all;
 }
 
@@ -39,13 +48,17 @@ bool gemm_variant_supports(GemmVariant v, int weight_bits, int act_bits) {
   check_bits(act_bits, "activation");
   switch (v) {
     case GemmVariant::kBitplanePopcount:
-    case GemmVariant::kBitplaneNibbleLut: return weight_bits <= 2 && act_bits <= 2;
+    case GemmVariant::kBitplaneNibbleLut:
+      return weight_bits <= 2 && act_bits <= 2;
     case GemmVariant::kMaddU8S8Acc16:
-    case GemmVariant::kMaddU8S8Acc32: return madd_acc16_flush_steps(weight_bits, act_bits) >= 1;
+    case GemmVariant::kMaddU8S8Acc32:
+      return madd_acc16_flush_steps(weight_bits, act_bits) >= 1;
     case GemmVariant::kMaddS16:
     case GemmVariant::kDotU8S8:
-    case GemmVariant::kQuadChannelLanes: return true;
-    case GemmVariant::kAmxTiles: return amx_tier_enabled();
+    case GemmVariant::kQuadChannelLanes:
+      return true;
+    case GemmVariant::kAmxTiles:
+      return amx_tier_enabled();
   }
   return false;
 }

@@ -9,16 +9,16 @@ namespace wrpn::kernels {
 // Every variant computes the same exact int32 dot products; they differ in
 // packed format and instruction mix. All are tested against gemm_s32_ref.
 enum class GemmVariant {
-  kBitplanePopcount,  // AND + popcount over bit-planes (u8 counters, SumsOf8 flush); k_w, k_a <= 2
-  kBitplaneNibbleLut, // the same over nibble-split planes: AND + one 16-entry LUT (pshufb) per nibble
-  kMaddU8S8Acc16,     // u8 x s8 pair products (vpmaddubsw), int16 sums flushed to int32 every few steps
-  kMaddU8S8Acc32,     // u8 x s8 pair products (vpmaddubsw) widened to int32 every step
-  kMaddS16,           // int16 x int16 pair products (vpmaddwd); exact for 8b x 8b
-  kDotU8S8,           // 4-way u8 x s8 dot into int32 (AVX-512 VNNI vpdpbusd; emulated elsewhere)
-  kQuadChannelLanes,  // channels in lanes, 4 k per lane: vpdpbusd with VNNI, else vpmaddubsw + int16 sums;
-                      // no horizontal sums, for short K
-  kAmxTiles,          // AMX-INT8 tdpbusd on 16 x 64-byte tiles, s32 accumulator tiles (amx_gemm.cc);
-                      // only where amx_tier_enabled()
+  kBitplanePopcount,   // AND + popcount over bit-planes (u8 counters, SumsOf8 flush); k_w, k_a <= 2
+  kBitplaneNibbleLut,  // the same over nibble-split planes: AND + one 16-entry LUT (pshufb) per nibble
+  kMaddU8S8Acc16,      // u8 x s8 pair products (vpmaddubsw), int16 sums flushed to int32 every few steps
+  kMaddU8S8Acc32,      // u8 x s8 pair products (vpmaddubsw) widened to int32 every step
+  kMaddS16,            // int16 x int16 pair products (vpmaddwd); exact for 8b x 8b
+  kDotU8S8,            // 4-way u8 x s8 dot into int32 (AVX-512 VNNI vpdpbusd; emulated elsewhere)
+  kQuadChannelLanes,   // channels in lanes, 4 k per lane: vpdpbusd with VNNI, else vpmaddubsw + int16 sums;
+                       // no horizontal sums, for short K
+  kAmxTiles,           // AMX-INT8 tdpbusd on 16 x 64-byte tiles, s32 accumulator tiles (amx_gemm.cc);
+                       // only where amx_tier_enabled()
 };
 
 const char* gemm_variant_name(GemmVariant v);

@@ -72,8 +72,7 @@ const Prepared& prepared(const ConvShape& s) {
   const dnnl::convolution_forward::desc d(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
       dnnl::memory::desc(src_dims, dt::u8, tag::any), dnnl::memory::desc(wei_dims, dt::s8, tag::any),
-      dnnl::memory::desc(dst_dims, dt::f32, tag::any), {s.stride, s.stride}, {s.pad, s.pad},
-      {s.pad, s.pad});
+      dnnl::memory::desc(dst_dims, dt::f32, tag::any), {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   const dnnl::convolution_forward::primitive_desc pd(d, attr, engine());
@@ -110,8 +109,8 @@ bool int8_forward_available() { return !disabled_flag(); }
 
 std::string int8_conv_forward_impl(const ConvShape& shape) { return prepared(shape).impl; }
 
-bool int8_conv_forward(const ConvShape& s, const uint8_t* src, const int8_t* wei, const float* scales,
-                       int scale_count, float* dst, int threads) {
+bool int8_conv_forward(const ConvShape& s, const uint8_t* src, const int8_t* wei, const float* scales, int scale_count,
+                       float* dst, int threads) {
   if (!int8_forward_available()) return false;
   if (scale_count != 1 && scale_count != s.out_c) return false;
   const Prepared& p = prepared(s);
@@ -127,8 +126,9 @@ bool int8_conv_forward(const ConvShape& s, const uint8_t* src, const int8_t* wei
   const size_t pad_bytes = p.scratchpad_bytes;
   if (scratch.size() < pad_bytes) scratch.resize(pad_bytes);
   dnnl::memory pad({{dnnl::memory::dim(pad_bytes)}, dt::u8, tag::x}, engine(), scratch.data());
-  p.conv.execute(strm, {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, wei_mem}, {DNNL_ARG_DST, dst_mem},
-                        {DNNL_ARG_SCRATCHPAD, pad}});
+  p.conv.execute(
+      strm,
+      {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, wei_mem}, {DNNL_ARG_DST, dst_mem}, {DNNL_ARG_SCRATCHPAD, pad}});
   if (!dst_plain) {
     dnnl::memory out(p.dst_plain, engine(), dst);
     dnnl::reorder(dst_mem, out).execute(strm, dst_mem, out);

@@ -24,8 +24,8 @@ void set_int8_forward_disabled(bool disabled);
 // src[n, c, y*s - p + ky, x*s - p + kx] * wei[o, c, ky, kx] (zero outside the image).
 // src: N x C x H x W codes; wei: O x C x kH x kW codes; dst: N x O x OH x OW floats.
 // Returns false (nothing written) when no exact oneDNN implementation serves the shape.
-bool int8_conv_forward(const ConvShape& shape, const uint8_t* src_nchw, const int8_t* wei_oihw,
-                       const float* scales, int scale_count, float* dst_nchw, int threads);
+bool int8_conv_forward(const ConvShape& shape, const uint8_t* src_nchw, const int8_t* wei_oihw, const float* scales,
+                       int scale_count, float* dst_nchw, int threads);
 
 // oneDNN's implementation for that shape ("brgconv:avx512_core_amx_int8", ...), "" if none.
 std::string int8_conv_forward_impl(const ConvShape& shape);

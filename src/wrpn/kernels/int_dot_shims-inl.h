@@ -100,8 +100,8 @@ HWY_INLINE void ReduceEight(DI32 d32, const hn::Vec<DI32> (&v)[8], int32_t* out)
   }
   const __m256i q0 = _mm256_hadd_epi32(_mm256_hadd_epi32(y[0], y[1]), _mm256_hadd_epi32(y[2], y[3]));
   const __m256i q1 = _mm256_hadd_epi32(_mm256_hadd_epi32(y[4], y[5]), _mm256_hadd_epi32(y[6], y[7]));
-  const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20),
-                                        _mm256_permute2x128_si256(q0, q1, 0x31));
+  const __m256i sums =
+      _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20), _mm256_permute2x128_si256(q0, q1, 0x31));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), sums);
 #else
   for (int i = 0; i < 8; ++i) out[i] = hn::GetLane(hn::SumOfLanes(d32, v[i]));

@@ -105,8 +105,8 @@ class PreparedConv {
     thread_local std::vector<uint8_t> scratch;
     if (scratch.size() < pb.scratchpad_bytes) scratch.resize(pb.scratchpad_bytes);
     dnnl::memory pad({{dnnl::memory::dim(pb.scratchpad_bytes)}, dt::u8, tag::x}, eng_, scratch.data());
-    pb.conv->execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst},
-                            {DNNL_ARG_SCRATCHPAD, pad}});
+    pb.conv->execute(
+        strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}});
     strm.wait();
   }
 
@@ -228,8 +228,7 @@ void OnednnConv::run_requantize(const uint8_t* input, int batch, const Requantiz
   // A thread_local is not captured: each worker would see its own. Pass the pointer.
   const int32_t* accp = acc.data();
   transform_rows(rows, threads, [&](int r0, int r1) {
-    detail::requantize_channels(th, accp + size_t(r0) * m, size_t(m), r1 - r0, 0, m, out + size_t(r0) * m,
-                                size_t(m));
+    detail::requantize_channels(th, accp + size_t(r0) * m, size_t(m), r1 - r0, 0, m, out + size_t(r0) * m, size_t(m));
   });
 }
 

@@ -36,8 +36,7 @@ class OnednnConv {
   // The same with the output transform applied (rows split over `threads`).
   void run_requantize(const uint8_t* input_nhwc, int batch, const RequantizeThresholds& th, uint8_t* out,
                       int threads) const;
-  void run_dequantize(const uint8_t* input_nhwc, int batch, const ChannelAffine& affine, float* out,
-                      int threads) const;
+  void run_dequantize(const uint8_t* input_nhwc, int batch, const ChannelAffine& affine, float* out, int threads) const;
   std::string impl(int batch) const;  // oneDNN's implementation name for that batch
   // True when oneDNN runs this batch size on an AMX implementation, which accumulates
   // exactly in s32. Its other int8 paths (e.g. u8s8 GEMM on AVX-512 without VNNI) may

@@ -32,16 +32,19 @@ int32_t first_reaching(const G& g, int level, int32_t lo, int32_t hi) {
   // invariant: g(lo) < level <= g(hi)
   while (int64_t(hi) - lo > 1) {  // the span exceeds int32
     const int32_t mid = static_cast<int32_t>(lo + (int64_t(hi) - lo) / 2);
-    if (g(mid) >= level) hi = mid; else lo = mid;
+    if (g(mid) >= level)
+      hi = mid;
+    else
+      lo = mid;
   }
   return hi;
 }
 
 }  // namespace
 
-ChannelAffine fold_batch_norm(const std::vector<float>& weight_scale, int act_bits,
-                              const std::vector<float>& gamma, const std::vector<float>& beta,
-                              const std::vector<float>& mean, const std::vector<float>& var, float eps) {
+ChannelAffine fold_batch_norm(const std::vector<float>& weight_scale, int act_bits, const std::vector<float>& gamma,
+                              const std::vector<float>& beta, const std::vector<float>& mean,
+                              const std::vector<float>& var, float eps) {
   check_bits(act_bits, "activation");
   const size_t m = weight_scale.size();
   if (gamma.size() != m || beta.size() != m || mean.size() != m || var.size() != m) {
@@ -70,8 +73,8 @@ uint8_t requantize_one_ref(int32_t acc, float scale, float bias, int out_bits) {
   return static_cast<uint8_t>(std::nearbyint(clipped * levels));  // FE_TONEAREST: half to even
 }
 
-void requantize_ref(const ChannelAffine& affine, int out_bits, const int32_t* acc, size_t lda, int n,
-                    uint8_t* out, size_t ldo) {
+void requantize_ref(const ChannelAffine& affine, int out_bits, const int32_t* acc, size_t lda, int n, uint8_t* out,
+                    size_t ldo) {
   check_bits(out_bits, "output activation");
   check_affine(affine);
   const size_t m = affine.scale.size();
@@ -112,8 +115,8 @@ void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, siz
   detail::requantize_guess_correct(th, acc, lda, n, m0, m1, out, ldo);
 }
 
-void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, int m0, int m1,
-                         float* out, size_t ldo) {
+void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, int m0, int m1, float* out,
+                         size_t ldo) {
   const float* s = affine.scale.data();
   const float* b = affine.bias.data();
   for (int j = 0; j < n; ++j) {
@@ -125,8 +128,7 @@ void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t
 
 }  // namespace detail
 
-void requantize(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, uint8_t* out,
-                size_t ldo) {
+void requantize(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, uint8_t* out, size_t ldo) {
   if (th.channels < 1 || th.sign.size() != size_t(th.channels)) {
     throw std::invalid_argument("requantize thresholds are empty (" + std::to_string(th.channels) + " channels)");
   }

@@ -21,16 +21,16 @@ struct ChannelAffine {
 // Folds y = gamma * (x - mean) / sqrt(var + eps) + beta, where the conv output is
 // x = acc * weight_scale[m] / (2^k_a - 1) (weight_scale includes the 1/n of the
 // code; pass alpha for sign weights). Throws on size mismatch or var + eps <= 0.
-ChannelAffine fold_batch_norm(const std::vector<float>& weight_scale, int act_bits,
-                              const std::vector<float>& gamma, const std::vector<float>& beta,
-                              const std::vector<float>& mean, const std::vector<float>& var, float eps);
+ChannelAffine fold_batch_norm(const std::vector<float>& weight_scale, int act_bits, const std::vector<float>& gamma,
+                              const std::vector<float>& beta, const std::vector<float>& mean,
+                              const std::vector<float>& var, float eps);
 
 // The float computation the thresholds replace, for one accumulator (the oracle).
 uint8_t requantize_one_ref(int32_t acc, float scale, float bias, int out_bits);
 
 // Oracle over a matrix: out[n * ldo + m] from acc[n * lda + m].
-void requantize_ref(const ChannelAffine& affine, int out_bits, const int32_t* acc, size_t lda, int n,
-                    uint8_t* out, size_t ldo);
+void requantize_ref(const ChannelAffine& affine, int out_bits, const int32_t* acc, size_t lda, int n, uint8_t* out,
+                    size_t ldo);
 
 // Integer thresholds equivalent to requantize_one_ref for every int32
 // accumulator in [-kMaxAbsAccumulator, kMaxAbsAccumulator]: code =
@@ -42,17 +42,16 @@ constexpr int32_t kMaxAbsAccumulator = 2147483646;  // 2^31 - 2: INT32_MAX means
 struct RequantizeThresholds {
   int out_bits = 0;
   int channels = 0;
-  int levels = 0;               // 2^out_bits - 1
-  std::vector<int32_t> sign;    // +1, or -1 where scale < 0
-  std::vector<int32_t> t;       // [channel][level], non-decreasing in level
-  std::vector<float> scale, bias;   // the affine, for a first guess that the thresholds then correct
+  int levels = 0;                  // 2^out_bits - 1
+  std::vector<int32_t> sign;       // +1, or -1 where scale < 0
+  std::vector<int32_t> t;          // [channel][level], non-decreasing in level
+  std::vector<float> scale, bias;  // the affine, for a first guess that the thresholds then correct
 };
 
 RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int out_bits);
 
 // Optimised integer path: out[n * ldo + m] = code for acc[n * lda + m].
-void requantize(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, uint8_t* out,
-                size_t ldo);
+void requantize(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, uint8_t* out, size_t ldo);
 
 // Float output path (for the layer feeding the full-precision classifier):
 // out[n * ldo + m] = float(acc) * scale[m] + bias[m].
@@ -67,8 +66,8 @@ namespace detail {
 // Channels [m0, m1) only; acc and out point at channel 0 of their first row.
 void requantize_channels(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,
                          uint8_t* out, size_t ldo);
-void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, int m0, int m1,
-                         float* out, size_t ldo);
+void dequantize_channels(const ChannelAffine& affine, const int32_t* acc, size_t lda, int n, int m0, int m1, float* out,
+                         size_t ldo);
 }  // namespace detail
 
 }  // namespace wrpn::kernels

@@ -17,8 +17,8 @@ void check_count(int count, const char* what) {
 
 void check_stride(size_t ld, int k, const char* what) {
   if (ld < size_t(k)) {
-    throw std::invalid_argument(std::string(what) + " row stride " + std::to_string(ld) + " is less than K = " +
-                                std::to_string(k));
+    throw std::invalid_argument(std::string(what) + " row stride " + std::to_string(ld) +
+                                " is less than K = " + std::to_string(k));
   }
 }
 

@@ -14,8 +14,7 @@ int window_offset_bits(int64_t kernel) {
 
 // The row inside the window follows from delta = dh * in_w + dw with 0 <= dw < kernel <= in_w
 // by comparisons, not a division per element; branch-free, as maxima fall at random rows.
-void window_offsets_from_indices(const int64_t* indices, int64_t planes, const PoolGeometry& g,
-                                 uint8_t* offsets) {
+void window_offsets_from_indices(const int64_t* indices, int64_t planes, const PoolGeometry& g, uint8_t* offsets) {
   for (int64_t p = 0; p < planes; ++p) {
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const int64_t top = oh * g.stride - g.padding;
@@ -31,8 +30,7 @@ void window_offsets_from_indices(const int64_t* indices, int64_t planes, const P
   }
 }
 
-void indices_from_window_offsets(const uint8_t* offsets, int64_t planes, const PoolGeometry& g,
-                                 int64_t* indices) {
+void indices_from_window_offsets(const uint8_t* offsets, int64_t planes, const PoolGeometry& g, int64_t* indices) {
   std::vector<int64_t> delta(std::size_t(g.kernel * g.kernel));  // offset -> dh * in_w + dw
   for (int64_t o = 0; o < g.kernel * g.kernel; ++o) delta[std::size_t(o)] = (o / g.kernel) * g.in_w + o % g.kernel;
   for (int64_t p = 0; p < planes; ++p) {

@@ -25,12 +25,10 @@ int window_offset_bits(int64_t kernel);
 
 /// offsets[p, o] = (ih - top) * kernel + (iw - left) for indices[p, o] = ih * in_w + iw, where
 /// (top, left) is output o's window corner; `planes` planes of out_h * out_w outputs.
-void window_offsets_from_indices(const int64_t* indices, int64_t planes, const PoolGeometry& g,
-                                 uint8_t* offsets);
+void window_offsets_from_indices(const int64_t* indices, int64_t planes, const PoolGeometry& g, uint8_t* offsets);
 
 /// The inverse: the flat indices LibTorch's max_pool2d_with_indices_backward takes.
-void indices_from_window_offsets(const uint8_t* offsets, int64_t planes, const PoolGeometry& g,
-                                 int64_t* indices);
+void indices_from_window_offsets(const uint8_t* offsets, int64_t planes, const PoolGeometry& g, int64_t* indices);
 
 }  // namespace kernels
 }  // namespace wrpn

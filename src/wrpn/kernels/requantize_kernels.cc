@@ -28,8 +28,8 @@ HWY_INLINE uint8_t GuessCorrectOne(const RequantizeThresholds& th, int32_t a, in
   return static_cast<uint8_t>(code);
 }
 
-void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_t* acc, size_t lda, int n,
-                                int m0, int m1, uint8_t* out, size_t ldo) {
+void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_t* acc, size_t lda, int n, int m0,
+                                int m1, uint8_t* out, size_t ldo) {
   const RequantizeThresholds& th = *th_ptr;
   const hn::ScalableTag<int32_t> di;
   const hn::Rebind<float, decltype(di)> df;
@@ -47,8 +47,8 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
     int m = m0;
     for (; m + L <= m1; m += L) {
       const auto a = hn::LoadU(di, a_row + m);
-      const auto v = hn::Add(hn::Mul(hn::ConvertTo(df, a), hn::LoadU(df, th.scale.data() + m)),
-                             hn::LoadU(df, th.bias.data() + m));
+      const auto v =
+          hn::Add(hn::Mul(hn::ConvertTo(df, a), hn::LoadU(df, th.scale.data() + m)), hn::LoadU(df, th.bias.data() + m));
       const auto y = hn::Mul(hn::Min(hn::Max(v, zero_f), one_f), levels_f);
       const auto rounded = hn::Round(y);
       auto code = hn::ConvertTo(di, rounded);
@@ -56,7 +56,8 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
       // the float path can err (product and sum rounding, fused or not, bounded by
       // levels * (|acc * scale| + 1) * 2^-20) has the thresholds' code already.
       const auto boundary_gap = hn::Abs(hn::Sub(half_f, hn::Abs(hn::Sub(y, rounded))));
-      const auto err = hn::Mul(levels_f, hn::Mul(hn::Add(hn::Abs(hn::Sub(v, hn::LoadU(df, th.bias.data() + m))), one_f), eps_f));
+      const auto err =
+          hn::Mul(levels_f, hn::Mul(hn::Add(hn::Abs(hn::Sub(v, hn::LoadU(df, th.bias.data() + m))), one_f), eps_f));
       if (hn::AllFalse(df, hn::Lt(boundary_gap, err))) {
         hn::StoreU(hn::DemoteTo(d8, code), d8, o_row + m);
         continue;
@@ -68,7 +69,8 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
       for (;;) {
         const auto room = hn::Lt(code, levels_i);
         const auto idx = hn::Add(base, hn::Min(code, hn::Sub(levels_i, one_i)));
-        const auto up = hn::AndNot(hn::Lt(x, hn::GatherIndex(di, t, idx)), room);  // room && x >= t (1.0.3 has no integer Ge)
+        const auto up =
+            hn::AndNot(hn::Lt(x, hn::GatherIndex(di, t, idx)), room);  // room && x >= t (1.0.3 has no integer Ge)
         if (hn::AllFalse(di, up)) break;
         code = hn::Add(code, hn::IfThenElseZero(up, one_i));
       }
@@ -117,8 +119,8 @@ void quantize_unit_floats(const float* y, size_t count, int bits, uint8_t* out) 
   HWY_DYNAMIC_DISPATCH(QuantizeUnitFloatsImpl)(y, count, bits, out);
 }
 namespace detail {
-void requantize_guess_correct(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0,
-                              int m1, uint8_t* out, size_t ldo) {
+void requantize_guess_correct(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,
+                              uint8_t* out, size_t ldo) {
   HWY_DYNAMIC_DISPATCH(RequantizeGuessCorrectImpl)(&th, acc, lda, n, m0, m1, out, ldo);
 }
 }  // namespace detail

@@ -10,7 +10,7 @@ namespace wrpn::kernels::detail {
 
 // Same contract as requantize_channels: a float first guess per lane, then
 // corrected against the thresholds (gathered), so the result is exact.
-void requantize_guess_correct(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0,
-                              int m1, uint8_t* out, size_t ldo);
+void requantize_guess_correct(const RequantizeThresholds& th, const int32_t* acc, size_t lda, int n, int m0, int m1,
+                              uint8_t* out, size_t ldo);
 
 }  // namespace wrpn::kernels::detail

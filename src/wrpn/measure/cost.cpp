@@ -61,8 +61,8 @@ CostTotals totals(const std::vector<LayerCost>& layers, int64_t batch) {
     const double out_bytes = double(l.output_elements) * l.output_bits / 8.0 * double(batch);
     t.inference_activation_bytes = std::max(t.inference_activation_bytes, in_bytes + out_bytes);
     t.training_activation_bytes += in_bytes;
-    input_gradient_maps = std::max(
-        input_gradient_maps, double(l.input_elements + l.output_elements) * 4.0 * double(batch));
+    input_gradient_maps =
+        std::max(input_gradient_maps, double(l.input_elements + l.output_elements) * 4.0 * double(batch));
   }
   t.training_gradient_bytes = std::max(input_gradient_maps, weight_gradients);
   t.training_bytes = t.training_activation_bytes + t.weight_bytes + t.training_gradient_bytes;
@@ -136,8 +136,7 @@ nlohmann::json to_json(const CostReport& r) {
             {"macs", ratio(double(t.macs), double(b.macs))},
             {"bit_ops", ratio(t.bit_ops, b.bit_ops)},
             {"mac_cost", ratio(t.mac_cost, b.mac_cost)},
-            {"inference_activation_bytes",
-             ratio(t.inference_activation_bytes, b.inference_activation_bytes)},
+            {"inference_activation_bytes", ratio(t.inference_activation_bytes, b.inference_activation_bytes)},
             {"training_bytes", ratio(t.training_bytes, b.training_bytes)}}}};
 }
 
@@ -150,24 +149,22 @@ std::string format_report(const CostReport& r, const std::string& format) {
         "layer,kind,weight_bits,input_bits,output_bits,params,input_elements,output_elements,"
         "macs,weight_bytes,bit_ops,mac_cost\n";
     for (const auto& l : r.layers) {
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.1f}\n", l.name, l.kind,
-                         l.weight_bits, l.input_bits, l.output_bits, l.params, l.input_elements,
-                         l.output_elements, l.macs, l.weight_bytes, l.bit_ops, l.mac_cost);
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.1f}\n", l.name, l.kind, l.weight_bits,
+                         l.input_bits, l.output_bits, l.params, l.input_elements, l.output_elements, l.macs,
+                         l.weight_bytes, l.bit_ops, l.mac_cost);
     }
-    out += fmt::format("total,,,,,{},,,{},{:.0f},{:.0f},{:.1f}\n", t.params, t.macs / r.batch,
-                       t.weight_bytes, t.bit_ops / double(r.batch), t.mac_cost / double(r.batch));
+    out += fmt::format("total,,,,,{},,,{},{:.0f},{:.0f},{:.1f}\n", t.params, t.macs / r.batch, t.weight_bytes,
+                       t.bit_ops / double(r.batch), t.mac_cost / double(r.batch));
     return out;
   }
   if (format != "text") {
     throw std::invalid_argument(fmt::format("format must be text, csv or json, got '{}'", format));
   }
-  std::string out = fmt::format("{} at batch {}\n{:<24} {:<9} {:>7} {:>10} {:>13} {:>12} {:>14}\n",
-                                r.spec.label(), r.batch, "layer", "kind", "w/a", "params",
-                                "MACs/img", "weight B", "bit-ops/img");
+  std::string out = fmt::format("{} at batch {}\n{:<24} {:<9} {:>7} {:>10} {:>13} {:>12} {:>14}\n", r.spec.label(),
+                                r.batch, "layer", "kind", "w/a", "params", "MACs/img", "weight B", "bit-ops/img");
   for (const auto& l : r.layers) {
     out += fmt::format("{:<24} {:<9} {:>7} {:>10} {:>13} {:>12.0f} {:>14.4g}\n", l.name, l.kind,
-                       l.kind == "batchnorm" ? std::string("32")
-                                             : fmt::format("{}/{}", l.weight_bits, l.input_bits),
+                       l.kind == "batchnorm" ? std::string("32") : fmt::format("{}/{}", l.weight_bits, l.input_bits),
                        l.params, l.macs, l.weight_bytes, l.bit_ops);
   }
   const auto row = [&](const char* what, double value, double base) {
@@ -179,10 +176,8 @@ std::string format_report(const CostReport& r, const std::string& format) {
   out += row("MACs", double(t.macs), double(b.macs));
   out += row("bit-operations", t.bit_ops, b.bit_ops);
   out += row("linear MAC cost (FP32 MAC = 1)", t.mac_cost, b.mac_cost);
-  out += row("inference activation bytes", t.inference_activation_bytes,
-             b.inference_activation_bytes);
-  out += row("training: activation maps bytes", t.training_activation_bytes,
-             b.training_activation_bytes);
+  out += row("inference activation bytes", t.inference_activation_bytes, b.inference_activation_bytes);
+  out += row("training: activation maps bytes", t.training_activation_bytes, b.training_activation_bytes);
   out += row("training: gradient bytes", t.training_gradient_bytes, b.training_gradient_bytes);
   out += row("training: total bytes", t.training_bytes, b.training_bytes);
   out += fmt::format("  {:<34} {:>15.1f}% (1x FP32: {:.1f}%)\n", "activation share of training",

@@ -38,8 +38,8 @@ struct LayerCost {
   int64_t output_elements = 0;  // per sample
   int64_t macs = 0;             // per sample
   double weight_bytes = 0;
-  double bit_ops = 0;          // per sample
-  double mac_cost = 0;         // per sample, in FP32-MAC units
+  double bit_ops = 0;   // per sample
+  double mac_cost = 0;  // per sample, in FP32-MAC units
 };
 
 struct CostTotals {
@@ -53,9 +53,7 @@ struct CostTotals {
   double training_gradient_bytes = 0;    // max(input-gradient maps, weight gradients)
   double training_bytes = 0;             // maps + weights + gradients
   /// Share of training memory taken by activation maps (the paper's motivation).
-  double activation_share() const {
-    return training_bytes > 0 ? training_activation_bytes / training_bytes : 0;
-  }
+  double activation_share() const { return training_bytes > 0 ? training_activation_bytes / training_bytes : 0; }
 };
 
 struct CostReport {

@@ -11,17 +11,12 @@ namespace wrpn {
 namespace measure {
 namespace {
 
-std::string point_label(const ConfigSummary& s) {
-  return fmt::format("{:g}x {}", s.width, s.precision.label());
-}
+std::string point_label(const ConfigSummary& s) { return fmt::format("{:g}x {}", s.width, s.precision.label()); }
 
-void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool pareto_only,
-                  bool by_bytes) {
+void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool pareto_only, bool by_bytes) {
   if (pareto_only) {
     rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [&](const ConfigSummary& s) {
-                                return !(by_bytes ? s.pareto_bytes : s.pareto_compute);
-                              }),
+                              [&](const ConfigSummary& s) { return !(by_bytes ? s.pareto_bytes : s.pareto_compute); }),
                rows.end());
   }
   std::sort(rows.begin(), rows.end(), [&](const ConfigSummary& a, const ConfigSummary& b) {
@@ -30,16 +25,14 @@ void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool
   std::ofstream out(path);
   out << "# cost acc_mean acc_std label\n";
   for (const auto& s : rows) {
-    out << fmt::format("{:.8g} {:.4f} {:.4f} \"{}\"\n",
-                       by_bytes ? s.weight_bytes / 1024.0 : s.bit_ops_ratio, s.acc_mean,
-                       s.acc_std, point_label(s));
+    out << fmt::format("{:.8g} {:.4f} {:.4f} \"{}\"\n", by_bytes ? s.weight_bytes / 1024.0 : s.bit_ops_ratio,
+                       s.acc_mean, s.acc_std, point_label(s));
   }
 }
 
 }  // namespace
 
-std::vector<std::string> write_plots(const std::string& folder,
-                                     const std::vector<ConfigSummary>& rows) {
+std::vector<std::string> write_plots(const std::string& folder, const std::vector<ConfigSummary>& rows) {
   // Accuracy against width: one block per precision.
   std::map<std::string, std::vector<const ConfigSummary*>> by_precision;
   std::vector<std::string> order;
@@ -63,25 +56,30 @@ std::vector<std::string> write_plots(const std::string& folder,
   write_points(folder + "/plot_bytes.dat", rows, false, true);
   write_points(folder + "/plot_bytes_pareto.dat", rows, true, true);
 
-  std::string gp = "set terminal svg size 820,560 dynamic font 'sans,12' background '#ffffff'\n"
-                   "set grid\nset key outside right top\nset ylabel 'test accuracy (%)'\n";
-  gp += "set output 'acc_vs_width.svg'\nset title 'Accuracy against width, per precision (W/A bits)'\n"
-        "set xlabel 'width multiplier'\nset xtics 1\nplot ";
+  std::string gp =
+      "set terminal svg size 820,560 dynamic font 'sans,12' background '#ffffff'\n"
+      "set grid\nset key outside right top\nset ylabel 'test accuracy (%)'\n";
+  gp +=
+      "set output 'acc_vs_width.svg'\nset title 'Accuracy against width, per precision (W/A bits)'\n"
+      "set xlabel 'width multiplier'\nset xtics 1\nplot ";
   for (size_t i = 0; i < order.size(); ++i) {
-    gp += fmt::format("{}'plot_width.dat' index {} using 1:2:3 with yerrorlines lw 2 title '{}'",
-                      i ? ", " : "", i, order[i]);
+    gp += fmt::format("{}'plot_width.dat' index {} using 1:2:3 with yerrorlines lw 2 title '{}'", i ? ", " : "", i,
+                      order[i]);
   }
   gp += "\nset xtics autofreq\nset logscale x 2\n";
-  gp += "set output 'acc_vs_compute.svg'\nset title 'Accuracy against compute (bit-operations, ratio to 1x FP32)'\n"
-        "set xlabel 'bit-operations / 1x FP32 (log scale)'\n"
-        "plot 'plot_compute.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#888888' title 'configuration', "
-        "'' using 1:2:4 with labels offset 0.6,0.6 left font 'sans,9' notitle, "
-        "'plot_compute_pareto.dat' using 1:2 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#d62728' title 'Pareto frontier'\n";
-  gp += "set output 'acc_vs_bytes.svg'\nset title 'Accuracy against model size (weights packed at their precision)'\n"
-        "set xlabel 'weight KiB (log scale)'\n"
-        "plot 'plot_bytes.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#888888' title 'configuration', "
-        "'' using 1:2:4 with labels offset 0.6,0.6 left font 'sans,9' notitle, "
-        "'plot_bytes_pareto.dat' using 1:2 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#1f77b4' title 'Pareto frontier'\n";
+  gp +=
+      "set output 'acc_vs_compute.svg'\nset title 'Accuracy against compute (bit-operations, ratio to 1x FP32)'\n"
+      "set xlabel 'bit-operations / 1x FP32 (log scale)'\n"
+      "plot 'plot_compute.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#888888' title 'configuration', "
+      "'' using 1:2:4 with labels offset 0.6,0.6 left font 'sans,9' notitle, "
+      "'plot_compute_pareto.dat' using 1:2 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#d62728' title 'Pareto "
+      "frontier'\n";
+  gp +=
+      "set output 'acc_vs_bytes.svg'\nset title 'Accuracy against model size (weights packed at their precision)'\n"
+      "set xlabel 'weight KiB (log scale)'\n"
+      "plot 'plot_bytes.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#888888' title 'configuration', "
+      "'' using 1:2:4 with labels offset 0.6,0.6 left font 'sans,9' notitle, "
+      "'plot_bytes_pareto.dat' using 1:2 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#1f77b4' title 'Pareto frontier'\n";
   {
     std::ofstream out(folder + "/plots.gp");
     out << gp;

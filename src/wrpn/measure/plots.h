@@ -13,8 +13,7 @@ namespace measure {
 
 /// Writes the data files and plots.gp into `folder` and runs gnuplot on it. Returns the SVG
 /// paths written; throws std::runtime_error naming the command when gnuplot fails.
-std::vector<std::string> write_plots(const std::string& folder,
-                                     const std::vector<ConfigSummary>& rows);
+std::vector<std::string> write_plots(const std::string& folder, const std::vector<ConfigSummary>& rows);
 
 }  // namespace measure
 }  // namespace wrpn

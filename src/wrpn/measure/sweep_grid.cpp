@@ -23,8 +23,7 @@ Precision parse_precision(const std::string& text) {
     p.activation_bits = std::stoi(text.substr(slash + 1), &used_a);
     if (used_w != slash || used_a != text.size() - slash - 1) throw std::invalid_argument("junk");
   } catch (const std::logic_error&) {
-    throw std::invalid_argument(
-        fmt::format("precision must look like WBITS/ABITS (e.g. 4/4), got '{}'", text));
+    throw std::invalid_argument(fmt::format("precision must look like WBITS/ABITS (e.g. 4/4), got '{}'", text));
   }
   quant::check_bits(p.weight_bits, fmt::format("weight bits in precision '{}'", text));
   quant::check_bits(p.activation_bits, fmt::format("activation bits in precision '{}'", text));
@@ -61,14 +60,19 @@ SweepGrid read_sweep_grid(const nlohmann::json& j, const std::string& source) {
   SweepGrid g;
   for (const auto& [key, value] : j.items()) {
     try {
-      if (key == "models") g.models = value.get<std::vector<std::string>>();
-      else if (key == "widths") g.widths = value.get<std::vector<double>>();
-      else if (key == "seeds") g.seeds = value.get<std::vector<uint64_t>>();
+      if (key == "models")
+        g.models = value.get<std::vector<std::string>>();
+      else if (key == "widths")
+        g.widths = value.get<std::vector<double>>();
+      else if (key == "seeds")
+        g.seeds = value.get<std::vector<uint64_t>>();
       else if (key == "precisions") {
         g.precisions.clear();
         for (const auto& p : value) g.precisions.push_back(parse_precision(p.get<std::string>()));
-      } else if (key == "train") train::apply_json(g.base, value, source + " (train)");
-      else throw std::invalid_argument(fmt::format("{}: unknown sweep key '{}'", source, key));
+      } else if (key == "train")
+        train::apply_json(g.base, value, source + " (train)");
+      else
+        throw std::invalid_argument(fmt::format("{}: unknown sweep key '{}'", source, key));
     } catch (const nlohmann::json::exception&) {
       throw std::invalid_argument(
           fmt::format("{}: sweep key '{}' has a value of the wrong type: {}", source, key, value.dump()));

@@ -39,7 +39,7 @@ struct SweepGrid {
 SweepGrid read_sweep_grid(const nlohmann::json& json, const std::string& source);
 
 struct SweepRun {
-  std::string id;      // "vgg_small-w2-4-4-s1": also the run's folder name
+  std::string id;  // "vgg_small-w2-4-4-s1": also the run's folder name
   std::string model;
   double width = 1;
   Precision precision;

@@ -33,8 +33,10 @@ void mark_pareto(std::vector<ConfigSummary>& rows, Cost cost, Mark mark) {
 }  // namespace
 
 void write_run_result(const RunResult& r) {
-  const nlohmann::json j = {{"id", r.run.id},         {"test_acc", r.test_acc},
-                            {"test_loss", r.test_loss}, {"epochs", r.epochs},
+  const nlohmann::json j = {{"id", r.run.id},
+                            {"test_acc", r.test_acc},
+                            {"test_loss", r.test_loss},
+                            {"epochs", r.epochs},
                             {"seconds", r.seconds}};
   train::write_file_atomically(result_path(r.run), j.dump(2) + "\n");
 }
@@ -59,8 +61,7 @@ std::vector<ConfigSummary> summarize_sweep(const std::vector<RunResult>& results
   std::vector<ConfigSummary> rows;
   std::map<std::string, std::vector<double>> accs;
   for (const auto& r : results) {
-    const std::string key =
-        fmt::format("{}|{:g}|{}", r.run.model, r.run.width, r.run.precision.label());
+    const std::string key = fmt::format("{}|{:g}|{}", r.run.model, r.run.width, r.run.precision.label());
     if (accs.count(key) == 0) {
       ConfigSummary s;
       s.model = r.run.model;
@@ -89,16 +90,17 @@ std::vector<ConfigSummary> summarize_sweep(const std::vector<RunResult>& results
   }
   for (auto& s : rows) {
     for (const auto& b : rows) {
-      if (b.model == s.model && b.width == 1.0 && b.precision.weight_bits == 32 &&
-          b.precision.activation_bits == 32) {
+      if (b.model == s.model && b.width == 1.0 && b.precision.weight_bits == 32 && b.precision.activation_bits == 32) {
         s.reaches_baseline = s.acc_mean >= b.acc_mean;
       }
     }
   }
-  mark_pareto(rows, [](const ConfigSummary& s) { return s.bit_ops_ratio; },
-              [](ConfigSummary& s) -> bool& { return s.pareto_compute; });
-  mark_pareto(rows, [](const ConfigSummary& s) { return s.weight_bytes; },
-              [](ConfigSummary& s) -> bool& { return s.pareto_bytes; });
+  mark_pareto(
+      rows, [](const ConfigSummary& s) { return s.bit_ops_ratio; },
+      [](ConfigSummary& s) -> bool& { return s.pareto_compute; });
+  mark_pareto(
+      rows, [](const ConfigSummary& s) { return s.weight_bytes; },
+      [](ConfigSummary& s) -> bool& { return s.pareto_bytes; });
   return rows;
 }
 
@@ -108,11 +110,11 @@ std::string markdown_table(const std::vector<ConfigSummary>& rows) {
       "linear MAC cost ratio | weight bytes ratio | training memory ratio | Pareto (compute / bytes) |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : rows) {
-    out += fmt::format("| {} | {:g}x | {} | {} | {:.2f} ± {:.2f} | {} | {:.4f} | {:.3f} | {:.3f} | {:.3f} | {} / {} |\n",
-                       s.model, s.width, s.precision.label(), s.runs, s.acc_mean, s.acc_std,
-                       s.reaches_baseline ? "yes" : "no", s.bit_ops_ratio, s.mac_cost_ratio,
-                       s.weight_bytes_ratio, s.training_bytes_ratio,
-                       s.pareto_compute ? "**yes**" : "no", s.pareto_bytes ? "**yes**" : "no");
+    out +=
+        fmt::format("| {} | {:g}x | {} | {} | {:.2f} ± {:.2f} | {} | {:.4f} | {:.3f} | {:.3f} | {:.3f} | {} / {} |\n",
+                    s.model, s.width, s.precision.label(), s.runs, s.acc_mean, s.acc_std,
+                    s.reaches_baseline ? "yes" : "no", s.bit_ops_ratio, s.mac_cost_ratio, s.weight_bytes_ratio,
+                    s.training_bytes_ratio, s.pareto_compute ? "**yes**" : "no", s.pareto_bytes ? "**yes**" : "no");
   }
   return out;
 }
@@ -125,11 +127,10 @@ void write_summary_files(const std::string& folder, const std::vector<ConfigSumm
       "pareto_compute,pareto_bytes\n";
   nlohmann::json json = nlohmann::json::array();
   for (const auto& s : rows) {
-    csv += fmt::format("{},{:g},{},{},{},{:.4f},{:.4f},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n",
-                       s.model, s.width, s.precision.weight_bits, s.precision.activation_bits,
-                       s.runs, s.acc_mean, s.acc_std, int(s.reaches_baseline), s.weight_bytes,
-                       s.weight_bytes_ratio, s.macs_ratio, s.bit_ops_ratio, s.mac_cost_ratio,
-                       s.training_bytes_ratio, int(s.pareto_compute), int(s.pareto_bytes));
+    csv += fmt::format("{},{:g},{},{},{},{:.4f},{:.4f},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", s.model,
+                       s.width, s.precision.weight_bits, s.precision.activation_bits, s.runs, s.acc_mean, s.acc_std,
+                       int(s.reaches_baseline), s.weight_bytes, s.weight_bytes_ratio, s.macs_ratio, s.bit_ops_ratio,
+                       s.mac_cost_ratio, s.training_bytes_ratio, int(s.pareto_compute), int(s.pareto_bytes));
     json.push_back({{"model", s.model},
                     {"width", s.width},
                     {"wbits", s.precision.weight_bits},
@@ -149,8 +150,7 @@ void write_summary_files(const std::string& folder, const std::vector<ConfigSumm
   }
   train::write_file_atomically(folder + "/summary.csv", csv);
   train::write_file_atomically(folder + "/summary.json", json.dump(2) + "\n");
-  train::write_file_atomically(folder + "/summary.md",
-                               "Command: `" + command + "`\n\n" + markdown_table(rows));
+  train::write_file_atomically(folder + "/summary.md", "Command: `" + command + "`\n\n" + markdown_table(rows));
 }
 
 }  // namespace measure

@@ -15,10 +15,8 @@ constexpr InceptionShape kStage3[] = {
     {"inception3c", 0, 128, 160, 64, 96, 0, true, 2},
 };
 constexpr InceptionShape kStage4[] = {
-    {"inception4a", 224, 64, 96, 96, 128, 128, false, 1},
-    {"inception4b", 192, 96, 128, 96, 128, 128, false, 1},
-    {"inception4c", 160, 128, 160, 128, 160, 128, false, 1},
-    {"inception4d", 96, 128, 192, 160, 192, 128, false, 1},
+    {"inception4a", 224, 64, 96, 96, 128, 128, false, 1},    {"inception4b", 192, 96, 128, 96, 128, 128, false, 1},
+    {"inception4c", 160, 128, 160, 128, 160, 128, false, 1}, {"inception4d", 96, 128, 192, 160, 192, 128, false, 1},
     {"inception4e", 0, 128, 192, 192, 256, 0, true, 2},
 };
 constexpr InceptionShape kStage5[] = {
@@ -27,8 +25,7 @@ constexpr InceptionShape kStage5[] = {
 };
 
 template <size_t N>
-torch::nn::Sequential make_stage(const ModelSpec& spec, int64_t& channels,
-                                 const InceptionShape (&modules)[N]) {
+torch::nn::Sequential make_stage(const ModelSpec& spec, int64_t& channels, const InceptionShape (&modules)[N]) {
   torch::nn::Sequential stage;
   for (const auto& m : modules) {
     InceptionModule module(spec, channels, m);

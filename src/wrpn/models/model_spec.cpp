@@ -33,8 +33,8 @@ std::string ModelSpec::label() const {
   return fmt::format("{} w{:g} {}/{}", name, width, weight_bits, activation_bits);
 }
 
-nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int bits,
-                                   int64_t stride, int64_t padding) const {
+nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int bits, int64_t stride,
+                                   int64_t padding) const {
   return nn::QConv2dOptions(in, out, kernel)
       .stride(stride)
       .padding(padding)
@@ -58,9 +58,7 @@ nn::QLinearOptions ModelSpec::classifier(int64_t in) const {
   return linear(in, classes, last_weight_bits, true).input_scale(activation_range());
 }
 
-double ModelSpec::activation_range() const {
-  return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas);
-}
+double ModelSpec::activation_range() const { return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas); }
 
 nn::ValueRef Network::describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const {
   std::vector<nn::NamedChild> children;

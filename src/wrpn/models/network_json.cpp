@@ -56,12 +56,12 @@ void check_block(const nlohmann::json& block, size_t index) {
   for (const auto& k : found->second.optional) allowed.insert(k);
   for (const auto& item : block.items()) {
     if (!allowed.count(item.key())) {
-      throw std::invalid_argument(fmt::format("block {} ({}): unknown key \"{}\" (takes: {})", index, type,
-                                              item.key(), fmt::join(allowed, ", ")));
+      throw std::invalid_argument(fmt::format("block {} ({}): unknown key \"{}\" (takes: {})", index, type, item.key(),
+                                              fmt::join(allowed, ", ")));
     }
     if (item.key() != "type" && !item.value().is_number_integer()) {
-      throw std::invalid_argument(
-          fmt::format("block {} ({}): \"{}\" must be an integer, got {}", index, type, item.key(), item.value().dump()));
+      throw std::invalid_argument(fmt::format("block {} ({}): \"{}\" must be an integer, got {}", index, type,
+                                              item.key(), item.value().dump()));
     }
   }
   for (const auto& k : found->second.required) {
@@ -125,16 +125,18 @@ class JsonNetwork : public Chain {
       } else if (type == "residual") {
         if (first_layer) throw fail("cannot read the image: start with a conv");
         const int64_t out = spec.wide(positive(b, "channels", 0, n)), stride = positive(b, "stride", 1, n);
-        if (out < channels) throw fail(fmt::format("an option-A shortcut cannot drop channels ({} -> {})", channels, out));
+        if (out < channels)
+          throw fail(fmt::format("an option-A shortcut cannot drop channels ({} -> {})", channels, out));
         add(name, CifarBlock(spec, channels, out, stride));
         shrink(3, stride, 1);
         channels = out;
       } else if (type == "max_pool") {
         const int64_t kernel = positive(b, "kernel", 0, n), stride = positive(b, "stride", kernel, n);
         const int64_t padding = positive(b, "padding", 0, n, 0);
-        if (2 * padding > kernel) throw fail(fmt::format("padding {} is more than half the kernel {}", padding, kernel));
+        if (2 * padding > kernel)
+          throw fail(fmt::format("padding {} is more than half the kernel {}", padding, kernel));
         add(name, MaxPool(MaxPoolOptions(kernel).stride(stride).padding(padding).input_bits(
-                              first_layer ? 0 : spec.activation_bits)));
+                      first_layer ? 0 : spec.activation_bits)));
         shrink(kernel, stride, padding);
       } else if (type == "global_avg_pool") {
         add(name, GlobalAvgPool());

@@ -27,8 +27,8 @@ constexpr NativeInput kImageNet{3, 224, 1000};
 
 template <typename Model>
 ModelEntry entry(std::string name, std::string description, NativeInput native) {
-  return {std::move(name), std::move(description),
-          [](const ModelSpec& spec) { return std::make_shared<Model>(spec); }, native};
+  return {std::move(name), std::move(description), [](const ModelSpec& spec) { return std::make_shared<Model>(spec); },
+          native};
 }
 
 ModelEntry entry(std::string name, std::string description, std::shared_ptr<Network> (*make)(const ModelSpec&),
@@ -45,14 +45,13 @@ const std::vector<ModelEntry>& model_registry() {
       entry<AlexNetBn>("alexnet_bn", "AlexNet with batch norm, ImageNet (63x63 or larger inputs)", kImageNet),
       entry("resnet18", "ResNet-18, ImageNet form (basic blocks 2-2-2-2)", make_resnet18, kImageNet),
       entry("resnet34", "ResNet-34, ImageNet form (basic blocks 3-4-6-3)", make_resnet34, kImageNet),
-      entry("resnet50", "ResNet-50, ImageNet form (bottlenecks 3-4-6-3, stride on the 3x3)",
-            make_resnet50, kImageNet),
+      entry("resnet50", "ResNet-50, ImageNet form (bottlenecks 3-4-6-3, stride on the 3x3)", make_resnet50, kImageNet),
       entry<InceptionBn>("inception_bn", "Inception with batch norm (BN-Inception), ImageNet", kImageNet),
       entry("resnet20", "ResNet-20, CIFAR form (option A shortcuts)", make_resnet20, kCifar),
       entry("resnet32", "ResNet-32, CIFAR form (option A shortcuts)", make_resnet32, kCifar),
       entry("resnet56", "ResNet-56, CIFAR form (option A shortcuts)", make_resnet56, kCifar),
-      entry("preact_resnet20", "pre-activation ResNet-20, CIFAR form (option A shortcuts)",
-            make_preact_resnet20, kCifar),
+      entry("preact_resnet20", "pre-activation ResNet-20, CIFAR form (option A shortcuts)", make_preact_resnet20,
+            kCifar),
       entry<Mlp>("mlp", "3-layer perceptron without batch norm (the data-parallel equivalence test)", kFashionMnist),
   };
   return registry;
@@ -89,7 +88,8 @@ std::shared_ptr<Network> build_model(const ModelSpec& spec) {
     }
   }
   if (!model) {
-    throw std::invalid_argument(fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
+    throw std::invalid_argument(
+        fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
   }
   prepare_network(*model, spec);
   return model;

@@ -31,8 +31,8 @@ class SummarySink : public nn::GraphSink {
     const std::vector<int64_t> in = map(x, "a conv");
     const auto& o = conv.options;
     if (in[0] != o.in_channels()) {
-      throw std::invalid_argument(fmt::format("conv expects {} input channels, got a {} map", o.in_channels(),
-                                              shape_text(in)));
+      throw std::invalid_argument(
+          fmt::format("conv expects {} input channels, got a {} map", o.in_channels(), shape_text(in)));
     }
     const auto k = *o.kernel_size(), st = *o.stride(), pad = *o.padding();
     const int64_t oh = (in[1] + 2 * pad[0] - k[0]) / st[0] + 1, ow = (in[2] + 2 * pad[1] - k[1]) / st[1] + 1;
@@ -40,7 +40,8 @@ class SummarySink : public nn::GraphSink {
       throw std::invalid_argument(fmt::format("a {}x{} conv does not fit a {} map", k[0], k[1], shape_text(in)));
     }
     const std::vector<int64_t> out = {o.out_channels(), oh, ow};
-    record_layer(conv, conv, "conv", in, out, oh * ow * o.out_channels() * (o.in_channels() / o.groups()) * k[0] * k[1]);
+    record_layer(conv, conv, "conv", in, out,
+                 oh * ow * o.out_channels() * (o.in_channels() / o.groups()) * k[0] * k[1]);
     if (bn) record_batch_norm(*bn);
     return add_value(out);
   }
@@ -64,8 +65,12 @@ class SummarySink : public nn::GraphSink {
     return x;
   }
   nn::ValueRef activation(nn::ValueRef x, const nn::QReLUImpl&) override { return x; }
-  nn::ValueRef max_pool(nn::ValueRef x, int kernel, int stride, int pad) override { return pool(x, kernel, stride, pad); }
-  nn::ValueRef avg_pool(nn::ValueRef x, int kernel, int stride, int pad) override { return pool(x, kernel, stride, pad); }
+  nn::ValueRef max_pool(nn::ValueRef x, int kernel, int stride, int pad) override {
+    return pool(x, kernel, stride, pad);
+  }
+  nn::ValueRef avg_pool(nn::ValueRef x, int kernel, int stride, int pad) override {
+    return pool(x, kernel, stride, pad);
+  }
   nn::ValueRef global_avg_pool(nn::ValueRef x) override { return add_value({map(x, "a global pool")[0]}); }
   nn::ValueRef adaptive_avg_pool(nn::ValueRef x, int size) override {
     return add_value({map(x, "an adaptive pool")[0], size, size});
@@ -86,7 +91,8 @@ class SummarySink : public nn::GraphSink {
   nn::ValueRef shortcut_a(nn::ValueRef x, int stride, int out_channels) override {
     const std::vector<int64_t> in = map(x, "a shortcut");
     if (out_channels < in[0]) {
-      throw std::invalid_argument(fmt::format("an option-A shortcut cannot drop channels ({} -> {})", in[0], out_channels));
+      throw std::invalid_argument(
+          fmt::format("an option-A shortcut cannot drop channels ({} -> {})", in[0], out_channels));
     }
     return add_value({out_channels, (in[1] + stride - 1) / stride, (in[2] + stride - 1) / stride});
   }
@@ -206,19 +212,17 @@ nlohmann::json to_json(const ModelSummary& s) {
 }
 
 std::string format_table(const ModelSummary& s) {
-  std::string out = fmt::format("{:<22} {:<9} {:<18} {:<14} {:>5} {:>10} {:>13} {:>12}\n", "layer",
-                                "kind", "weight shape", "output", "bits", "params", "MACs",
-                                "weight B");
+  std::string out = fmt::format("{:<22} {:<9} {:<18} {:<14} {:>5} {:>10} {:>13} {:>12}\n", "layer", "kind",
+                                "weight shape", "output", "bits", "params", "MACs", "weight B");
   for (const auto& l : s.layers) {
-    out += fmt::format("{:<22} {:<9} {:<18} {:<14} {:>5} {:>10} {:>13} {:>12.0f}\n", l.name,
-                       l.kind, fmt::format("{}", fmt::join(l.weight_shape, "x")),
+    out += fmt::format("{:<22} {:<9} {:<18} {:<14} {:>5} {:>10} {:>13} {:>12.0f}\n", l.name, l.kind,
+                       fmt::format("{}", fmt::join(l.weight_shape, "x")),
                        fmt::format("{}", fmt::join(l.output_shape, "x")),
-                       l.kind == "batchnorm" ? std::string("32")
-                                             : fmt::format("{}/{}", l.weight_bits, l.input_bits),
+                       l.kind == "batchnorm" ? std::string("32") : fmt::format("{}/{}", l.weight_bits, l.input_bits),
                        l.params, l.macs, l.weight_bytes);
   }
-  out += fmt::format("total: {} parameters, {} MACs, {:.0f} weight bytes, {:.4g} bit-operations\n",
-                     s.params, s.macs, s.weight_bytes, s.bit_ops);
+  out += fmt::format("total: {} parameters, {} MACs, {:.0f} weight bytes, {:.4g} bit-operations\n", s.params, s.macs,
+                     s.weight_bytes, s.bit_ops);
   return out;
 }
 

@@ -20,7 +20,7 @@ namespace models {
 
 struct LayerSummary {
   std::string name;
-  std::string kind;                  // "conv", "linear", "batchnorm"
+  std::string kind;  // "conv", "linear", "batchnorm"
   std::vector<int64_t> weight_shape;
   std::vector<int64_t> input_shape;   // per sample, no batch dimension
   std::vector<int64_t> output_shape;  // per sample, no batch dimension

@@ -9,10 +9,9 @@ namespace models {
 namespace {
 
 // conv3x3 (padding 1) -> batch norm -> activation quantizer, appended to `stage`.
-void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_t in, int64_t out,
-                     int weight_bits, int input_bits) {
-  stage->push_back(nn::QConv2d(
-      spec.conv(in, out, 3, weight_bits, /*stride=*/1, /*padding=*/1).input_bits(input_bits)));
+void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_t in, int64_t out, int weight_bits,
+                     int input_bits) {
+  stage->push_back(nn::QConv2d(spec.conv(in, out, 3, weight_bits, /*stride=*/1, /*padding=*/1).input_bits(input_bits)));
   stage->push_back(nn::BatchNorm2d(out));
   stage->push_back(nn::QReLU(spec.activation_bits));
 }

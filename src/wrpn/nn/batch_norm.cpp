@@ -13,8 +13,7 @@ torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
   _check_input_dim(input);
   // The running-statistics bookkeeping of LibTorch's BatchNormImplBase::forward, unchanged.
   num_batches_tracked += 1;
-  const double factor = options.momentum() ? options.momentum().value()
-                                           : 1.0 / num_batches_tracked.item<double>();
+  const double factor = options.momentum() ? options.momentum().value() : 1.0 / num_batches_tracked.item<double>();
   return batch_norm_recomputing_input(input, weight, bias, running_mean, running_var, factor, options.eps());
 }
 

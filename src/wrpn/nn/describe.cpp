@@ -72,10 +72,10 @@ ValueRef describe_sequence(GraphSink& sink, ValueRef x, const std::vector<NamedC
     } else if (dynamic_cast<const Describable*>(m) || dynamic_cast<const torch::nn::SequentialImpl*>(m)) {
       x = describe_module(sink, x, *m, where);
     } else {
-      throw DescribeError(fmt::format(
-          "layer '{}' is a {}, which is not a wrpn block: build networks from wrpn's layers and blocks "
-          "(nn/, models/blocks/) so that export, summaries and cost can describe them",
-          where.empty() ? "(network)" : where, m->name()));
+      throw DescribeError(
+          fmt::format("layer '{}' is a {}, which is not a wrpn block: build networks from wrpn's layers and blocks "
+                      "(nn/, models/blocks/) so that export, summaries and cost can describe them",
+                      where.empty() ? "(network)" : where, m->name()));
     }
   }
   return x;

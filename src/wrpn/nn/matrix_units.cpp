@@ -40,8 +40,8 @@ torch::Tensor effective_weight_and_codes(const torch::Tensor& weight, int weight
                                          int input_bits, const torch::Tensor& x, quant::WeightCodes* int8,
                                          const quant::WeightCodes** codes) {
   const torch::Tensor w_q = quant::quantize_weights(weight, weight_bits, per_channel);
-  if (matrix_units().int8_forward && !quant::is_full_precision(weight_bits) &&
-      !quant::is_full_precision(input_bits) && x.device().is_cpu() && kernels::int8_forward_available()) {
+  if (matrix_units().int8_forward && !quant::is_full_precision(weight_bits) && !quant::is_full_precision(input_bits) &&
+      x.device().is_cpu() && kernels::int8_forward_available()) {
     *int8 = quant::weight_codes(w_q, weight_bits, per_channel, gain);
     *codes = int8;
   }

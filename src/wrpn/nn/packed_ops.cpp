@@ -16,9 +16,9 @@ namespace wrpn {
 namespace nn {
 namespace {
 
+using quant::SavedActivation;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
-using quant::SavedActivation;
 
 bool needs_grad(const torch::Tensor& x, const torch::Tensor& weight) {
   return torch::GradMode::is_enabled() && (x.requires_grad() || (weight.defined() && weight.requires_grad()));
@@ -55,12 +55,10 @@ torch::Tensor unstash(AutogradContext* ctx) { return unstash_saved(ctx).restore(
 // (kernels/int8_conv_forward.h); undefined when that cannot run (no codes, a shape or device
 // it does not take, no exact oneDNN implementation): the caller then runs the float op.
 torch::Tensor int8_conv_forward(const torch::Tensor& x_codes, const torch::Tensor& w_codes,
-                                const torch::Tensor& w_scales, const torch::Tensor& bias,
-                                torch::IntArrayRef stride, torch::IntArrayRef padding, int64_t groups,
-                                int input_bits) {
+                                const torch::Tensor& w_scales, const torch::Tensor& bias, torch::IntArrayRef stride,
+                                torch::IntArrayRef padding, int64_t groups, int input_bits) {
   if (!x_codes.defined() || w_codes.numel() == 0 || groups != 1 || !x_codes.device().is_cpu() ||
-      !w_codes.device().is_cpu() || x_codes.dim() != 4 || stride[0] != stride[1] ||
-      padding[0] != padding[1]) {
+      !w_codes.device().is_cpu() || x_codes.dim() != 4 || stride[0] != stride[1] || padding[0] != padding[1]) {
     return torch::Tensor();
   }
   kernels::ConvShape shape;
@@ -75,12 +73,11 @@ torch::Tensor int8_conv_forward(const torch::Tensor& x_codes, const torch::Tenso
   shape.pad = int(padding[0]);
   const torch::Tensor scales =
       (w_scales.to(torch::kFloat32) * (1.0 / double(quant::activation_levels(input_bits)))).contiguous();
-  torch::Tensor y = torch::empty({shape.batch, shape.out_c, shape.out_h(), shape.out_w()},
-                                 x_codes.options().dtype(torch::kFloat32));
+  torch::Tensor y =
+      torch::empty({shape.batch, shape.out_c, shape.out_h(), shape.out_w()}, x_codes.options().dtype(torch::kFloat32));
   const torch::Tensor xc = x_codes.contiguous(), wc = w_codes.contiguous();
-  if (!kernels::int8_conv_forward(shape, xc.data_ptr<uint8_t>(), wc.data_ptr<int8_t>(),
-                                  scales.data_ptr<float>(), int(scales.numel()), y.data_ptr<float>(),
-                                  at::get_num_threads())) {
+  if (!kernels::int8_conv_forward(shape, xc.data_ptr<uint8_t>(), wc.data_ptr<int8_t>(), scales.data_ptr<float>(),
+                                  int(scales.numel()), y.data_ptr<float>(), at::get_num_threads())) {
     return torch::Tensor();
   }
   if (bias.defined() && bias.numel() > 0) y.add_(bias.view({1, -1, 1, 1}));
@@ -92,8 +89,8 @@ torch::Tensor int8_linear_forward(const torch::Tensor& x_codes, const torch::Ten
                                   const torch::Tensor& w_scales, const torch::Tensor& bias, int input_bits) {
   if (!x_codes.defined() || x_codes.dim() != 2) return torch::Tensor();
   const torch::Tensor y = int8_conv_forward(x_codes.view({x_codes.size(0), x_codes.size(1), 1, 1}),
-                                            w_codes.view({w_codes.size(0), w_codes.size(1), 1, 1}), w_scales,
-                                            bias, {1, 1}, {0, 0}, 1, input_bits);
+                                            w_codes.view({w_codes.size(0), w_codes.size(1), 1, 1}), w_scales, bias,
+                                            {1, 1}, {0, 0}, 1, input_bits);
   return y.defined() ? y.view({x_codes.size(0), w_codes.size(0)}) : y;
 }
 
@@ -115,19 +112,20 @@ torch::Tensor conv_forward(const torch::Tensor& x, const torch::Tensor& x_codes,
 // The conv's two gradients from bf16 operands (LibTorch's oneDNN: AMX-BF16 where present).
 // Activation and weight codes are small integers, exact in bf16; the scales are applied to
 // the results in float. Only the incoming gradient (and each result) is rounded to bf16.
-std::tuple<torch::Tensor, torch::Tensor> conv_backward_bf16(
-    const torch::Tensor& grad, const SavedActivation& saved, const torch::Tensor& weight,
-    const torch::Tensor& w_codes, const torch::Tensor& w_scales, std::vector<int64_t> stride,
-    std::vector<int64_t> padding, int64_t groups, bool need_x, bool need_w) {
+std::tuple<torch::Tensor, torch::Tensor> conv_backward_bf16(const torch::Tensor& grad, const SavedActivation& saved,
+                                                            const torch::Tensor& weight, const torch::Tensor& w_codes,
+                                                            const torch::Tensor& w_scales, std::vector<int64_t> stride,
+                                                            std::vector<int64_t> padding, int64_t groups, bool need_x,
+                                                            bool need_w) {
   const auto bf16 = torch::kBFloat16;
   const torch::Tensor x_codes = saved.byte_codes();
   const bool x_as_codes = x_codes.defined();
   const torch::Tensor xb = x_as_codes ? x_codes.to(bf16) : saved.restore().to(bf16);
   const bool w_as_codes = w_codes.numel() > 0 && w_scales.numel() == 1;
   const torch::Tensor wb = w_as_codes ? w_codes.to(bf16) : weight.to(bf16);
-  auto [gx, gw, unused] = at::convolution_backward(
-      grad.to(bf16), xb, wb, c10::nullopt, stride, padding, /*dilation=*/{1, 1}, /*transposed=*/false,
-      /*output_padding=*/{0, 0}, groups, {need_x, need_w, false});
+  auto [gx, gw, unused] = at::convolution_backward(grad.to(bf16), xb, wb, c10::nullopt, stride, padding,
+                                                   /*dilation=*/{1, 1}, /*transposed=*/false,
+                                                   /*output_padding=*/{0, 0}, groups, {need_x, need_w, false});
   if (gx.defined()) {
     gx = gx.to(torch::kFloat32);
     if (w_as_codes) gx.mul_(w_scales.item<float>());
@@ -148,8 +146,8 @@ struct ConvRecipe {
   int input_bits = 32;
 
   torch::Tensor run() const {
-    const torch::Tensor y = int8_conv_forward(x.byte_codes(), w_codes, w_scales, torch::Tensor(), stride,
-                                              padding, 1, input_bits);
+    const torch::Tensor y =
+        int8_conv_forward(x.byte_codes(), w_codes, w_scales, torch::Tensor(), stride, padding, 1, input_bits);
     TORCH_CHECK(y.defined(), "recomputing a conv output: the int8 forward that made it no longer runs");
     return y;
   }
@@ -172,17 +170,16 @@ std::shared_ptr<const ConvRecipe> remembered_recipe(const torch::Tensor& x) {
 }
 
 void remember_conv_output(const torch::Tensor& y, std::shared_ptr<const ConvRecipe> recipe) {
-  t_conv_output = RememberedConvOutput{
-      c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(y.getIntrusivePtr()), y._version(),
-      std::move(recipe)};
+  t_conv_output =
+      RememberedConvOutput{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(y.getIntrusivePtr()),
+                           y._version(), std::move(recipe)};
 }
 
 struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& weight, const torch::Tensor& bias,
-                               const torch::Tensor& w_codes, const torch::Tensor& w_scales,
-                               std::vector<int64_t> stride, std::vector<int64_t> padding,
-                               int64_t groups, int64_t input_bits) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, const torch::Tensor& w_codes, const torch::Tensor& w_scales,
+                               std::vector<int64_t> stride, std::vector<int64_t> padding, int64_t groups,
+                               int64_t input_bits) {
     const SavedActivation saved = SavedActivation::save(x, int(input_bits));
     stash(ctx, saved);
     ctx->save_for_backward({weight, w_codes, w_scales});
@@ -219,12 +216,11 @@ struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
     const auto padding = ctx->saved_data["padding"].toIntVector();
     const int64_t groups = ctx->saved_data["groups"].toInt();
     const std::vector<int64_t> bias_sizes = {weight.size(0)};
-    const tensor_list none = {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
-                              torch::Tensor(), torch::Tensor()};
+    const tensor_list none = {torch::Tensor(), torch::Tensor(), torch::Tensor(),
+                              torch::Tensor(), torch::Tensor(), torch::Tensor()};
     if (matrix_units().backward == BackwardPrecision::kBf16 && grads[0].device().is_cpu()) {
-      auto [gx, gw] = conv_backward_bf16(grads[0], unstash_saved(ctx), weight,
-                                         saved_vars[1], saved_vars[2], stride, padding, groups,
-                                         ctx->needs_input_grad(0), ctx->needs_input_grad(1));
+      auto [gx, gw] = conv_backward_bf16(grads[0], unstash_saved(ctx), weight, saved_vars[1], saved_vars[2], stride,
+                                         padding, groups, ctx->needs_input_grad(0), ctx->needs_input_grad(1));
       torch::Tensor gb;
       if (has_bias && ctx->needs_input_grad(2)) gb = grads[0].sum({0, 2, 3});
       tensor_list out = {gx, gw, gb};
@@ -233,10 +229,8 @@ struct Conv2dSavingCodes : public torch::autograd::Function<Conv2dSavingCodes> {
     }
     const torch::Tensor x = unstash(ctx);
     auto [gx, gw, gb] = at::convolution_backward(
-        grads[0], x, weight,
-        has_bias ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(c10::nullopt),
-        stride, padding, /*dilation=*/{1, 1}, /*transposed=*/false, /*output_padding=*/{0, 0},
-        groups,
+        grads[0], x, weight, has_bias ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(c10::nullopt),
+        stride, padding, /*dilation=*/{1, 1}, /*transposed=*/false, /*output_padding=*/{0, 0}, groups,
         {ctx->needs_input_grad(0), ctx->needs_input_grad(1), has_bias && ctx->needs_input_grad(2)});
     tensor_list out = {gx, gw, gb};
     out.insert(out.end(), none.begin(), none.end());
@@ -270,9 +264,10 @@ struct BatchNormRecomputingInput : public torch::autograd::Function<BatchNormRec
     recipe.padding = ctx->saved_data["padding"].toIntVector();
     recipe.input_bits = int(ctx->saved_data["input_bits"].toInt());
     const torch::Tensor x = recipe.run();
-    auto [gx, gw, gb] = at::native_batch_norm_backward(
-        grads[0].contiguous(), x, saved[0], torch::Tensor(), torch::Tensor(), saved[1], saved[2], /*train=*/true,
-        ctx->saved_data["eps"].toDouble(), {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)});
+    auto [gx, gw, gb] =
+        at::native_batch_norm_backward(grads[0].contiguous(), x, saved[0], torch::Tensor(), torch::Tensor(), saved[1],
+                                       saved[2], /*train=*/true, ctx->saved_data["eps"].toDouble(),
+                                       {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)});
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
@@ -280,9 +275,8 @@ struct BatchNormRecomputingInput : public torch::autograd::Function<BatchNormRec
 // Mirrors LibTorch's addmm backward for linear(x, W, b) = addmm(b, x, W^T) exactly.
 // The forward runs as a 1x1 integer convolution of the codes where it can.
 struct LinearSavingCodes : public torch::autograd::Function<LinearSavingCodes> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& weight, const torch::Tensor& bias,
-                               const torch::Tensor& w_codes, const torch::Tensor& w_scales,
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, const torch::Tensor& w_codes, const torch::Tensor& w_scales,
                                int64_t input_bits) {
     const SavedActivation saved = SavedActivation::save(x, int(input_bits));
     stash(ctx, saved);
@@ -313,9 +307,8 @@ struct LinearSavingCodes : public torch::autograd::Function<LinearSavingCodes> {
 // offset inside the window (2 bits for 2x2, 4 for 3x3) instead of the input and int64 indices,
 // and the backward rebuilds LibTorch's indices from it (no recomputation of the pooling).
 struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSavingOffsets> {
-  static kernels::PoolGeometry geometry(const std::vector<int64_t>& in_sizes,
-                                        const torch::IntArrayRef out_sizes, int64_t kernel,
-                                        int64_t stride, int64_t padding) {
+  static kernels::PoolGeometry geometry(const std::vector<int64_t>& in_sizes, const torch::IntArrayRef out_sizes,
+                                        int64_t kernel, int64_t stride, int64_t padding) {
     kernels::PoolGeometry g;
     g.in_w = in_sizes[3];
     g.out_h = out_sizes[2];
@@ -326,10 +319,9 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
     return g;
   }
 
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t kernel,
-                               int64_t stride, int64_t padding) {
-    auto [out, indices] =
-        at::max_pool2d_with_indices(x, {kernel, kernel}, {stride, stride}, {padding, padding});
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t kernel, int64_t stride,
+                               int64_t padding) {
+    auto [out, indices] = at::max_pool2d_with_indices(x, {kernel, kernel}, {stride, stride}, {padding, padding});
     const auto g = geometry(x.sizes().vec(), out.sizes(), kernel, stride, padding);
     const int64_t planes = out.size(0) * out.size(1), per_plane = g.out_h * g.out_w;
     const int storage_bits = kernels::code_storage_bits(kernels::window_offset_bits(kernel));
@@ -337,13 +329,11 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
     const int64_t* ip = indices.data_ptr<int64_t>();
     uint8_t* op = offsets.data_ptr<uint8_t>();
     at::parallel_for(0, planes, 64, [&](int64_t begin, int64_t end) {
-      kernels::window_offsets_from_indices(ip + begin * per_plane, end - begin, g,
-                                           op + begin * per_plane);
+      kernels::window_offsets_from_indices(ip + begin * per_plane, end - begin, g, op + begin * per_plane);
     });
     torch::Tensor packed = offsets;
     if (storage_bits < 8) {
-      packed = torch::empty({int64_t(kernels::packed_code_bytes(size_t(out.numel()), storage_bits))},
-                            torch::kUInt8);
+      packed = torch::empty({int64_t(kernels::packed_code_bytes(size_t(out.numel()), storage_bits))}, torch::kUInt8);
       kernels::interleave_codes(op, size_t(out.numel()), storage_bits, packed.data_ptr<uint8_t>());
     }
     ctx->saved_data["offsets"] = packed;
@@ -367,61 +357,54 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
     torch::Tensor offsets = ctx->saved_data["offsets"].toTensor();
     if (storage_bits < 8) {
       torch::Tensor spread = torch::empty({count}, torch::kUInt8);
-      kernels::spread_codes(offsets.data_ptr<uint8_t>(), size_t(count), storage_bits,
-                            spread.data_ptr<uint8_t>());
+      kernels::spread_codes(offsets.data_ptr<uint8_t>(), size_t(count), storage_bits, spread.data_ptr<uint8_t>());
       offsets = spread;
     }
     torch::Tensor indices = torch::empty(grad.sizes(), torch::kInt64);
     const uint8_t* op = offsets.data_ptr<uint8_t>();
     int64_t* ip = indices.data_ptr<int64_t>();
     at::parallel_for(0, count / per_plane, 64, [&](int64_t begin, int64_t end) {
-      kernels::indices_from_window_offsets(op + begin * per_plane, end - begin, g,
-                                           ip + begin * per_plane);
+      kernels::indices_from_window_offsets(op + begin * per_plane, end - begin, g, ip + begin * per_plane);
     });
     // The backward reads only the shape of its input argument, never its values.
     const torch::Tensor shape_of_x = torch::empty(in_sizes, grad.options());
-    return {at::max_pool2d_with_indices_backward(grad.contiguous(), shape_of_x, {k, k}, {s, s},
-                                                 {p, p}, {1, 1}, /*ceil_mode=*/false, indices),
+    return {at::max_pool2d_with_indices_backward(grad.contiguous(), shape_of_x, {k, k}, {s, s}, {p, p}, {1, 1},
+                                                 /*ceil_mode=*/false, indices),
             torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, torch::IntArrayRef stride,
-                                  torch::IntArrayRef padding, int64_t groups, int input_bits,
+torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  torch::IntArrayRef stride, torch::IntArrayRef padding, int64_t groups, int input_bits,
                                   const quant::WeightCodes* codes) {
   const bool int8 = int8_forward_wanted(codes, x, input_bits);
   const torch::Tensor w_codes = int8 ? codes->codes : torch::empty({0}, torch::kInt8);
   const torch::Tensor w_scales = int8 ? codes->scales : torch::empty({0}, torch::kFloat32);
-  if (needs_grad(x, weight) && !quant::is_full_precision(input_bits) &&
-      (quant::packed_saving_enabled() || int8)) {
+  if (needs_grad(x, weight) && !quant::is_full_precision(input_bits) && (quant::packed_saving_enabled() || int8)) {
     return Conv2dSavingCodes::apply(x, weight, bias_or_empty(bias, weight), w_codes, w_scales, stride.vec(),
                                     padding.vec(), groups, int64_t(input_bits));
   }
   if (int8 && !needs_grad(x, weight)) {
-    return conv_forward(x, quant::byte_codes(x, input_bits), weight, w_codes, w_scales,
-                        bias_or_empty(bias, weight), stride, padding, groups, input_bits);
+    return conv_forward(x, quant::byte_codes(x, input_bits), weight, w_codes, w_scales, bias_or_empty(bias, weight),
+                        stride, padding, groups, input_bits);
   }
   return torch::conv2d(x, weight, bias, stride, padding, /*dilation=*/1, groups);
 }
 
-torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, int input_bits,
-                                  const quant::WeightCodes* codes) {
+torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  int input_bits, const quant::WeightCodes* codes) {
   const bool int8 = int8_forward_wanted(codes, x, input_bits) && x.dim() == 2;
   const torch::Tensor w_codes = int8 ? codes->codes : torch::empty({0}, torch::kInt8);
   const torch::Tensor w_scales = int8 ? codes->scales : torch::empty({0}, torch::kFloat32);
   if (needs_grad(x, weight) && !quant::is_full_precision(input_bits) && x.dim() == 2 &&
       (quant::packed_saving_enabled() || int8)) {
-    return LinearSavingCodes::apply(x, weight, bias_or_empty(bias, weight), w_codes, w_scales,
-                                    int64_t(input_bits));
+    return LinearSavingCodes::apply(x, weight, bias_or_empty(bias, weight), w_codes, w_scales, int64_t(input_bits));
   }
   if (int8 && !needs_grad(x, weight)) {
-    const torch::Tensor y =
-        int8_linear_forward(quant::byte_codes(x, input_bits), w_codes, w_scales, bias_or_empty(bias, weight),
-                            input_bits);
+    const torch::Tensor y = int8_linear_forward(quant::byte_codes(x, input_bits), w_codes, w_scales,
+                                                bias_or_empty(bias, weight), input_bits);
     if (y.defined()) return y;
   }
   return torch::linear(x, weight, bias);
@@ -439,11 +422,11 @@ torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::
   return BatchNormRecomputingInput::apply(x, weight, bias, running_mean, running_var, momentum, eps, recipe);
 }
 
-torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,
-                                      int64_t stride, int64_t padding) {
+torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits, int64_t stride,
+                                      int64_t padding) {
   if (stride == 0) stride = kernel;
-  if (!saves_codes(x, torch::Tensor(), input_bits) || !x.device().is_cpu() || x.dim() != 4 ||
-      !x.is_contiguous() || kernel > x.size(3)) {
+  if (!saves_codes(x, torch::Tensor(), input_bits) || !x.device().is_cpu() || x.dim() != 4 || !x.is_contiguous() ||
+      kernel > x.size(3)) {
     return torch::max_pool2d(x, kernel, stride, padding);
   }
   return MaxPool2dSavingOffsets::apply(x, kernel, stride, padding);

@@ -16,15 +16,13 @@ namespace wrpn {
 namespace nn {
 
 /// conv2d(x, weight, bias, stride, padding, dilation 1, groups); x holds `input_bits` codes.
-torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, torch::IntArrayRef stride,
-                                  torch::IntArrayRef padding, int64_t groups, int input_bits,
+torch::Tensor conv2d_saving_codes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  torch::IntArrayRef stride, torch::IntArrayRef padding, int64_t groups, int input_bits,
                                   const quant::WeightCodes* codes = nullptr);
 
 /// linear(x, weight, bias) for 2-D x holding `input_bits` codes.
-torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight,
-                                  const torch::Tensor& bias, int input_bits,
-                                  const quant::WeightCodes* codes = nullptr);
+torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  int input_bits, const quant::WeightCodes* codes = nullptr);
 
 /// True when x is the latest output of an int8-forward conv (training, recompute on,
 /// nn/matrix_units.h), unchanged since: batch_norm_recomputing_input() can take it.
@@ -40,8 +38,8 @@ torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::
 
 /// max_pool2d(x, kernel, stride, padding) (stride 0: = kernel) that keeps, for the backward,
 /// only each maximum's offset inside its window (a few bits), not x and int64 indices.
-torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits,
-                                      int64_t stride = 0, int64_t padding = 0);
+torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits, int64_t stride = 0,
+                                      int64_t padding = 0);
 
 }  // namespace nn
 }  // namespace wrpn

@@ -16,8 +16,7 @@ void QLinearImpl::reset() {
               " out_features=", options.out_features());
   quant::check_bits(options.weight_bits(), "QLinear weight bits");
   quant::check_bits(options.input_bits(), "QLinear input bits");
-  weight = register_parameter("weight",
-                              torch::empty({options.out_features(), options.in_features()}));
+  weight = register_parameter("weight", torch::empty({options.out_features(), options.in_features()}));
   gain_ = init_weight(weight, options.weight_param(), options.in_features());
   if (options.bias()) {
     bias = register_parameter("bias", torch::zeros({options.out_features()}));
@@ -32,14 +31,14 @@ torch::Tensor QLinearImpl::effective_weight() const {
 }
 
 torch::Tensor QLinearImpl::effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
-                                     const torch::Tensor& x) const {
+                                            const torch::Tensor& x) const {
   return effective_weight_and_codes(weight, options.weight_bits(), options.per_channel_alpha(),
                                     gain_ * options.input_scale(), options.input_bits(), x, int8, codes);
 }
 
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
-  TORCH_CHECK(x.dim() == 2 && x.size(1) == options.in_features(), "QLinear expects input (N, ",
-              options.in_features(), "), got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == options.in_features(), "QLinear expects input (N, ", options.in_features(),
+              "), got ", x.sizes());
   const quant::WeightCodes* codes = nullptr;
   quant::WeightCodes int8;
   torch::Tensor w = effective_weight(&int8, &codes, x);
@@ -50,9 +49,8 @@ torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
 }
 
 void QLinearImpl::pretty_print(std::ostream& stream) const {
-  stream << "wrpn::QLinear(in_features=" << options.in_features()
-         << ", out_features=" << options.out_features() << ", wbits=" << options.weight_bits()
-         << ")";
+  stream << "wrpn::QLinear(in_features=" << options.in_features() << ", out_features=" << options.out_features()
+         << ", wbits=" << options.weight_bits() << ")";
 }
 
 }  // namespace nn

@@ -10,8 +10,7 @@ namespace wrpn {
 namespace nn {
 
 struct QLinearOptions {
-  QLinearOptions(int64_t in_features, int64_t out_features)
-      : in_features_(in_features), out_features_(out_features) {}
+  QLinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
 
   /// Input features.
   TORCH_ARG(int64_t, in_features);
@@ -37,8 +36,7 @@ struct QLinearOptions {
 
 class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLayer {
  public:
-  QLinearImpl(int64_t in_features, int64_t out_features)
-      : QLinearImpl(QLinearOptions(in_features, out_features)) {}
+  QLinearImpl(int64_t in_features, int64_t out_features) : QLinearImpl(QLinearOptions(in_features, out_features)) {}
   explicit QLinearImpl(QLinearOptions options);
 
   void reset() override;

@@ -44,16 +44,13 @@ ClipCounts count_clipped(const torch::Tensor& x, double hi) {
 
 torch::Tensor QReLUImpl::forward(const torch::Tensor& x) {
   if (is_training() && torch::GradMode::is_enabled()) {
-    clip_counts.add(count_clipped(x, quant::is_full_precision(options.bits())
-                                         ? std::numeric_limits<double>::infinity()
-                                         : 1.0));
+    clip_counts.add(
+        count_clipped(x, quant::is_full_precision(options.bits()) ? std::numeric_limits<double>::infinity() : 1.0));
   }
   return quant::quantize_activations(x, options.bits());
 }
 
-void QReLUImpl::pretty_print(std::ostream& stream) const {
-  stream << "wrpn::QReLU(abits=" << options.bits() << ")";
-}
+void QReLUImpl::pretty_print(std::ostream& stream) const { stream << "wrpn::QReLU(abits=" << options.bits() << ")"; }
 
 }  // namespace nn
 }  // namespace wrpn

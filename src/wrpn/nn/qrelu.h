@@ -18,7 +18,11 @@ struct ClipCounts {
   int64_t below = 0;  ///< inputs < 0: output 0, no gradient
   int64_t above = 0;  ///< inputs > 1: output 1, no gradient (none for a ReLU)
   int64_t total = 0;
-  void add(const ClipCounts& o) { below += o.below; above += o.above; total += o.total; }
+  void add(const ClipCounts& o) {
+    below += o.below;
+    above += o.above;
+    total += o.total;
+  }
 };
 
 /// Counts the elements of `x` below 0 and above `hi` (hi = +inf for a ReLU).

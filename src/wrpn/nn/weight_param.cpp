@@ -12,13 +12,10 @@ namespace nn {
 WeightParam parse_weight_param(const std::string& name) {
   if (name == "unit") return WeightParam::Unit;
   if (name == "torch") return WeightParam::Torch;
-  throw std::invalid_argument("weight parametrisation must be 'unit' or 'torch', got '" + name +
-                              "'");
+  throw std::invalid_argument("weight parametrisation must be 'unit' or 'torch', got '" + name + "'");
 }
 
-std::string to_string(WeightParam param) {
-  return param == WeightParam::Unit ? "unit" : "torch";
-}
+std::string to_string(WeightParam param) { return param == WeightParam::Unit ? "unit" : "torch"; }
 
 double init_weight(torch::Tensor& weight, WeightParam param, int64_t fan_in) {
   torch::NoGradGuard no_grad;
@@ -41,8 +38,7 @@ double zero_fraction(const torch::Tensor& weight, int bits) {
 
 int64_t widen(int64_t channels, double width) {
   if (!(width > 0.0) || !std::isfinite(width)) {
-    throw std::invalid_argument("width multiplier must be a positive number, got " +
-                                std::to_string(width));
+    throw std::invalid_argument("width multiplier must be a positive number, got " + std::to_string(width));
   }
   return std::max<int64_t>(1, std::llround(double(channels) * width));
 }

@@ -7,8 +7,7 @@ namespace quant {
 
 void check_bits(int bits, const std::string& what) {
   if (!is_valid_bits(bits)) {
-    throw std::invalid_argument(what + " must be 1..8 or 32 (full precision), got " +
-                                std::to_string(bits));
+    throw std::invalid_argument(what + " must be 1..8 or 32 (full precision), got " + std::to_string(bits));
   }
 }
 

@@ -14,9 +14,7 @@ namespace {
 
 std::atomic<bool> g_packed_saving{true};
 
-bool packs_bits(const torch::Tensor& x) {
-  return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
-}
+bool packs_bits(const torch::Tensor& x) { return x.device().is_cpu() && x.scalar_type() == torch::kFloat32; }
 
 // Elements per parallel chunk: a multiple of 8, so every chunk starts on a byte boundary of
 // every packed layout.
@@ -56,9 +54,7 @@ const SavedActivation* remembered_codes(const torch::Tensor& x, int bits) {
 bool packed_saving_enabled() { return g_packed_saving.load(); }
 void set_packed_saving(bool enabled) { g_packed_saving.store(enabled); }
 
-PackedSavingGuard::PackedSavingGuard(bool enabled) : previous_(packed_saving_enabled()) {
-  set_packed_saving(enabled);
-}
+PackedSavingGuard::PackedSavingGuard(bool enabled) : previous_(packed_saving_enabled()) { set_packed_saving(enabled); }
 PackedSavingGuard::~PackedSavingGuard() { set_packed_saving(previous_); }
 
 SavedActivation SavedActivation::save(const torch::Tensor& x, int bits) {
@@ -70,8 +66,7 @@ SavedActivation SavedActivation::save(const torch::Tensor& x, int bits) {
   const float levels = float(activation_levels(bits));
   if (packs_bits(x)) {
     const torch::Tensor xc = x.contiguous();
-    torch::Tensor packed = torch::empty(
-        {int64_t(kernels::packed_code_bytes(size_t(xc.numel()), bits))}, torch::kUInt8);
+    torch::Tensor packed = torch::empty({int64_t(kernels::packed_code_bytes(size_t(xc.numel()), bits))}, torch::kUInt8);
     const int64_t per_byte = 8 / kernels::code_storage_bits(bits);
     std::atomic<bool> on_grid{true};
     const float* xp = xc.data_ptr<float>();
@@ -189,12 +184,11 @@ torch::Tensor quantize_saving_codes(const torch::Tensor& x, int bits, SavedMask*
   uint8_t* cp = codes.data.data_ptr<uint8_t>();
   uint8_t* mp = mask->data.data_ptr<uint8_t>();
   for_chunks(count, [&](int64_t first, int64_t n) {
-    kernels::quantize_and_pack(xp + first, size_t(n), bits, levels, op + first,
-                               cp + first / per_byte, mp + first / 8);
+    kernels::quantize_and_pack(xp + first, size_t(n), bits, levels, op + first, cp + first / per_byte, mp + first / 8);
   });
-  t_remembered = RememberedCodes{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(
-                                     out.getIntrusivePtr()),
-                                 out._version(), std::move(codes)};
+  t_remembered =
+      RememberedCodes{c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>(out.getIntrusivePtr()),
+                      out._version(), std::move(codes)};
   return out;
 }
 

@@ -35,7 +35,7 @@ class PackedSavingGuard {
 struct SavedActivation {
   torch::Tensor data;  // packed codes (uint8) or the original float tensor
   std::vector<int64_t> sizes;
-  int bits = 32;       // 32: `data` is the float tensor
+  int bits = 32;  // 32: `data` is the float tensor
   bool bit_packed = false;
 
   /// Packs x when it lies on the k-bit grid {0, 1/n, ..., 1}; otherwise keeps x. Reuses the

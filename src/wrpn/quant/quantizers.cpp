@@ -16,9 +16,7 @@ using torch::autograd::tensor_list;
 // Elements per parallel chunk: large enough that threads pay off only on big tensors.
 constexpr int64_t kGrainSize = 1 << 15;
 
-bool runs_fused_kernel(const torch::Tensor& x) {
-  return x.device().is_cpu() && x.scalar_type() == torch::kFloat32;
-}
+bool runs_fused_kernel(const torch::Tensor& x) { return x.device().is_cpu() && x.scalar_type() == torch::kFloat32; }
 
 // Straight-through gradient of clamp(x, lo, hi): g where lo <= x <= hi, else 0.
 torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, double lo, double hi) {
@@ -42,8 +40,8 @@ torch::Tensor ste_clamp_grad(const torch::Tensor& x, const torch::Tensor& g, dou
 // (1 bit per element) instead of x, and the output's `code_bits`-bit codes are packed in the
 // same pass for the layers that save them.
 struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi,
-                               int64_t levels, int64_t code_bits) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi, int64_t levels,
+                               int64_t code_bits) {
     ctx->saved_data["lo"] = lo;
     ctx->saved_data["hi"] = hi;
     if (code_bits == 0) {
@@ -70,8 +68,8 @@ struct ClampRoundSte : public torch::autograd::Function<ClampRoundSte> {
       mask.bit_packed = ctx->saved_data["mask_bit_packed"].toBool();
       grad = mask.apply(grads[0]);
     } else {
-      grad = ste_clamp_grad(ctx->get_saved_variables()[0], grads[0],
-                            ctx->saved_data["lo"].toDouble(), ctx->saved_data["hi"].toDouble());
+      grad = ste_clamp_grad(ctx->get_saved_variables()[0], grads[0], ctx->saved_data["lo"].toDouble(),
+                            ctx->saved_data["hi"].toDouble());
     }
     return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
@@ -110,8 +108,7 @@ torch::Tensor fake_quantize(const torch::Tensor& x, double lo, double hi, int64_
   const float* xp = xc.data_ptr<float>();
   float* op = out.data_ptr<float>();
   at::parallel_for(0, xc.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
-    kernels::fake_quantize(xp + begin, op + begin, end - begin, float(lo), float(hi),
-                           float(levels));
+    kernels::fake_quantize(xp + begin, op + begin, end - begin, float(lo), float(hi), float(levels));
   });
   return out;
 }

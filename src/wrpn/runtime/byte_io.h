@@ -78,8 +78,8 @@ class ByteReader {
   void need(uint64_t n, const char* what) const {
     if (n > size_ - pos_) {
       throw std::runtime_error("truncated model file: " + std::string(what) + " needs " + std::to_string(n) +
-                               " bytes at offset " + std::to_string(pos_) + ", only " +
-                               std::to_string(size_ - pos_) + " left");
+                               " bytes at offset " + std::to_string(pos_) + ", only " + std::to_string(size_ - pos_) +
+                               " left");
     }
   }
   uint64_t get(int n, const char* what) {

@@ -43,7 +43,8 @@ void check_data_section(const uint8_t* bytes, size_t size, size_t tables_end, ui
     const PayloadSpan& s = spans[i];
     const std::string where = "tensor " + std::to_string(i) + ": payload " + span_text(s);
     if (s.offset < data_offset || s.offset > size || s.size > size - s.offset) {
-      fail(where + " lies outside the data section [" + std::to_string(data_offset) + ", " + std::to_string(size) + ")");
+      fail(where + " lies outside the data section [" + std::to_string(data_offset) + ", " + std::to_string(size) +
+           ")");
     }
     if (s.offset % kDataAlignment != 0) fail(where + " does not start on a multiple of 64");
     order.push_back(i);
@@ -58,10 +59,12 @@ void check_data_section(const uint8_t* bytes, size_t size, size_t tables_end, ui
            std::to_string(order[k - 1]) + "'s " + span_text(spans[order[k - 1]]));
     }
     require_zero(bytes, cursor, s.offset,
-                 k == 0 ? std::string("before the first payload") : "after tensor " + std::to_string(order[k - 1]) + "'s payload");
+                 k == 0 ? std::string("before the first payload")
+                        : "after tensor " + std::to_string(order[k - 1]) + "'s payload");
     cursor = s.offset + s.size;
   }
-  require_zero(bytes, cursor, size, order.empty() ? std::string("in the empty data section") : "after the last payload");
+  require_zero(bytes, cursor, size,
+               order.empty() ? std::string("in the empty data section") : "after the last payload");
 }
 
 }  // namespace wrpn::runtime

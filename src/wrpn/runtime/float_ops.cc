@@ -11,8 +11,8 @@
 namespace wrpn::runtime {
 
 // Cloned per ISA like linear_f32: the first layer's codes are written here for every pixel.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, void* out) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void write_outputs(const float* y, size_t count,
+                                                                                OutMode mode, int out_bits, void* out) {
   if (mode == OutMode::kCodes) {
     kernels::quantize_unit_floats(y, count, out_bits, static_cast<uint8_t*>(out));
     return;
@@ -25,8 +25,9 @@ void write_outputs(const float* y, size_t count, OutMode mode, int out_bits, voi
   }
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, const float* bias) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void apply_channel_affine(float* acc, size_t rows, int m,
+                                                                                       const float* scale,
+                                                                                       const float* bias) {
   for (size_t row = 0; row < rows; ++row) {
     float* r = acc + row * size_t(m);
     for (int ch = 0; ch < m; ++ch) r[ch] = r[ch] * scale[ch] + bias[ch];
@@ -35,8 +36,8 @@ void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, co
 
 // Compiled for AVX-512, AVX2 and baseline, picked at load time; the same element-wise
 // multiply-then-add in every version (no FMA contraction in ISO C++ mode), so results are identical.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void linear_f32(const float* x, int n, int k,
+                                                                             const float* w_t, int m, float* acc) {
   for (int row = 0; row < n; ++row) {
     float* out = acc + size_t(row) * m;
     std::fill(out, out + m, 0.0f);

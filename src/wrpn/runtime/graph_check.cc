@@ -31,17 +31,21 @@ void validate_graph(const ModelFile& m) {
   const InputSpec& in = m.input;
   const auto dim_ok = [](int d) { return d >= 1 && d <= (1 << 16); };
   if (!dim_ok(in.channels) || !dim_ok(in.height) || !dim_ok(in.width)) fail("input shape dimensions must be 1..65536");
-  if (in.scale.size() != size_t(in.channels) || in.shift.size() != size_t(in.channels)) fail("input normalisation needs one scale and shift per channel");
+  if (in.scale.size() != size_t(in.channels) || in.shift.size() != size_t(in.channels))
+    fail("input normalisation needs one scale and shift per channel");
   for (int c = 0; c < in.channels; ++c) {
-    if (!std::isfinite(in.scale[c]) || !std::isfinite(in.shift[c])) fail("input normalisation of channel " + std::to_string(c) + " is not finite");
+    if (!std::isfinite(in.scale[c]) || !std::isfinite(in.shift[c]))
+      fail("input normalisation of channel " + std::to_string(c) + " is not finite");
   }
   if (m.values.empty()) fail("the graph has no values");
   for (size_t i = 0; i < m.values.size(); ++i) {
     const ValueInfo& v = m.values[i];
     const bool bits_ok = v.kind == ValueKind::kFloat ? v.bits == 32 : (v.bits >= 1 && v.bits <= 8);
-    if (!bits_ok) fail("value " + std::to_string(i) + ": " + std::to_string(v.bits) + " bits is not valid for its kind");
+    if (!bits_ok)
+      fail("value " + std::to_string(i) + ": " + std::to_string(v.bits) + " bits is not valid for its kind");
     if (!dim_ok(v.channels) || !dim_ok(v.height) || !dim_ok(v.width) || v.elements() > kMaxValueElements) {
-      fail("value " + std::to_string(i) + ": shape " + describe(v) + " has a dimension outside 1..65536 or exceeds 2^28 elements per sample");
+      fail("value " + std::to_string(i) + ": shape " + describe(v) +
+           " has a dimension outside 1..65536 or exceeds 2^28 elements per sample");
     }
   }
   for (size_t i = 0; i < m.tensors.size(); ++i) validate_tensor(m.tensors[i], i);
@@ -56,10 +60,13 @@ void validate_graph(const ModelFile& m) {
     const Node& n = m.nodes[i];
     const std::string where = "node " + std::to_string(i) + " (" + op_name(n.op) + "): ";
     for (uint32_t v : n.inputs) {
-      if (v >= m.values.size() || !defined[v]) fail(where + "input value " + std::to_string(v) + " is not defined before it");
+      if (v >= m.values.size() || !defined[v])
+        fail(where + "input value " + std::to_string(v) + " is not defined before it");
     }
     for (uint32_t t : n.tensors) {
-      if (t >= m.tensors.size()) fail(where + "tensor " + std::to_string(t) + " does not exist (" + std::to_string(m.tensors.size()) + " tensors)");
+      if (t >= m.tensors.size())
+        fail(where + "tensor " + std::to_string(t) + " does not exist (" + std::to_string(m.tensors.size()) +
+             " tensors)");
     }
     if (n.output == 0 || n.output >= m.values.size() || defined[n.output]) {
       fail(where + "output value " + std::to_string(n.output) + " is out of range or already defined");
@@ -68,7 +75,8 @@ void validate_graph(const ModelFile& m) {
     const ValueInfo& got = m.values[n.output];
     if (got.kind != want.kind || got.bits != want.bits || got.channels != want.channels || got.height != want.height ||
         got.width != want.width) {
-      fail(where + "output value " + std::to_string(n.output) + " is declared " + describe(got) + " but the op produces " + describe(want));
+      fail(where + "output value " + std::to_string(n.output) + " is declared " + describe(got) +
+           " but the op produces " + describe(want));
     }
     defined[n.output] = true;
   }

@@ -61,7 +61,8 @@ MemoryPlan plan_memory(const ModelFile& model) {
     for (uint32_t v : n.inputs) {
       if (last_use[v] == i) slot_free[plan.slot_of_value[v]] = true;
     }
-    if (last_use[n.output] == 0 && n.output != model.output) slot_free[plan.slot_of_value[n.output]] = true;  // unused result
+    if (last_use[n.output] == 0 && n.output != model.output)
+      slot_free[plan.slot_of_value[n.output]] = true;  // unused result
   }
   return plan;
 }

@@ -10,11 +10,11 @@
 namespace wrpn::runtime {
 
 struct MemoryPlan {
-  std::vector<size_t> slot_of_value;    // value index -> slot
-  std::vector<size_t> slot_bytes;       // per sample, each a multiple of 64
-  size_t bytes_per_sample() const;      // sum of slot_bytes
+  std::vector<size_t> slot_of_value;                    // value index -> slot
+  std::vector<size_t> slot_bytes;                       // per sample, each a multiple of 64
+  size_t bytes_per_sample() const;                      // sum of slot_bytes
   size_t offset_of_slot(size_t slot, int batch) const;  // slots laid out back to back for `batch` samples
-  size_t naive_bytes_per_sample = 0;    // every value in its own buffer, for comparison
+  size_t naive_bytes_per_sample = 0;                    // every value in its own buffer, for comparison
 };
 
 MemoryPlan plan_memory(const ModelFile& model);

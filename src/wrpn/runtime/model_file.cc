@@ -140,8 +140,7 @@ void write_model_file(const ModelFile& model, const std::string& path) {
   const bool closed = std::fclose(f) == 0;
   if (!ok || !closed) {
     std::remove(tmp.c_str());
-    throw std::runtime_error("writing " + path + " failed (" + std::to_string(bytes.size()) +
-                             " bytes; disk full?)");
+    throw std::runtime_error("writing " + path + " failed (" + std::to_string(bytes.size()) + " bytes; disk full?)");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

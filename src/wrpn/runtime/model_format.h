@@ -15,7 +15,7 @@ namespace wrpn::runtime {
 
 constexpr char kMagic[8] = {'W', 'R', 'P', 'N', 'M', 'O', 'D', 'L'};
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 1;  // the newest minor this runtime reads; newer ones are refused
+constexpr uint16_t kVersionMinor = 1;            // the newest minor this runtime reads; newer ones are refused
 constexpr uint32_t kByteOrderMark = 0x01020304;  // reads back as 0x04030201 on a big-endian host
 constexpr size_t kHeaderBytes = 32;
 constexpr size_t kDataAlignment = 64;  // tensor payloads start on 64-byte file offsets

@@ -67,7 +67,8 @@ void read_header(const uint8_t* bytes, size_t size, ModelFile& model) {
   }
   const uint32_t stored = r.u32("checksum");
   const uint32_t actual = uint32_t(crc32_z(0L, bytes + kHeaderBytes, size - kHeaderBytes));
-  if (stored != actual) fail("checksum mismatch: header says " + std::to_string(stored) + ", body has " + std::to_string(actual));
+  if (stored != actual)
+    fail("checksum mismatch: header says " + std::to_string(stored) + ", body has " + std::to_string(actual));
   const uint32_t reserved = r.u32("reserved");
   if (reserved != 0) fail("reserved header field is " + std::to_string(reserved) + ", must be 0");
 }

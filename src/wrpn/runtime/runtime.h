@@ -19,9 +19,9 @@ class PreparedOp;
 }
 
 struct MemoryReport {
-  size_t weight_bytes = 0;      // prepared weights in kernel format, thresholds, float tensors
-  size_t activation_bytes = 0;  // the planned activation arena(s) for the batch
-  size_t scratch_bytes = 0;     // largest im2col / float accumulator scratch seen so far
+  size_t weight_bytes = 0;                // prepared weights in kernel format, thresholds, float tensors
+  size_t activation_bytes = 0;            // the planned activation arena(s) for the batch
+  size_t scratch_bytes = 0;               // largest im2col / float accumulator scratch seen so far
   size_t unplanned_activation_bytes = 0;  // what one buffer per value would take
 };
 

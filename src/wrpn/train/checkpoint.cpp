@@ -39,16 +39,15 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     archive.load_from(path);
   } catch (const c10::Error& e) {
     throw std::runtime_error(
-        fmt::format("checkpoint {} is corrupt or not a LibTorch archive ({} bytes)", path,
-                    int64_t(st.st_size)));
+        fmt::format("checkpoint {} is corrupt or not a LibTorch archive ({} bytes)", path, int64_t(st.st_size)));
   }
   return archive;
 }
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, models::Network& model,
-                     torch::optim::Optimizer* optimizer, const CheckpointMeta& meta) {
+void save_checkpoint(const std::string& path, models::Network& model, torch::optim::Optimizer* optimizer,
+                     const CheckpointMeta& meta) {
   torch::serialize::OutputArchive archive;
   archive.write("wrpn_checkpoint_version", c10::IValue(kFormatVersion));
   archive.write("epochs_done", c10::IValue(meta.epochs_done));
@@ -75,8 +74,8 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
     c10::IValue version, epochs, config;
     archive.read("wrpn_checkpoint_version", version);
     if (version.toInt() != kFormatVersion) {
-      throw std::runtime_error(fmt::format("checkpoint {} has format version {}, expected {}",
-                                           path, version.toInt(), kFormatVersion));
+      throw std::runtime_error(
+          fmt::format("checkpoint {} has format version {}, expected {}", path, version.toInt(), kFormatVersion));
     }
     archive.read("epochs_done", epochs);
     archive.read("config", config);
@@ -92,8 +91,7 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   return meta;
 }
 
-void load_checkpoint(const std::string& path, models::Network& model,
-                     torch::optim::Optimizer* optimizer) {
+void load_checkpoint(const std::string& path, models::Network& model, torch::optim::Optimizer* optimizer) {
   auto archive = open_archive(path);
   try {
     torch::serialize::InputArchive model_archive;
@@ -108,9 +106,8 @@ void load_checkpoint(const std::string& path, models::Network& model,
     archive.read("rng_state", rng);
     set_cpu_rng_state(rng);
   } catch (const c10::Error& e) {
-    throw std::runtime_error(fmt::format(
-        "checkpoint {} does not match the model its config describes: {}", path,
-        e.what_without_backtrace()));
+    throw std::runtime_error(fmt::format("checkpoint {} does not match the model its config describes: {}", path,
+                                         e.what_without_backtrace()));
   }
 }
 

@@ -23,8 +23,8 @@ struct CheckpointMeta {
   nlohmann::json input;
 };
 
-void save_checkpoint(const std::string& path, models::Network& model,
-                     torch::optim::Optimizer* optimizer, const CheckpointMeta& meta);
+void save_checkpoint(const std::string& path, models::Network& model, torch::optim::Optimizer* optimizer,
+                     const CheckpointMeta& meta);
 
 /// Reads only the metadata, so the caller can build the model the checkpoint holds.
 /// Throws std::runtime_error naming the file when it is missing, corrupt or not ours.
@@ -32,8 +32,7 @@ CheckpointMeta read_checkpoint_meta(const std::string& path);
 
 /// Loads parameters and buffers into `model` (and the optimiser state when given) and
 /// restores the RNG state.
-void load_checkpoint(const std::string& path, models::Network& model,
-                     torch::optim::Optimizer* optimizer);
+void load_checkpoint(const std::string& path, models::Network& model, torch::optim::Optimizer* optimizer);
 
 }  // namespace train
 }  // namespace wrpn

@@ -23,8 +23,10 @@ void require(bool ok, const std::string& message) {
 
 template <typename T>
 std::string shown(const T& value) {
-  if constexpr (std::is_same_v<T, std::string>) return fmt::format("'{}'", value);
-  else return fmt::format("{}", value);
+  if constexpr (std::is_same_v<T, std::string>)
+    return fmt::format("'{}'", value);
+  else
+    return fmt::format("{}", value);
 }
 
 /// "a, b or c"; `marked` gets " (default)".
@@ -102,8 +104,10 @@ class Row {
 
  private:
   static bool finite(const T& v) {
-    if constexpr (std::is_floating_point_v<T>) return std::isfinite(v);
-    else return true;
+    if constexpr (std::is_floating_point_v<T>)
+      return std::isfinite(v);
+    else
+      return true;
   }
   ConfigField field_;
   std::string name_;
@@ -122,7 +126,9 @@ Row<T> row(G group, std::string key, std::string flag, T ModelSpec::*member, std
 ConfigField weight_param_field() {
   Converted c;
   c.write = [](const TrainConfig& t) { return nlohmann::json(nn::to_string(t.model.weight_param)); };
-  c.read = [](TrainConfig& t, const nlohmann::json& v) { t.model.weight_param = nn::parse_weight_param(v.get<std::string>()); };
+  c.read = [](TrainConfig& t, const nlohmann::json& v) {
+    t.model.weight_param = nn::parse_weight_param(v.get<std::string>());
+  };
   c.read_flag = [](TrainConfig& t, const std::string& s) { t.model.weight_param = nn::parse_weight_param(s); };
   return field("weight_param", "--weight-param",
                "weight parametrisation: unit (default) or torch (collapses at low bits)", G::Model, c);
@@ -140,10 +146,10 @@ ConfigField network_field() {
     t.model.network = models::read_network_file(path);
     t.model.name = models::network_name(t.model.network);
   };
-  ConfigField f = field(
-      "network", "--network",
-      "a network of your own instead of --model: a JSON list of blocks (docs/MODELS.md, \"Your own network\")",
-      G::Model, c);
+  ConfigField f =
+      field("network", "--network",
+            "a network of your own instead of --model: a JSON list of blocks (docs/MODELS.md, \"Your own network\")",
+            G::Model, c);
   f.after_json = [](TrainConfig& t, const nlohmann::json& j, const std::string& source) {
     if (t.model.network.is_null()) return;
     try {
@@ -211,28 +217,33 @@ std::vector<ConfigField> optimisation_rows() {
   return {
       row(G::Training, "epochs", "--epochs", &TrainConfig::epochs, "training epochs").at_least(1),
       row(G::Training, "batch_size", "--batch-size", &TrainConfig::batch_size, "samples per step").at_least(1),
-      row(G::Training, "optimizer", "--optimizer", &TrainConfig::optimizer, "{choices}").one_of({"sgd", "adam", "adamw"}),
+      row(G::Training, "optimizer", "--optimizer", &TrainConfig::optimizer, "{choices}")
+          .one_of({"sgd", "adam", "adamw"}),
       row(G::Training, "lr", "--lr", &TrainConfig::lr, "peak learning rate")
           .must("must be a positive number", [](double v) { return v > 0 && std::isfinite(v); }),
       row(G::Training, "momentum", "--momentum", &TrainConfig::momentum, "SGD momentum")
           .must("must be in [0, 1)", [](double v) { return v >= 0 && v < 1; }),
       row(G::Training, "nesterov", "--nesterov", &TrainConfig::nesterov, "SGD Nesterov momentum (true/false)"),
-      row(G::Training, "weight_decay", "--weight-decay", &TrainConfig::weight_decay, "weight decay of conv/linear weights")
+      row(G::Training, "weight_decay", "--weight-decay", &TrainConfig::weight_decay,
+          "weight decay of conv/linear weights")
           .at_least(0.0),
-      row(G::Training, "schedule", "--schedule", &TrainConfig::schedule, "{choices}").one_of({"cosine", "step", "constant"}),
+      row(G::Training, "schedule", "--schedule", &TrainConfig::schedule, "{choices}")
+          .one_of({"cosine", "step", "constant"}),
       row(G::Training, "warmup_epochs", "--warmup-epochs", &TrainConfig::warmup_epochs,
           "linear warm-up epochs (may be fractional)")
           .checked_by([](const TrainConfig& c) {
             require(c.warmup_epochs >= 0 && c.warmup_epochs < double(c.epochs),
                     fmt::format("warmup epochs must be in [0, epochs={}), got {}", c.epochs, c.warmup_epochs));
           }),
-      row(G::Training, "step_epochs", "--step-epochs", &TrainConfig::step_epochs, "step schedule: epochs between decays")
+      row(G::Training, "step_epochs", "--step-epochs", &TrainConfig::step_epochs,
+          "step schedule: epochs between decays")
           .at_least(1),
       row(G::Training, "gamma", "--gamma", &TrainConfig::gamma, "step schedule: decay factor")
           .must("must be in (0, 1]", [](double v) { return v > 0 && v <= 1; }),
       row(G::Training, "seed", "--seed", &TrainConfig::seed, "random seed (initialisation, shuffling, augmentation)"),
       row(G::Training, "threads", "--threads", &TrainConfig::threads, "intra-op threads (0: all cores)").at_least(0),
-      row(G::Training, "limit_train", "--limit-train", &TrainConfig::limit_train, "use only the first N training images")
+      row(G::Training, "limit_train", "--limit-train", &TrainConfig::limit_train,
+          "use only the first N training images")
           .named("limit-train")
           .at_least(0),
       row(G::Training, "limit_test", "--limit-test", &TrainConfig::limit_test, "use only the first N test images")

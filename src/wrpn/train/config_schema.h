@@ -35,8 +35,8 @@ struct Converted {
   std::function<void(TrainConfig&, const std::string&)> read_flag;
 };
 
-using FieldStorage = std::variant<Member<std::string>, Member<int>, Member<int64_t>, Member<uint64_t>,
-                                  Member<double>, Member<bool>, Converted>;
+using FieldStorage = std::variant<Member<std::string>, Member<int>, Member<int64_t>, Member<uint64_t>, Member<double>,
+                                  Member<bool>, Converted>;
 
 /// Which of TrainFlags' calls registers the flag: `wrpn info` takes only the model's, a sweep
 /// names its own run folder.

@@ -24,8 +24,7 @@ EvalResult evaluate(models::Network& model, data::BatchLoader& loader) {
     if (batch.labels.size(0) == 0) continue;  // a rank's empty slice of a short batch
     const torch::Tensor logits = model.forward(batch.images);
     loss_sum += torch::nn::functional::cross_entropy(
-                    logits, batch.labels,
-                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
     top1 += count_topk_correct(logits, batch.labels, 1);
     top5 += count_topk_correct(logits, batch.labels, 5);

@@ -11,9 +11,9 @@ namespace wrpn {
 namespace train {
 
 struct EvalResult {
-  double loss = 0;   // mean cross-entropy
-  double top1 = 0;   // accuracy, percent
-  double top5 = 0;   // accuracy, percent
+  double loss = 0;  // mean cross-entropy
+  double top1 = 0;  // accuracy, percent
+  double top5 = 0;  // accuracy, percent
   int64_t samples = 0;
 };
 

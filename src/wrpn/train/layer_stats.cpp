@@ -10,7 +10,8 @@ namespace train {
 LayerStatsCollector::LayerStatsCollector(torch::nn::Module& model) {
   for (const auto& item : model.named_modules("", /*include_self=*/false)) {
     if (auto* act = dynamic_cast<nn::QReLUImpl*>(item.value().get())) activations_.emplace_back(item.key(), act);
-    if (auto* layer = dynamic_cast<const nn::QuantizedLayer*>(item.value().get())) layers_.emplace_back(item.key(), layer);
+    if (auto* layer = dynamic_cast<const nn::QuantizedLayer*>(item.value().get()))
+      layers_.emplace_back(item.key(), layer);
   }
   reset();
 }
@@ -48,18 +49,20 @@ std::vector<LayerWarning> layer_warnings(const LayerStats& s) {
   for (const auto& [name, high] : s.clipped_high) {
     const double low = s.clipped_low.at(name), passing = 1.0 - low - high;
     if (high > kSaturatedHigh || passing < kMinPassing) {
-      lines.push_back({name, fmt::format(
-          "activation {} is saturated: {:.1f}% of its inputs clip above 1 and {:.1f}% below 0, "
-          "only {:.1f}% pass a gradient",
-          name, 100 * high, 100 * low, 100 * passing), /*saturated=*/true});
+      lines.push_back(
+          {name,
+           fmt::format("activation {} is saturated: {:.1f}% of its inputs clip above 1 and {:.1f}% below 0, "
+                       "only {:.1f}% pass a gradient",
+                       name, 100 * high, 100 * low, 100 * passing),
+           /*saturated=*/true});
     }
   }
   double largest = 0;
   for (const auto& kv : s.grad_norm) largest = std::max(largest, kv.second);
   for (const auto& [name, norm] : s.grad_norm) {
     if (norm <= 1e-9 * largest || norm == 0) {
-      lines.push_back({name, fmt::format("layer {} received no gradient (mean norm {:.3g}, largest layer {:.3g})",
-                                         name, norm, largest)});
+      lines.push_back({name, fmt::format("layer {} received no gradient (mean norm {:.3g}, largest layer {:.3g})", name,
+                                         norm, largest)});
     }
   }
   return lines;

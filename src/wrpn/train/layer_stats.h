@@ -48,7 +48,7 @@ class LayerStatsCollector {
 
 struct LayerWarning {
   std::string layer;
-  std::string message;  ///< names the layer and the figure
+  std::string message;     ///< names the layer and the figure
   bool saturated = false;  ///< an activation clip, not a missing gradient
 };
 

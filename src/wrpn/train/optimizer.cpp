@@ -9,8 +9,7 @@ namespace wrpn {
 namespace train {
 namespace {
 
-std::unique_ptr<torch::optim::OptimizerOptions> group_options(const TrainConfig& c, double lr,
-                                                              double weight_decay) {
+std::unique_ptr<torch::optim::OptimizerOptions> group_options(const TrainConfig& c, double lr, double weight_decay) {
   if (c.optimizer == "sgd") {
     return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr)
                                                           .momentum(c.momentum)
@@ -18,11 +17,9 @@ std::unique_ptr<torch::optim::OptimizerOptions> group_options(const TrainConfig&
                                                           .weight_decay(weight_decay));
   }
   if (c.optimizer == "adam") {
-    return std::make_unique<torch::optim::AdamOptions>(
-        torch::optim::AdamOptions(lr).weight_decay(weight_decay));
+    return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(weight_decay));
   }
-  return std::make_unique<torch::optim::AdamWOptions>(
-      torch::optim::AdamWOptions(lr).weight_decay(weight_decay));
+  return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(weight_decay));
 }
 
 }  // namespace
@@ -55,8 +52,7 @@ OptimizerBundle make_optimizer(models::Network& model, const TrainConfig& c) {
   } else if (c.optimizer == "adam") {
     bundle.optimizer = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(c.lr));
   } else {
-    bundle.optimizer =
-        std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(c.lr));
+    bundle.optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(c.lr));
   }
   bundle.base_lrs = std::move(base_lrs);
   return bundle;

@@ -12,8 +12,8 @@ ProgressLine::ProgressLine(bool enabled) : enabled_(enabled) {}
 
 bool ProgressLine::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-void ProgressLine::update(const std::string& prefix, int64_t done, int64_t total,
-                          double images_per_s, double loss, double eta_seconds) {
+void ProgressLine::update(const std::string& prefix, int64_t done, int64_t total, double images_per_s, double loss,
+                          double eta_seconds) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (drawn_ && done < total && now - last_draw_ < std::chrono::milliseconds(250)) return;
@@ -22,9 +22,8 @@ void ProgressLine::update(const std::string& prefix, int64_t done, int64_t total
   constexpr int kBarWidth = 24;
   const int filled = total > 0 ? int(kBarWidth * done / total) : kBarWidth;
   std::fprintf(stderr, "\r%s [%s%s] %lld/%lld  %.0f img/s  loss %.4f  %s\033[K", prefix.c_str(),
-               std::string(size_t(filled), '#').c_str(),
-               std::string(size_t(kBarWidth - filled), '.').c_str(), (long long)done,
-               (long long)total, images_per_s, loss, ("ETA " + format_duration(eta_seconds)).c_str());
+               std::string(size_t(filled), '#').c_str(), std::string(size_t(kBarWidth - filled), '.').c_str(),
+               (long long)done, (long long)total, images_per_s, loss, ("ETA " + format_duration(eta_seconds)).c_str());
   std::fflush(stderr);
 }
 

@@ -14,8 +14,8 @@ class ProgressLine {
   /// `enabled` is usually "stderr is a terminal".
   explicit ProgressLine(bool enabled);
   /// Redraws at most a few times a second.
-  void update(const std::string& prefix, int64_t done, int64_t total, double images_per_s,
-              double loss, double eta_seconds);
+  void update(const std::string& prefix, int64_t done, int64_t total, double images_per_s, double loss,
+              double eta_seconds);
   /// Clears the line.
   void finish();
 

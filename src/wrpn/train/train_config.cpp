@@ -41,8 +41,7 @@ const ConfigField* find_field(const std::string& key) {
 void TrainConfig::validate(bool registered_model) const {
   model.validate();
   const auto names = models::model_names();
-  if (registered_model && model.network.is_null() &&
-      std::find(names.begin(), names.end(), model.name) == names.end()) {
+  if (registered_model && model.network.is_null() && std::find(names.begin(), names.end(), model.name) == names.end()) {
     throw std::invalid_argument(fmt::format("unknown model '{}'", model.name));
   }
   for (const ConfigField& f : config_fields()) {

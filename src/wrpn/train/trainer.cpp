@@ -31,9 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 nlohmann::json to_json(const EpochMetrics& m) {
   return {{"epoch", m.epoch},
@@ -67,8 +65,7 @@ void truncate_metrics(const std::string& path, int64_t epochs_done) {
 }
 
 // Sums `values` over the ranks of `group` (a no-op without one).
-std::vector<double> sum_over_ranks(distributed::Group* group, std::vector<double> values,
-                                   const std::string& what) {
+std::vector<double> sum_over_ranks(distributed::Group* group, std::vector<double> values, const std::string& what) {
   if (group == nullptr) return values;
   torch::Tensor t = torch::tensor(values, torch::kFloat64);
   group->allreduce_sum(t, what);
@@ -78,9 +75,8 @@ std::vector<double> sum_over_ranks(distributed::Group* group, std::vector<double
 // Test-set results of every rank's shard, combined into those of the whole test set.
 EvalResult combine_over_ranks(distributed::Group* group, const EvalResult& local) {
   const double n = double(local.samples);
-  const auto sums = sum_over_ranks(
-      group, {local.loss * n, local.top1 * n / 100.0, local.top5 * n / 100.0, n},
-      "all-reduce of the test results");
+  const auto sums = sum_over_ranks(group, {local.loss * n, local.top1 * n / 100.0, local.top5 * n / 100.0, n},
+                                   "all-reduce of the test results");
   EvalResult r;
   r.samples = int64_t(std::llround(sums[3]));
   if (r.samples > 0) {
@@ -100,9 +96,7 @@ void append_line(const std::string& path, const std::string& line) {
 
 }  // namespace
 
-std::string checkpoint_path(const std::string& run_folder) {
-  return (fs::path(run_folder) / "checkpoint.pt").string();
-}
+std::string checkpoint_path(const std::string& run_folder) { return (fs::path(run_folder) / "checkpoint.pt").string(); }
 
 std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
   const data::Split split = train ? data::Split::Train : data::Split::Test;
@@ -115,12 +109,12 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& c, bool train) {
         (fs::path(c.data_dir) / "train").string(),
         data::ImageFolderOptions().image_size(c.image_size).train(true).skip_corrupt(c.skip_corrupt));
     if (train) return train_set;
-    return std::make_shared<data::ImageFolder>(
-        (fs::path(c.data_dir) / "val").string(), data::ImageFolderOptions()
-                                                     .image_size(c.image_size)
-                                                     .train(false)
-                                                     .skip_corrupt(c.skip_corrupt)
-                                                     .classes(train_set->classes()));
+    return std::make_shared<data::ImageFolder>((fs::path(c.data_dir) / "val").string(),
+                                               data::ImageFolderOptions()
+                                                   .image_size(c.image_size)
+                                                   .train(false)
+                                                   .skip_corrupt(c.skip_corrupt)
+                                                   .classes(train_set->classes()));
   }
   return data::load_mnist(c.data_dir, train ? data::Split::Train : data::Split::Test, c.dataset);
 }
@@ -207,13 +201,14 @@ void set_up(Run& r, bool resume) {
                                                                       .workers(config.workers)
                                                                       .rank(r.rank)
                                                                       .world_size(r.world));
-  r.test_loader = std::make_unique<data::BatchLoader>(test_set, data::LoaderOptions()
-                                                                    .batch_size(std::max<int64_t>(config.batch_size, 256))
-                                                                    .shuffle(false)
-                                                                    .limit(config.limit_test)
-                                                                    .workers(config.workers)
-                                                                    .rank(r.rank)
-                                                                    .world_size(r.world));
+  r.test_loader =
+      std::make_unique<data::BatchLoader>(test_set, data::LoaderOptions()
+                                                        .batch_size(std::max<int64_t>(config.batch_size, 256))
+                                                        .shuffle(false)
+                                                        .limit(config.limit_test)
+                                                        .workers(config.workers)
+                                                        .rank(r.rank)
+                                                        .world_size(r.world));
 }
 
 // One optimiser step on batch b of `epoch`; false when the batch had no readable image.
@@ -248,8 +243,9 @@ bool train_step(Run& r, int64_t epoch, int64_t b, EpochTotals& t, LayerStatsColl
       loss_value = loss.item<double>();
     }
     if (!std::isfinite(loss_value)) {
-      throw std::runtime_error(fmt::format("loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}",
-                                           loss_value, epoch + 1, b, t.lr, r.ckpt));
+      throw std::runtime_error(
+          fmt::format("loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}", loss_value,
+                      epoch + 1, b, t.lr, r.ckpt));
     }
     loss.backward();
     t.loss_sum += loss_value * double(n);
@@ -275,8 +271,7 @@ EpochMetrics run_epoch(Run& r, int64_t epoch, ProgressLine& progress, LayerStats
     if (!train_step(r, epoch, b, t, layer_stats)) continue;
     const double elapsed = seconds_since(epoch_start);
     const double rate = double(t.seen * r.world) / std::max(elapsed, 1e-9);
-    const double remaining_images =
-        double((config.epochs - epoch) * r.train_loader->num_samples() - t.seen * r.world);
+    const double remaining_images = double((config.epochs - epoch) * r.train_loader->num_samples() - t.seen * r.world);
     progress.update(fmt::format("epoch {}/{}", epoch + 1, config.epochs), b + 1, steps_per_epoch, rate,
                     t.loss_sum / double(t.seen), remaining_images / rate);
   }
@@ -312,10 +307,11 @@ void finish_epoch(const Run& r, const EpochMetrics& m, std::set<std::string>& wa
   if (r.hooks->verbose) {
     double max_zero = 0;
     for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
-    fmt::print("epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
-               "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
-               m.epoch, r.config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1, m.images_per_s, m.lr,
-               double(m.peak_step_bytes) / (1 << 20), max_zero);
+    fmt::print(
+        "epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
+        "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
+        m.epoch, r.config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1, m.images_per_s, m.lr,
+        double(m.peak_step_bytes) / (1 << 20), max_zero);
     std::fflush(stdout);
   }
   // Each layer is named once per run; metrics.jsonl has its figures every epoch.

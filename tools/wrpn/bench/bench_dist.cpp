@@ -1,6 +1,5 @@
 #include "bench_dist.h"
 
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -35,21 +34,17 @@ struct DistBenchFlags {
   std::string result;  // worker: rank 0 writes its measurements here
 };
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // A synthetic batch of the model's input shape, the same for a given seed.
-std::pair<torch::Tensor, torch::Tensor> synthetic_batch(const models::ModelSpec& m, int64_t n,
-                                                        uint64_t seed) {
+std::pair<torch::Tensor, torch::Tensor> synthetic_batch(const models::ModelSpec& m, int64_t n, uint64_t seed) {
   torch::manual_seed(seed);
-  return {torch::randn({n, m.in_channels, m.input_size, m.input_size}),
-          torch::randint(m.classes, {n}, torch::kInt64)};
+  return {torch::randn({n, m.in_channels, m.input_size, m.input_size}), torch::randint(m.classes, {n}, torch::kInt64)};
 }
 
 // Seconds per step of `steps` SGD steps; with `sync`, gradients are summed over the ranks.
-double time_steps(models::Network& model, train::OptimizerBundle& opt, const torch::Tensor& x,
-                  const torch::Tensor& y, int64_t steps, distributed::GradSync* sync) {
+double time_steps(models::Network& model, train::OptimizerBundle& opt, const torch::Tensor& x, const torch::Tensor& y,
+                  int64_t steps, distributed::GradSync* sync) {
   const auto start = Clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     opt.optimizer->zero_grad();
@@ -74,8 +69,7 @@ double time_allreduce(distributed::Group& group, int64_t numel, int reps) {
   return s[s.size() / 2];
 }
 
-int run_worker(const train::TrainConfig& base, const DistBenchFlags& f,
-               const distributed::DistOptions& options) {
+int run_worker(const train::TrainConfig& base, const DistBenchFlags& f, const distributed::DistOptions& options) {
   const auto group = join_group_from_environment(options);
   if (!group) throw std::invalid_argument("bench dist worker started without WORLD_SIZE > 1");
   torch::set_num_threads(std::max(1, f.threads / group->size()));
@@ -108,14 +102,14 @@ int run_worker(const train::TrainConfig& base, const DistBenchFlags& f,
   return 0;
 }
 
-int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
-              const distributed::DistOptions& options, bool json) {
-  if (f.nproc < 2 || f.batch_size % f.nproc != 0 || f.steps < 1 || f.warmup < 0 ||
-      f.threads < 1 || !(f.bucket_mb > 0)) {
-    throw std::invalid_argument(fmt::format(
-        "bench dist needs --nproc >= 2 dividing --batch-size, --steps >= 1, --threads >= 1, "
-        "--bucket-mb > 0; got --nproc {} --batch-size {} --steps {} --threads {} --bucket-mb {}",
-        f.nproc, f.batch_size, f.steps, f.threads, f.bucket_mb));
+int run_bench(const train::TrainConfig& base, const DistBenchFlags& f, const distributed::DistOptions& options,
+              bool json) {
+  if (f.nproc < 2 || f.batch_size % f.nproc != 0 || f.steps < 1 || f.warmup < 0 || f.threads < 1 ||
+      !(f.bucket_mb > 0)) {
+    throw std::invalid_argument(
+        fmt::format("bench dist needs --nproc >= 2 dividing --batch-size, --steps >= 1, --threads >= 1, "
+                    "--bucket-mb > 0; got --nproc {} --batch-size {} --steps {} --threads {} --bucket-mb {}",
+                    f.nproc, f.batch_size, f.steps, f.threads, f.bucket_mb));
   }
   const std::string load_before = load_average();
   // 1 process x all threads.
@@ -129,8 +123,7 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
 
   // N processes x threads/N.
   const std::string result =
-      (std::filesystem::temp_directory_path() / fmt::format("wrpn-bench-dist-{}.json", ::getpid()))
-          .string();
+      (std::filesystem::temp_directory_path() / fmt::format("wrpn-bench-dist-{}.json", ::getpid())).string();
   distributed::LaunchOptions lo;
   lo.executable = self_executable();
   lo.args = worker_arguments();
@@ -154,8 +147,7 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
   // the measured 4-byte all-reduce (2 messages for p = 2).
   const double alpha = small / 2.0;
   const auto ring = [&](int p, double gbit_per_s) {
-    return double(buckets) * 2.0 * (p - 1) * alpha +
-           2.0 * (p - 1) / p * bytes / (gbit_per_s * 1e9 / 8.0);
+    return double(buckets) * 2.0 * (p - 1) * alpha + 2.0 * (p - 1) / p * bytes / (gbit_per_s * 1e9 / 8.0);
   };
   // Weak scaling: each machine computes a step of the global batch as fast as the better of
   // the two setups measured here (the distributed one less its all-reduce wait), then its
@@ -172,30 +164,36 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
                           {"samples_per_s", 8.0 * double(f.batch_size) / step},
                           {"efficiency", compute_s / step}});
   }
-  const nlohmann::json out = {
-      {"model", base.model.label()},
-      {"global_batch", f.batch_size},
-      {"steps", f.steps},
-      {"single", {{"processes", 1}, {"threads", f.threads},
-                  {"samples_per_s", double(f.batch_size) / single_s}, {"ms_per_step", single_s * 1e3}}},
-      {"distributed", {{"processes", f.nproc}, {"threads_per_process", w["threads_per_process"]},
-                       {"samples_per_s", double(f.batch_size) / dist_s}, {"ms_per_step", dist_s * 1e3},
-                       {"allreduce_exposed_ms_per_step", exposed * 1e3},
-                       {"allreduce_blocking_ms", allreduce * 1e3},
-                       {"allreduce_4byte_ms", small * 1e3},
-                       {"gradient_mb", bytes / 1e6}, {"buckets", buckets}}},
-      {"projection_compute_ms", compute_s * 1e3},
-      {"projection_latency_ms", alpha * 1e3},
-      {"projection", projection},
-      {"load_average_before", load_before},
-      {"load_average_after", load_average()}};
+  const nlohmann::json out = {{"model", base.model.label()},
+                              {"global_batch", f.batch_size},
+                              {"steps", f.steps},
+                              {"single",
+                               {{"processes", 1},
+                                {"threads", f.threads},
+                                {"samples_per_s", double(f.batch_size) / single_s},
+                                {"ms_per_step", single_s * 1e3}}},
+                              {"distributed",
+                               {{"processes", f.nproc},
+                                {"threads_per_process", w["threads_per_process"]},
+                                {"samples_per_s", double(f.batch_size) / dist_s},
+                                {"ms_per_step", dist_s * 1e3},
+                                {"allreduce_exposed_ms_per_step", exposed * 1e3},
+                                {"allreduce_blocking_ms", allreduce * 1e3},
+                                {"allreduce_4byte_ms", small * 1e3},
+                                {"gradient_mb", bytes / 1e6},
+                                {"buckets", buckets}}},
+                              {"projection_compute_ms", compute_s * 1e3},
+                              {"projection_latency_ms", alpha * 1e3},
+                              {"projection", projection},
+                              {"load_average_before", load_before},
+                              {"load_average_after", load_average()}};
   if (json) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
   fmt::print("{}\n", kernels::compute_backends_line());
-  fmt::print("{}, global batch {}, {} timed steps after {} warm-up, synthetic inputs\n",
-             base.model.label(), f.batch_size, f.steps, f.warmup);
+  fmt::print("{}, global batch {}, {} timed steps after {} warm-up, synthetic inputs\n", base.model.label(),
+             f.batch_size, f.steps, f.warmup);
   fmt::print("{:<26} {:>10} {:>10}\n", "setup", "samples/s", "ms/step");
   fmt::print("{:<26} {:>10.1f} {:>10.1f}\n", fmt::format("1 process x {} threads", f.threads),
              double(f.batch_size) / single_s, single_s * 1e3);
@@ -203,18 +201,21 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
              fmt::format("{} processes x {} thread{}", f.nproc, w["threads_per_process"].get<int>(),
                          w["threads_per_process"].get<int>() > 1 ? "s" : ""),
              double(f.batch_size) / dist_s, dist_s * 1e3);
-  fmt::print("gradients: {:.2f} MB in {} bucket(s); all-reduce per step: {:.2f} ms waited for "
-             "after backward (includes waiting for the slower rank), {:.2f} ms for a blocking "
-             "all-reduce of all gradients; 4-byte all-reduce {:.3f} ms\n",
-             bytes / 1e6, buckets, exposed * 1e3, allreduce * 1e3, small * 1e3);
-  fmt::print("8 machines, each computing a step of batch {} in {:.1f} ms, ring all-reduce "
-             "2(p-1) x {:.3f} ms per bucket + 2(p-1)/p x {:.2f} MB / link:\n",
-             f.batch_size, compute_s * 1e3, alpha * 1e3, bytes / 1e6);
+  fmt::print(
+      "gradients: {:.2f} MB in {} bucket(s); all-reduce per step: {:.2f} ms waited for "
+      "after backward (includes waiting for the slower rank), {:.2f} ms for a blocking "
+      "all-reduce of all gradients; 4-byte all-reduce {:.3f} ms\n",
+      bytes / 1e6, buckets, exposed * 1e3, allreduce * 1e3, small * 1e3);
+  fmt::print(
+      "8 machines, each computing a step of batch {} in {:.1f} ms, ring all-reduce "
+      "2(p-1) x {:.3f} ms per bucket + 2(p-1)/p x {:.2f} MB / link:\n",
+      f.batch_size, compute_s * 1e3, alpha * 1e3, bytes / 1e6);
   for (const auto& p : projection) {
-    fmt::print("8 machines at {:.0f} Gb/s: ring all-reduce {:.2f} ms/step, {:.0f} samples/s, "
-               "efficiency {:.1f}%\n",
-               p["link_gbit_per_s"].get<double>(), p["allreduce_ms"].get<double>(),
-               p["samples_per_s"].get<double>(), 100.0 * p["efficiency"].get<double>());
+    fmt::print(
+        "8 machines at {:.0f} Gb/s: ring all-reduce {:.2f} ms/step, {:.0f} samples/s, "
+        "efficiency {:.1f}%\n",
+        p["link_gbit_per_s"].get<double>(), p["allreduce_ms"].get<double>(), p["samples_per_s"].get<double>(),
+        100.0 * p["efficiency"].get<double>());
   }
   fmt::print("load average: {} before, {} after\n", load_before, load_average());
   return 0;
@@ -223,8 +224,8 @@ int run_bench(const train::TrainConfig& base, const DistBenchFlags& f,
 }  // namespace
 
 void add_dist_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
-  CLI::App* app = bench->add_subcommand(
-      "dist", "Data-parallel samples/s: 1 process x T threads vs N processes x T/N threads");
+  CLI::App* app =
+      bench->add_subcommand("dist", "Data-parallel samples/s: 1 process x T threads vs N processes x T/N threads");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   auto f = std::make_shared<DistBenchFlags>();

@@ -1,6 +1,5 @@
 #include "bench_infer.h"
 
-
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -117,9 +116,11 @@ int run_infer_bench(const InferBenchFlags& f) {
   const int hw = kernels::hardware_threads();
   const auto& form = engines[0].runtime->model().input;
   fmt::print("{}\n", kernels::compute_backends_line());
-  fmt::print("{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s each\n",
-             f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
-             f.rounds, f.seconds);
+  fmt::print(
+      "{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s "
+      "each\n",
+      f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
+      f.rounds, f.seconds);
   fmt::print("{:<10} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
              "LibTorch FP32", "wrpn runtime", "speedup", "vs 1x FP32", "FP32 act MB", "rt act MB", "rt wts KB");
   torch::NoGradGuard no_grad;

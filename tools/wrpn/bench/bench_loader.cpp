@@ -51,7 +51,8 @@ int run_loader_bench(const LoaderFlags& f) {
   if (f.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& row : r.rows) {
-      rows.push_back({{"workers", row.workers}, {"images_per_s", row.images_per_s},
+      rows.push_back({{"workers", row.workers},
+                      {"images_per_s", row.images_per_s},
                       {"images_per_s_per_thread", row.images_per_s_per_thread}});
     }
     fmt::print("{}\n", nlohmann::json{{"jpeg", fmt::format("{}x{}", f.bench.width, f.bench.height)},
@@ -63,31 +64,31 @@ int run_loader_bench(const LoaderFlags& f) {
                                       {"train_threads", torch::get_num_threads()},
                                       {"train_images_per_s", train_rate},
                                       {"workers_needed", needed}}
-                                .dump(2));
+                           .dump(2));
     return 0;
   }
-  fmt::print("{} generated {}x{} JPEGs ({:.0f} KB mean), random-resized crop + flip to {}x{}, "
-             "DCT scaling {}\n",
-             f.bench.images, f.bench.width, f.bench.height, r.mean_file_kb, f.bench.image_size,
-             f.bench.image_size, f.bench.dct_scaling ? "on" : "off");
+  fmt::print(
+      "{} generated {}x{} JPEGs ({:.0f} KB mean), random-resized crop + flip to {}x{}, "
+      "DCT scaling {}\n",
+      f.bench.images, f.bench.width, f.bench.height, r.mean_file_kb, f.bench.image_size, f.bench.image_size,
+      f.bench.dct_scaling ? "on" : "off");
   fmt::print("{:<8} {:>12} {:>20}\n", "workers", "images/s", "images/s per thread");
   for (const auto& row : r.rows) {
-    fmt::print("{:<8} {:>12.1f} {:>20.1f}\n", row.workers == 0 ? std::string("0 (main)")
-                                                               : std::to_string(row.workers),
+    fmt::print("{:<8} {:>12.1f} {:>20.1f}\n", row.workers == 0 ? std::string("0 (main)") : std::to_string(row.workers),
                row.images_per_s, row.images_per_s_per_thread);
   }
-  fmt::print("{} training at {}x{}, batch {}, {} threads: {:.2f} images/s -> {:g} loader "
-             "thread(s) keep it fed\n",
-             f.model, f.bench.image_size, f.bench.image_size, f.train_batch,
-             torch::get_num_threads(), train_rate, needed);
+  fmt::print(
+      "{} training at {}x{}, batch {}, {} threads: {:.2f} images/s -> {:g} loader "
+      "thread(s) keep it fed\n",
+      f.model, f.bench.image_size, f.bench.image_size, f.train_batch, torch::get_num_threads(), train_rate, needed);
   return 0;
 }
 
 }  // namespace
 
 void add_loader_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
-  CLI::App* loader_app = bench->add_subcommand(
-      "loader", "ImageNet loader images/s per worker thread against a model's training images/s");
+  CLI::App* loader_app =
+      bench->add_subcommand("loader", "ImageNet loader images/s per worker thread against a model's training images/s");
   auto lf = std::make_shared<LoaderFlags>();
   loader_app->add_option("--images", lf->bench.images, "generated JPEGs");
   loader_app->add_option("--jpeg-width", lf->bench.width, "JPEG width (ImageNet typical: 500)");
@@ -98,8 +99,7 @@ void add_loader_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
   loader_app->add_option("--image-size", lf->bench.image_size, "output side in pixels");
   loader_app->add_option("--batch-size", lf->bench.batch_size, "loader batch size");
   loader_app->add_option("--epochs", lf->bench.epochs, "timed passes over the images");
-  loader_app->add_option("--workers", lf->bench.workers, "worker counts to time (0 = main thread)")
-      ->delimiter(',');
+  loader_app->add_option("--workers", lf->bench.workers, "worker counts to time (0 = main thread)")->delimiter(',');
   loader_app->add_option("--dir", lf->bench.dir, "folder for the JPEGs (default: a temporary one)");
   loader_app->add_option("--model", lf->model, "model whose training rate the loader must match");
   loader_app->add_option("--train-batch", lf->train_batch, "training batch for the model timing");

@@ -49,8 +49,8 @@ double bn_input_mib(models::Network& model, const models::ModelSpec& spec, int64
 // Peak CPU tensor memory of training steps and their time, packed saving on and off: one model
 // per config, the switch toggled between interleaved rounds (A/B/B/A...), medians of the rounds.
 void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
-  CLI::App* app = bench->add_subcommand(
-      "memory", "Peak training memory and step time, activations saved packed vs as floats");
+  CLI::App* app =
+      bench->add_subcommand("memory", "Peak training memory and step time, activations saved packed vs as floats");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(app);
   auto f = std::make_shared<MemoryBenchFlags>();
@@ -76,23 +76,26 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
     train::install_memory_stats();
     const auto& m = base.model;
     torch::manual_seed(0);
-    const torch::Tensor images =
-        torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
+    const torch::Tensor images = torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
     const torch::Tensor labels = torch::randint(m.classes, {f->batch_size}, torch::kInt64);
-  fmt::print("{}\n", kernels::compute_backends_line());
-    fmt::print("{} on {}x{}x{}, {} classes, batch {}, {} threads, median of {} rounds x {} steps "
-               "per mode; load average {}\n",
-               m.name, m.in_channels, m.input_size, m.input_size, m.classes, f->batch_size,
-               torch::get_num_threads(), f->rounds, f->steps, load_average());
-    fmt::print("peak = largest CPU tensor memory during a step (weights, gradients, optimiser "
-               "state and the batch included)\n");
-    fmt::print("(BN share: BN inputs / packed peak; fwd/step: a no-grad forward / a float step, "
-               "the cost of recomputing the BN inputs in backward)\n");
-    fmt::print("(time +%: wall time of a step, packed vs float; cpu +%: the same in process CPU "
-               "time, which other processes' load does not inflate)\n");
-    fmt::print("{:<10} {:>12} {:>12} {:>7} {:>11} {:>11} {:>8} {:>8} {:>10} {:>9} {:>9}\n", "config",
-               "peak packed", "peak float", "ratio", "ms packed", "ms float", "time +%", "cpu +%",
-               "BN in MiB", "BN share", "fwd/step");
+    fmt::print("{}\n", kernels::compute_backends_line());
+    fmt::print(
+        "{} on {}x{}x{}, {} classes, batch {}, {} threads, median of {} rounds x {} steps "
+        "per mode; load average {}\n",
+        m.name, m.in_channels, m.input_size, m.input_size, m.classes, f->batch_size, torch::get_num_threads(),
+        f->rounds, f->steps, load_average());
+    fmt::print(
+        "peak = largest CPU tensor memory during a step (weights, gradients, optimiser "
+        "state and the batch included)\n");
+    fmt::print(
+        "(BN share: BN inputs / packed peak; fwd/step: a no-grad forward / a float step, "
+        "the cost of recomputing the BN inputs in backward)\n");
+    fmt::print(
+        "(time +%: wall time of a step, packed vs float; cpu +%: the same in process CPU "
+        "time, which other processes' load does not inflate)\n");
+    fmt::print("{:<10} {:>12} {:>12} {:>7} {:>11} {:>11} {:>8} {:>8} {:>10} {:>9} {:>9}\n", "config", "peak packed",
+               "peak float", "ratio", "ms packed", "ms float", "time +%", "cpu +%", "BN in MiB", "BN share",
+               "fwd/step");
     for (const auto& text : f->configs) {
       const auto colon = text.find(':');
       if (colon == std::string::npos) {
@@ -127,11 +130,11 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
       const double ms_on = median(seconds[1]) * 1e3, ms_off = median(seconds[0]) * 1e3;
       const double cpu_ratio = median(cpu[1]) / median(cpu[0]);
       const double bn = bn_input_mib(*model, c.model, f->batch_size);
-      fmt::print("{:<10} {:>10.1f}MB {:>10.1f}MB {:>7.3f} {:>11.1f} {:>11.1f} {:>+7.1f}% {:>+7.1f}% "
-                 "{:>10.1f} {:>8.0f}% {:>8.0f}%\n",
-                 text, peak[1], peak[0], peak[1] / peak[0], ms_on, ms_off,
-                 100.0 * (ms_on / ms_off - 1.0), 100.0 * (cpu_ratio - 1.0), bn, 100.0 * bn / peak[1],
-                 100.0 * median(forward) * 1e3 / ms_off);
+      fmt::print(
+          "{:<10} {:>10.1f}MB {:>10.1f}MB {:>7.3f} {:>11.1f} {:>11.1f} {:>+7.1f}% {:>+7.1f}% "
+          "{:>10.1f} {:>8.0f}% {:>8.0f}%\n",
+          text, peak[1], peak[0], peak[1] / peak[0], ms_on, ms_off, 100.0 * (ms_on / ms_off - 1.0),
+          100.0 * (cpu_ratio - 1.0), bn, 100.0 * bn / peak[1], 100.0 * median(forward) * 1e3 / ms_off);
       std::fflush(stdout);
     }
     fmt::print("load average at the end: {}\n", load_average());

@@ -24,17 +24,15 @@ CpuAutocast::~CpuAutocast() {
   at::autocast::clear_cache();
 }
 
-double time_steps(models::Network& model, const train::TrainConfig& config,
-                  train::OptimizerBundle& opt, const torch::Tensor& images,
-                  const torch::Tensor& labels, int64_t steps) {
+double time_steps(models::Network& model, const train::TrainConfig& config, train::OptimizerBundle& opt,
+                  const torch::Tensor& images, const torch::Tensor& labels, int64_t steps) {
   const auto start = std::chrono::steady_clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     opt.optimizer->zero_grad();
     torch::nn::functional::cross_entropy(model.forward(images), labels).backward();
     opt.optimizer->step();
   }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-         double(steps);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(steps);
 }
 
 double time_forward(models::Network& model, const torch::Tensor& images) {

@@ -28,9 +28,8 @@ struct BenchFlags {
   // WIDTH:WBITS/ABITS[@MODE]; MODE is float (LibTorch float ops), int8 (int8 forward, fp32
   // backward), int8+bf16 (and bf16 conv backward) or autocast (bf16 autocast, the FP32 peer).
   // The first entry is the baseline of the ratios.
-  std::vector<std::string> configs = {"1:32/32@float", "1:32/32@autocast", "1:4/4@float",
-                                      "1:4/4@int8", "1:4/4@int8+bf16", "2:4/4@float",
-                                      "2:4/4@int8+bf16"};
+  std::vector<std::string> configs = {"1:32/32@float",   "1:32/32@autocast", "1:4/4@float",    "1:4/4@int8",
+                                      "1:4/4@int8+bf16", "2:4/4@float",      "2:4/4@int8+bf16"};
   int64_t input_size = 0;   // 0: the model's default
   int64_t in_channels = 0;  // 0: the model's default
   bool json = false;
@@ -52,7 +51,8 @@ BenchConfig parse_bench_config(const std::string& text) {
     throw std::invalid_argument(fmt::format("--configs entry must look like WIDTH:WBITS/ABITS[@MODE], got '{}'", text));
   }
   b.width = std::stod(text.substr(0, colon));
-  b.precision = measure::parse_precision(text.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1));
+  b.precision =
+      measure::parse_precision(text.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1));
   if (at != std::string::npos) b.mode = text.substr(at + 1);
   const std::string suffix = "+recompute";  // recompute conv outputs in backward, do not keep them
   const bool recomputes =
@@ -72,7 +72,8 @@ BenchConfig parse_bench_config(const std::string& text) {
   } else {
     throw std::invalid_argument(fmt::format(
         "--configs mode must be float, int8, int8+bf16, bf16 or autocast (int8 modes may end in +recompute), got '{}' "
-        "in '{}'", b.mode, text));
+        "in '{}'",
+        b.mode, text));
   }
   b.units.recompute_conv_outputs = recomputes;
   if (recomputes) b.mode += suffix;
@@ -82,8 +83,8 @@ BenchConfig parse_bench_config(const std::string& text) {
 }  // namespace
 
 void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
-  CLI::App* train_app = bench->add_subcommand(
-      "train", "Training images/s of each precision against the first (full precision)");
+  CLI::App* train_app =
+      bench->add_subcommand("train", "Training images/s of each precision against the first (full precision)");
   auto flags = std::make_shared<TrainFlags>();
   flags->add_model_flags(train_app);
   auto f = std::make_shared<BenchFlags>();
@@ -91,12 +92,14 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   train_app->add_option("--steps", f->steps, "timed steps per round");
   train_app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
   train_app->add_option("--threads", f->threads, "intra-op threads (0: all cores)");
-  train_app->add_option("--configs", f->configs,
-                        "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list (+recompute: "
-                        "recompute conv outputs in backward); the first is the baseline")
+  train_app
+      ->add_option("--configs", f->configs,
+                   "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list (+recompute: "
+                   "recompute conv outputs in backward); the first is the baseline")
       ->delimiter(',');
   train_app->add_option("--input-size", f->input_size, "image side in pixels (0: the model's default)");
-  train_app->add_option("--in-channels", f->in_channels, "image channels (0: the model's default; 3 with 32: CIFAR form)");
+  train_app->add_option("--in-channels", f->in_channels,
+                        "image channels (0: the model's default; 3 with 32: CIFAR form)");
   train_app->add_flag("--json", f->json, "print JSON");
   runs.push_back([train_app, flags, f]() {
     if (!train_app->parsed()) return -1;
@@ -113,8 +116,7 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
     if (f->threads > 0) torch::set_num_threads(f->threads);
     torch::manual_seed(0);
     const auto& m = base.model;
-    const torch::Tensor images =
-        torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
+    const torch::Tensor images = torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
     const torch::Tensor labels = torch::randint(m.classes, {f->batch_size}, torch::kInt64);
 
     struct Entry {
@@ -150,15 +152,16 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
     double baseline = 0;
     if (!f->json) {
       fmt::print("{}\n", kernels::compute_backends_line());
-      fmt::print("{} on {}x{}x{}, batch {}, {} threads, median of {} rounds x {} steps; "
-                 "load average {} before, {} after\n",
-                 m.name, m.in_channels, m.input_size, m.input_size, f->batch_size,
-                 torch::get_num_threads(), f->rounds, f->steps, load_before, load_average());
-      fmt::print("(float: LibTorch float ops; int8: forward as the int8 GEMM of the codes, conv "
-                 "outputs kept; +bf16: conv backward in bf16; +recompute: conv outputs recomputed "
-                 "in backward; autocast: LibTorch bf16 autocast)\n");
-      fmt::print("{:<22} {:>12} {:>10} {:>16}\n", "config", "images/s", "ms/step",
-                 "speed vs first");
+      fmt::print(
+          "{} on {}x{}x{}, batch {}, {} threads, median of {} rounds x {} steps; "
+          "load average {} before, {} after\n",
+          m.name, m.in_channels, m.input_size, m.input_size, f->batch_size, torch::get_num_threads(), f->rounds,
+          f->steps, load_before, load_average());
+      fmt::print(
+          "(float: LibTorch float ops; int8: forward as the int8 GEMM of the codes, conv "
+          "outputs kept; +bf16: conv backward in bf16; +recompute: conv outputs recomputed "
+          "in backward; autocast: LibTorch bf16 autocast)\n");
+      fmt::print("{:<22} {:>12} {:>10} {:>16}\n", "config", "images/s", "ms/step", "speed vs first");
     }
     for (auto& e : entries) {
       std::sort(e.seconds.begin(), e.seconds.end());
@@ -166,8 +169,8 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
       if (baseline == 0) baseline = t;
       const double rate = double(f->batch_size) / t;
       if (f->json) {
-        out.push_back({{"config", e.name}, {"images_per_s", rate}, {"ms_per_step", t * 1e3},
-                       {"speed_ratio", baseline / t}});
+        out.push_back(
+            {{"config", e.name}, {"images_per_s", rate}, {"ms_per_step", t * 1e3}, {"speed_ratio", baseline / t}});
       } else {
         fmt::print("{:<22} {:>12.1f} {:>10.2f} {:>15.3f}x\n", e.name, rate, t * 1e3, baseline / t);
       }

@@ -11,8 +11,9 @@ nn::ValueRef residual(nn::GraphSink& sink, nn::ValueRef x, const std::string& pa
                       int64_t stride, int64_t out, const nn::QReLUImpl* act) {
   nn::ValueRef y = x;
   for (const auto& [name, cb] : convs) y = nn::describe_module(sink, y, **cb, nn::child_path(path, name));
-  const nn::ValueRef shortcut = downsample ? nn::describe_module(sink, x, *downsample, nn::child_path(path, "downsample"))
-                                           : sink.shortcut_a(x, int(stride), int(out));
+  const nn::ValueRef shortcut = downsample
+                                    ? nn::describe_module(sink, x, *downsample, nn::child_path(path, "downsample"))
+                                    : sink.shortcut_a(x, int(stride), int(out));
   return sink.add(y, shortcut, act);
 }
 
@@ -64,10 +65,14 @@ torch::Tensor PreActBlockImpl::forward(const torch::Tensor& x) {
 }
 
 nn::ValueRef PreActBlockImpl::describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const {
-  const nn::ValueRef y = nn::describe_sequence(
-      sink, x, {{"bn1", bn1_.get()}, {"act1", act1_.get()}, {"conv1", conv1_.get()}, {"bn2", bn2_.get()},
-                {"act2", act2_.get()}, {"conv2", conv2_.get()}},
-      path);
+  const nn::ValueRef y = nn::describe_sequence(sink, x,
+                                               {{"bn1", bn1_.get()},
+                                                {"act1", act1_.get()},
+                                                {"conv1", conv1_.get()},
+                                                {"bn2", bn2_.get()},
+                                                {"act2", act2_.get()},
+                                                {"conv2", conv2_.get()}},
+                                               path);
   return sink.add(y, sink.shortcut_a(x, int(stride_), int(out_)), nullptr);
 }
 

@@ -21,8 +21,8 @@ struct Activation {
     return bits == 32 ? Activation{OutMode::kRelu, 32} : Activation{OutMode::kCodes, bits};
   }
 
-  void encode(std::vector<int32_t>& attrs) const;          // appends out_mode, out_bits
-  static Activation decode(const NodeView& n, size_t at);  // attributes at, at + 1
+  void encode(std::vector<int32_t>& attrs) const;              // appends out_mode, out_bits
+  static Activation decode(const NodeView& n, size_t at);      // attributes at, at + 1
   ValueInfo value(int channels, int height, int width) const;  // the output value it makes
   void write(const float* y, size_t count, uint8_t* out) const;
 };

@@ -8,8 +8,7 @@ namespace {
 
 class PreparedAvgPool final : public PreparedOp {
  public:
-  explicit PreparedAvgPool(const NodeView& n)
-      : in_(n.input(0)), out_(n.output()), a_(AvgPoolAttrs::decode(n)) {}
+  explicit PreparedAvgPool(const NodeView& n) : in_(n.input(0)), out_(n.output()), a_(AvgPoolAttrs::decode(n)) {}
 
   // Per output element: the taps in row-major window order summed in binary64, divided by
   // kernel^2 in binary64, rounded once to binary32 (as global_avg_pool).
@@ -62,7 +61,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kAvgPoolDefinition{Op::kAvgPool, "avg_pool", 1, AvgPoolAttrs::kCount, 0, /*weighted=*/false,
-                                      check, prepare, /*max_inputs=*/1, /*since_minor=*/1};
+const OpDefinition kAvgPoolDefinition{Op::kAvgPool,       "avg_pool", 1,       AvgPoolAttrs::kCount, 0,
+                                      /*weighted=*/false, check,      prepare, /*max_inputs=*/1,     /*since_minor=*/1};
 
 }  // namespace wrpn::runtime::ops

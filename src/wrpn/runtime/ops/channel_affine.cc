@@ -39,6 +39,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kChannelAffineDefinition{Op::kChannelAffine, "channel_affine", 1, ChannelAffineAttrs::kCount, 2, /*weighted=*/false, check, prepare};
+const OpDefinition kChannelAffineDefinition{
+    Op::kChannelAffine, "channel_affine", 1, ChannelAffineAttrs::kCount, 2, /*weighted=*/false, check, prepare};
 
 }  // namespace wrpn::runtime::ops

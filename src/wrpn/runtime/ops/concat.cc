@@ -49,7 +49,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kConcatDefinition{Op::kConcat, "concat", 2, 0, 0, /*weighted=*/false,
-                                     check, prepare, kConcatMaxInputs, /*since_minor=*/1};
+const OpDefinition kConcatDefinition{Op::kConcat,      "concat",         2, 0, 0, /*weighted=*/false, check, prepare,
+                                     kConcatMaxInputs, /*since_minor=*/1};
 
 }  // namespace wrpn::runtime::ops

@@ -59,6 +59,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) {
 
 }  // namespace
 
-const OpDefinition kConv2dDefinition{Op::kConv2d, "conv2d", 1, Conv2dAttrs::kCount, 3, /*weighted=*/true, check, prepare};
+const OpDefinition kConv2dDefinition{Op::kConv2d, "conv2d",          1,     Conv2dAttrs::kCount,
+                                     3,           /*weighted=*/true, check, prepare};
 
 }  // namespace wrpn::runtime::ops

@@ -12,11 +12,11 @@
 namespace wrpn::runtime::ops {
 
 struct Conv2dAttrs {
-  int out_c = 1;                  // 1..65536
+  int out_c = 1;                   // 1..65536
   int kernel_h = 1, kernel_w = 1;  // 1..64
-  int stride = 1;                 // 1..64, both axes
-  int pad = 0;                    // 0..63 on all four sides, below both kernel sides
-  int weight_bits = 32;           // 1..8 (weight codes) or 32 (float weights)
+  int stride = 1;                  // 1..64, both axes
+  int pad = 0;                     // 0..63 on all four sides, below both kernel sides
+  int weight_bits = 32;            // 1..8 (weight codes) or 32 (float weights)
   Activation act;
 
   static constexpr size_t kCount = 8;

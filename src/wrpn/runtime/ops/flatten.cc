@@ -27,7 +27,8 @@ class PreparedFlatten final : public PreparedOp {
 
 ValueInfo check(const NodeView& n) {
   const ValueInfo& x = n.input(0);
-  n.require(x.elements() <= (size_t(1) << 16), "flattening " + std::to_string(x.elements()) + " features exceeds 65536");
+  n.require(x.elements() <= (size_t(1) << 16),
+            "flattening " + std::to_string(x.elements()) + " features exceeds 65536");
   return flatten_output(x);
 }
 

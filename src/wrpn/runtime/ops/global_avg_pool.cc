@@ -40,6 +40,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kGlobalAvgPoolDefinition{Op::kGlobalAvgPool, "global_avg_pool", 1, 0, 0, /*weighted=*/false, check, prepare};
+const OpDefinition kGlobalAvgPoolDefinition{
+    Op::kGlobalAvgPool, "global_avg_pool", 1, 0, 0, /*weighted=*/false, check, prepare};
 
 }  // namespace wrpn::runtime::ops

@@ -46,6 +46,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) {
 
 }  // namespace
 
-const OpDefinition kLinearDefinition{Op::kLinear, "linear", 1, LinearAttrs::kCount, 3, /*weighted=*/true, check, prepare};
+const OpDefinition kLinearDefinition{Op::kLinear, "linear",          1,     LinearAttrs::kCount,
+                                     3,           /*weighted=*/true, check, prepare};
 
 }  // namespace wrpn::runtime::ops

@@ -29,8 +29,8 @@ void check_weights(const NodeView& n, int weight_bits, const std::vector<int>& d
   const int64_t largest = kernels::weight_code_max(weight_bits);
   const int64_t worst = k * int64_t(kernels::act_code_max(x.bits)) * largest;
   n.require(worst < (int64_t(1) << 31), "int32 accumulator could overflow: K = " + std::to_string(k) + " taps x " +
-                                            std::to_string(kernels::act_code_max(x.bits)) + " x " + std::to_string(largest) +
-                                            " = " + std::to_string(worst) + " >= 2^31");
+                                            std::to_string(kernels::act_code_max(x.bits)) + " x " +
+                                            std::to_string(largest) + " = " + std::to_string(worst) + " >= 2^31");
 }
 
 namespace {
@@ -105,9 +105,8 @@ class PreparedMatmul final : public PreparedOp {
   }
 
   size_t weight_bytes() const override {
-    return packed_bytes(packed_) + (onednn_ ? onednn_->weight_bytes() : 0) +
-           thresholds_.t.size() * sizeof(int32_t) + w_t_.size() * sizeof(float) +
-           2 * affine_.scale.size() * sizeof(float);
+    return packed_bytes(packed_) + (onednn_ ? onednn_->weight_bytes() : 0) + thresholds_.t.size() * sizeof(int32_t) +
+           w_t_.size() * sizeof(float) + 2 * affine_.scale.size() * sizeof(float);
   }
 
  private:

@@ -57,6 +57,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kMaxPoolDefinition{Op::kMaxPool, "max_pool", 1, MaxPoolAttrs::kCount, 0, /*weighted=*/false, check, prepare};
+const OpDefinition kMaxPoolDefinition{Op::kMaxPool,       "max_pool", 1,      MaxPoolAttrs::kCount, 0,
+                                      /*weighted=*/false, check,      prepare};
 
 }  // namespace wrpn::runtime::ops

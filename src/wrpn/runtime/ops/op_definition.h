@@ -53,7 +53,7 @@ struct OpDefinition {
   ValueInfo (*check)(const NodeView& node);
   // Called on a node that passed check(), with its output value in the model.
   std::unique_ptr<PreparedOp> (*prepare)(const NodeView& node);
-  size_t max_inputs = 0;    // above `inputs` for an op of several (concat); 0: exactly `inputs`
+  size_t max_inputs = 0;     // above `inputs` for an op of several (concat); 0: exactly `inputs`
   uint16_t since_minor = 0;  // the format 1.x that added the op: an older file cannot hold it
 };
 

@@ -13,7 +13,8 @@ PoolWindow PoolWindow::decode(const NodeView& n) {
 }
 
 ValueInfo PoolWindow::output(const ValueInfo& x, ValueKind kind, int bits) const {
-  return {kind, bits, x.channels, (x.height + 2 * pad - kernel) / stride + 1, (x.width + 2 * pad - kernel) / stride + 1};
+  return {kind, bits, x.channels, (x.height + 2 * pad - kernel) / stride + 1,
+          (x.width + 2 * pad - kernel) / stride + 1};
 }
 
 void PoolWindow::check_fits(const NodeView& n, const ValueInfo& x) const {

@@ -21,17 +21,9 @@ namespace {
 
 // One line per op, in op-number order.
 const OpDefinition* const kDefinitions[] = {
-    &kConv2dDefinition,
-    &kLinearDefinition,
-    &kMaxPoolDefinition,
-    &kGlobalAvgPoolDefinition,
-    &kAddDefinition,
-    &kShortcutADefinition,
-    &kFlattenDefinition,
-    &kSoftmaxDefinition,
-    &kChannelAffineDefinition,
-    &kAvgPoolDefinition,
-    &kConcatDefinition,
+    &kConv2dDefinition,        &kLinearDefinition,    &kMaxPoolDefinition, &kGlobalAvgPoolDefinition,
+    &kAddDefinition,           &kShortcutADefinition, &kFlattenDefinition, &kSoftmaxDefinition,
+    &kChannelAffineDefinition, &kAvgPoolDefinition,   &kConcatDefinition,
 };
 
 std::string expects(size_t want, size_t has, const char* what) {

@@ -58,6 +58,7 @@ std::unique_ptr<PreparedOp> prepare(const NodeView& n) { return std::make_unique
 
 }  // namespace
 
-const OpDefinition kShortcutADefinition{Op::kShortcutA, "shortcut_a", 1, ShortcutAAttrs::kCount, 0, /*weighted=*/false, check, prepare};
+const OpDefinition kShortcutADefinition{Op::kShortcutA,     "shortcut_a", 1,      ShortcutAAttrs::kCount, 0,
+                                        /*weighted=*/false, check,        prepare};
 
 }  // namespace wrpn::runtime::ops

@@ -31,7 +31,8 @@ class PreparedSoftmax final : public PreparedOp {
 
 ValueInfo check(const NodeView& n) {
   const ValueInfo& x = n.input(0);
-  n.require(x.kind == ValueKind::kFloat && x.height == 1 && x.width == 1, "input must be float (C, 1, 1), is " + describe(x));
+  n.require(x.kind == ValueKind::kFloat && x.height == 1 && x.width == 1,
+            "input must be float (C, 1, 1), is " + describe(x));
   return softmax_output(x);
 }
 
