@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -63,8 +64,29 @@ TEST(Cli, TrainFromConfigWithFlagOverrideThenEvalAndResume) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("lenet5 w1 4/4 (epoch 1): test accuracy"), std::string::npos) << r.out;
 
-  expect_one_clear_error("train --resume --out " + out + " --lr 0.5",
-                         "--resume continues a run with its saved config; --lr cannot change it");
+  // A relaunched command line: the same flags plus --resume are accepted; only a value that
+  // differs is refused, named with the run's own.
+  r = run_cli("train --config " + dir.file("c.json") + " --epochs 1 --out " + out + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_one_clear_error("train --config " + dir.file("c.json") + " --epochs 1 --out " + out + " --resume --lr 0.5",
+                         "--resume continues the run in " + out +
+                             " with its saved config; these differ from it: --lr 0.5 (the run has 0.1)");
+  expect_one_clear_error("train --resume --out " + out + " --epochs 1 --model vgg_small --wbits 2",
+                         "these differ from it: --model \"vgg_small\" (the run has \"lenet5\"), --wbits 2 (the run has 4)");
+
+  // Stopped before its first checkpoint (config.json only): --resume starts it again and says so.
+  const std::string early = dir.file("early");
+  std::filesystem::create_directories(early);
+  std::filesystem::copy_file(out + "/config.json", early + "/config.json");
+  r = run_cli("train --resume --out " + early);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no checkpoint in " + early + " yet"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("epoch   1/1"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(early + "/checkpoint.pt"));
+  const std::string empty = dir.file("empty");
+  std::filesystem::create_directories(empty);
+  expect_one_clear_error("train --resume --out " + empty,
+                         "nothing to resume in " + empty + ": it has neither checkpoint.pt nor config.json");
   std::ofstream(out + "/checkpoint.pt", std::ios::trunc) << "truncated";
   expect_one_clear_error("train --resume --out " + out, "is corrupt or not a LibTorch archive");
 }

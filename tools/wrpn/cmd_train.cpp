@@ -83,12 +83,14 @@ Command add_train_command(CLI::App& root) {
             train::TrainConfig config = flags->resolve();
             dist_flags->validate();
             const auto given = flags->given();
+            // A relaunched command line may repeat every flag: only a value that differs from the
+            // run's saved config is refused, each one named.
             if (*resume) {
-              for (const auto& name : given) {
-                if (name != "--out" && name != "--threads") {
-                  throw std::invalid_argument(
-                      fmt::format("--resume continues a run with its saved config; {} cannot change it", name));
-                }
+              const auto differ = flags->differences(config, train::saved_run_config(config.out), {"--out", "--threads"});
+              if (!differ.empty()) {
+                throw std::invalid_argument(fmt::format(
+                    "--resume continues the run in {} with its saved config; these differ from it: {}", config.out,
+                    fmt::join(differ, ", ")));
               }
             }
             if (dist_flags->launching()) {

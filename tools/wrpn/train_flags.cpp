@@ -1,5 +1,9 @@
 #include "train_flags.h"
 
+#include <fmt/format.h>
+
+#include <fstream>
+
 namespace wrpn {
 namespace cli {
 
@@ -45,6 +49,28 @@ std::vector<std::string> TrainFlags::given() const {
     if (option->count() > 0) names.push_back(option->get_name());
   }
   return names;
+}
+
+std::vector<std::string> TrainFlags::differences(const train::TrainConfig& resolved, const nlohmann::json& saved,
+                                                const std::set<std::string>& free) const {
+  train::TrainConfig run;
+  train::apply_json(run, saved, "the run's saved config");
+  const nlohmann::json want = train::to_json(resolved), have = train::to_json(run);
+  nlohmann::json from_file = nlohmann::json::object();
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    from_file = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  }
+  std::vector<std::string> out;
+  for (const train::ConfigField& f : train::config_fields()) {
+    if (free.count(f.flag) > 0 || !want.contains(f.key)) continue;
+    bool given = from_file.is_object() && from_file.contains(f.key);
+    for (const auto& [option, copy] : bound_) given = given || (option->get_name() == f.flag && option->count() > 0);
+    if (!given || want[f.key] == have.value(f.key, nlohmann::json())) continue;
+    out.push_back(fmt::format("{} {} (the run has {})", f.flag.empty() ? f.key : f.flag, want[f.key].dump(),
+                              have.value(f.key, nlohmann::json()).dump()));
+  }
+  return out;
 }
 
 }  // namespace cli

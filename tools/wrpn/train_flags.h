@@ -6,7 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include <deque>
+#include <nlohmann/json.hpp>
+
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,10 @@ class TrainFlags {
   train::TrainConfig resolve(train::TrainConfig defaults = {}) const;
   /// Names of the flags given on the command line (excluding --config).
   std::vector<std::string> given() const;
+  /// "--lr 0.2 (the run has 0.1)" for each setting given by a flag or the --config file whose
+  /// value differs from the run's `saved` config, except the flags in `free`.
+  std::vector<std::string> differences(const train::TrainConfig& resolved, const nlohmann::json& saved,
+                                       const std::set<std::string>& free) const;
 
   std::string config_file;
 

@@ -144,19 +144,52 @@ struct EpochTotals {
   int64_t correct = 0, seen = 0, skipped = 0, peak_step_bytes = 0;
 };
 
-// The config to run: the given one, or on resume the checkpoint's (only threads and out are
-// taken from the caller). Validated; threads and seed set.
-TrainConfig resolve_config(TrainConfig config, bool resume, const TrainHooks& hooks, int64_t& epochs_done) {
+}  // namespace
+
+nlohmann::json saved_run_config(const std::string& run_folder, bool* has_checkpoint) {
+  const std::string ckpt = checkpoint_path(run_folder);
+  const fs::path config_json = fs::path(run_folder) / "config.json";
+  if (has_checkpoint) *has_checkpoint = fs::exists(ckpt);
+  if (fs::exists(ckpt)) return read_checkpoint_meta(ckpt).config;
+  if (!fs::exists(config_json)) {
+    throw std::invalid_argument(fmt::format("nothing to resume in {}: it has neither checkpoint.pt nor config.json",
+                                            run_folder));
+  }
+  std::ifstream in(config_json);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("{}: not a readable config ({})", config_json.string(), e.what()));
+  }
+}
+
+namespace {
+
+// The config to run: the given one, or on resume the saved one (only threads and out are taken
+// from the caller): the checkpoint's, or, for a run stopped before its first checkpoint, its
+// config.json, from which it starts again (`resume` becomes false). Validated; threads and
+// seed set.
+TrainConfig resolve_config(TrainConfig config, bool& resume, const TrainHooks& hooks, bool writer,
+                           int64_t& epochs_done) {
   if (resume) {
-    const std::string ckpt = checkpoint_path(config.out);
-    const CheckpointMeta meta = read_checkpoint_meta(ckpt);
+    bool has_checkpoint = false;
+    const nlohmann::json saved = saved_run_config(config.out, &has_checkpoint);
     const int threads = config.threads;
     const std::string out = config.out;
     config = TrainConfig{};
-    apply_json(config, meta.config, ckpt);
+    apply_json(config, saved, has_checkpoint ? checkpoint_path(out) : out + "/config.json");
     config.threads = threads;
     config.out = out;
-    epochs_done = meta.epochs_done;
+    if (has_checkpoint) {
+      epochs_done = read_checkpoint_meta(checkpoint_path(out)).epochs_done;
+    } else {
+      resume = false;
+      if (writer && hooks.verbose) {
+        fmt::print("no checkpoint in {} yet (the run stopped before its first epoch ended): starting it again from "
+                   "its config.json\n",
+                   out);
+      }
+    }
   }
   config.validate(/*registered_model=*/!hooks.build_model);
   if (config.threads > 0) torch::set_num_threads(config.threads);
@@ -334,7 +367,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   r.world = group ? group->size() : 1;
   r.writer = r.rank == 0;
   r.ckpt = checkpoint_path(config.out);
-  r.config = resolve_config(std::move(config), resume, hooks, r.epochs_done);
+  r.config = resolve_config(std::move(config), resume, hooks, r.writer, r.epochs_done);
   install_memory_stats();
   const quant::PackedSavingGuard packed_saving(r.config.packed_saving);
   const nn::MatrixUnits units{r.config.int8_forward, nn::parse_backward_precision(r.config.backward_precision),

@@ -2,6 +2,8 @@
 // an atomic checkpoint per epoch and exact resume.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,7 +62,8 @@ struct TrainHooks {
 std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& config, bool train);
 
 /// Trains from scratch into config.out, or continues the run there when `resume` is set (its
-/// checkpoint's config is used; only `threads` is taken from `config`).
+/// checkpoint's config is used; only `threads` is taken from `config`). A run folder with a
+/// config.json but no checkpoint yet is started again from that config.
 ///
 /// With a process `group` of W ranks, this process is one rank of a data-parallel run:
 /// config.batch_size is the global batch, of which the rank reads its slice
@@ -72,6 +75,11 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainConfig& config, bool trai
 /// on W, so a run may resume with a different number of processes.
 TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hooks = {},
                          std::shared_ptr<distributed::Group> group = nullptr);
+
+/// The config a run folder was started with: its checkpoint's, else its config.json (a run
+/// stopped before its first checkpoint); `has_checkpoint` says which. Throws
+/// std::invalid_argument naming the folder when it has neither.
+nlohmann::json saved_run_config(const std::string& run_folder, bool* has_checkpoint = nullptr);
 
 /// Path of the checkpoint inside a run folder.
 std::string checkpoint_path(const std::string& run_folder);
