@@ -71,8 +71,9 @@ TEST(Cli, TrainFromConfigWithFlagOverrideThenEvalAndResume) {
   expect_one_clear_error("train --config " + dir.file("c.json") + " --epochs 1 --out " + out + " --resume --lr 0.5",
                          "--resume continues the run in " + out +
                              " with its saved config; these differ from it: --lr 0.5 (the run has 0.1)");
-  expect_one_clear_error("train --resume --out " + out + " --epochs 1 --model vgg_small --wbits 2",
-                         "these differ from it: --model \"vgg_small\" (the run has \"lenet5\"), --wbits 2 (the run has 4)");
+  expect_one_clear_error(
+      "train --resume --out " + out + " --epochs 1 --model vgg_small --wbits 2",
+      "these differ from it: --model \"vgg_small\" (the run has \"lenet5\"), --wbits 2 (the run has 4)");
 
   // Stopped before its first checkpoint (config.json only): --resume starts it again and says so.
   const std::string early = dir.file("early");

@@ -1,8 +1,10 @@
 // `wrpn export` and `wrpn infer` end to end: a trained run exported, classified with the
 // LibTorch checkpoint as reference, per-image predictions, a single image file, bad files.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "cli_util.h"
 #include "wrpn/data/mnist.h"
@@ -47,6 +49,17 @@ TEST(DeployCli, ExportInferAndSingleImage) {
   const char* names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   EXPECT_EQ(one.out.rfind(dir.file("img.pgm") + ": " + names[predicted] + "\n", 0), 0u) << one.out;
+  // A directory, a FIFO or a symlink loop is named as what it is, not read (issue 17).
+  const CliResult folder = run_cli("infer --model " + model + " --image " + dir.str());
+  EXPECT_NE(folder.exit_code, 0);
+  EXPECT_NE(folder.err.find("input file " + dir.str() + " is a directory, not a file"), std::string::npos)
+      << folder.err;
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
+  const CliResult fifo = run_cli("infer --model " + model + " --image " + dir.file("fifo"));
+  EXPECT_NE(fifo.err.find("input file " + dir.file("fifo") + " is a FIFO, not a file"), std::string::npos) << fifo.err;
+  std::filesystem::create_symlink(dir.file("loop"), dir.file("loop"));
+  const CliResult loop = run_cli("infer --model " + model + " --image " + dir.file("loop"));
+  EXPECT_NE(loop.err.find("input file " + dir.file("loop") + " is a symlink loop"), std::string::npos) << loop.err;
 }
 
 // The checkpoint keeps the run's input normalisation (issue 15): export needs no dataset, and

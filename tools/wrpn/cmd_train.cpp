@@ -79,32 +79,33 @@ Command add_train_command(CLI::App& root) {
   app->add_flag("--resume", *resume,
                 "continue the run in --out from its last checkpoint, with its saved config "
                 "(any --nproc)");
-  return {app, [flags, dist_flags, resume]() {
-            train::TrainConfig config = flags->resolve();
-            dist_flags->validate();
-            const auto given = flags->given();
-            // A relaunched command line may repeat every flag: only a value that differs from the
-            // run's saved config is refused, each one named.
-            if (*resume) {
-              const auto differ = flags->differences(config, train::saved_run_config(config.out), {"--out", "--threads"});
-              if (!differ.empty()) {
-                throw std::invalid_argument(fmt::format(
-                    "--resume continues the run in {} with its saved config; these differ from it: {}", config.out,
-                    fmt::join(differ, ", ")));
-              }
-            }
-            if (dist_flags->launching()) {
-              return launch(*dist_flags, std::find(given.begin(), given.end(), "--threads") != given.end());
-            }
-            const auto group = join_group_from_environment(dist_flags->options);
-            const bool writer = !group || group->rank() == 0;
-            if (!*resume && writer) {
-              fmt::print("training {} into {}{}\n", config.model.label(), config.out,
-                         group ? fmt::format(" on {} processes", group->size()) : "");
-              std::fflush(stdout);
-            }
-            return train_in_group(config, *resume, group);
-          }};
+  return {
+      app, [flags, dist_flags, resume]() {
+        train::TrainConfig config = flags->resolve();
+        dist_flags->validate();
+        const auto given = flags->given();
+        // A relaunched command line may repeat every flag: only a value that differs from the
+        // run's saved config is refused, each one named.
+        if (*resume) {
+          const auto differ = flags->differences(config, train::saved_run_config(config.out), {"--out", "--threads"});
+          if (!differ.empty()) {
+            throw std::invalid_argument(
+                fmt::format("--resume continues the run in {} with its saved config; these differ from it: {}",
+                            config.out, fmt::join(differ, ", ")));
+          }
+        }
+        if (dist_flags->launching()) {
+          return launch(*dist_flags, std::find(given.begin(), given.end(), "--threads") != given.end());
+        }
+        const auto group = join_group_from_environment(dist_flags->options);
+        const bool writer = !group || group->rank() == 0;
+        if (!*resume && writer) {
+          fmt::print("training {} into {}{}\n", config.model.label(), config.out,
+                     group ? fmt::format(" on {} processes", group->size()) : "");
+          std::fflush(stdout);
+        }
+        return train_in_group(config, *resume, group);
+      }};
 }
 
 }  // namespace cli

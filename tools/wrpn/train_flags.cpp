@@ -52,7 +52,7 @@ std::vector<std::string> TrainFlags::given() const {
 }
 
 std::vector<std::string> TrainFlags::differences(const train::TrainConfig& resolved, const nlohmann::json& saved,
-                                                const std::set<std::string>& free) const {
+                                                 const std::set<std::string>& free) const {
   train::TrainConfig run;
   train::apply_json(run, saved, "the run's saved config");
   const nlohmann::json want = train::to_json(resolved), have = train::to_json(run);

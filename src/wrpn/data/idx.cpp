@@ -1,5 +1,7 @@
 #include "wrpn/data/idx.h"
 
+#include "wrpn/data/input_path.h"
+
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -34,10 +36,7 @@ int64_t read_bytes(gzFile file, uint8_t* out, int64_t size) {
 }  // namespace
 
 IdxArray read_idx(const std::string& path, int expected_dims) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    throw std::runtime_error(fmt::format("IDX file {} does not exist or cannot be read", path));
-  }
+  require_readable_file(path, "IDX file");
   std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
   if (!file) throw std::runtime_error(fmt::format("cannot open IDX file {}", path));
 

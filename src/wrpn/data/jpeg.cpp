@@ -1,5 +1,7 @@
 #include "wrpn/data/jpeg.h"
 
+#include "wrpn/data/input_path.h"
+
 #include <fmt/format.h>
 #include <turbojpeg.h>
 
@@ -88,6 +90,7 @@ std::vector<uint8_t> encode_jpeg(const RgbImage& image, int quality, bool subsam
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
+  require_readable_file(path, "input file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
   std::vector<uint8_t> bytes(size_t(in.tellg()));

@@ -152,8 +152,8 @@ nlohmann::json saved_run_config(const std::string& run_folder, bool* has_checkpo
   if (has_checkpoint) *has_checkpoint = fs::exists(ckpt);
   if (fs::exists(ckpt)) return read_checkpoint_meta(ckpt).config;
   if (!fs::exists(config_json)) {
-    throw std::invalid_argument(fmt::format("nothing to resume in {}: it has neither checkpoint.pt nor config.json",
-                                            run_folder));
+    throw std::invalid_argument(
+        fmt::format("nothing to resume in {}: it has neither checkpoint.pt nor config.json", run_folder));
   }
   std::ifstream in(config_json);
   try {
@@ -185,9 +185,10 @@ TrainConfig resolve_config(TrainConfig config, bool& resume, const TrainHooks& h
     } else {
       resume = false;
       if (writer && hooks.verbose) {
-        fmt::print("no checkpoint in {} yet (the run stopped before its first epoch ended): starting it again from "
-                   "its config.json\n",
-                   out);
+        fmt::print(
+            "no checkpoint in {} yet (the run stopped before its first epoch ended): starting it again from "
+            "its config.json\n",
+            out);
       }
     }
   }

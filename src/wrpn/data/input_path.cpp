@@ -1,0 +1,47 @@
+#include "wrpn/data/input_path.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+namespace wrpn {
+namespace data {
+
+void require_readable_file(const std::string& path, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status s = fs::status(path, ec);  // follows symlinks
+  const auto fail = [&](const std::string& is) { throw std::runtime_error(fmt::format("{} {} {}", what, path, is)); };
+  if (ec) {
+    if (ec.value() == ELOOP) fail("is a symlink loop");
+    if (ec.value() == ENOENT)
+      fail(fs::is_symlink(fs::symlink_status(path, ec)) ? "is a dangling symlink" : "does not exist");
+    fail("cannot be examined: " + ec.message());
+  }
+  switch (s.type()) {
+    case fs::file_type::regular:
+      break;
+    case fs::file_type::not_found:
+      fail("does not exist");
+    case fs::file_type::directory:
+      fail("is a directory, not a file");
+    case fs::file_type::fifo:
+      fail("is a FIFO, not a file");
+    case fs::file_type::character:
+    case fs::file_type::block:
+      fail("is a device, not a file");
+    case fs::file_type::socket:
+      fail("is a socket, not a file");
+    default:
+      fail("is not a regular file");
+  }
+  if (::access(path.c_str(), R_OK) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
+}
+
+}  // namespace data
+}  // namespace wrpn
