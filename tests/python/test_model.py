@@ -45,10 +45,9 @@ def test_predictions_equal_wrpn_run_on_two_thousand_images():
 
 
 @need_images
-def test_normalised_floats_give_the_pixels_logits_bit_for_bit():
+def test_one_image_gives_its_row_of_the_batch_and_benchmark_runs():
     model = wrpn.Model(FIXTURE)
     px = fashion_test_images(64)
-    # The fixture's normalisation, as the runtime applies it to pixels: p * scale + shift in float32.
     from_pixels = model.predict(px, threads=2)
     one = model.predict(px[0])
     assert one.shape == (10,) and np.array_equal(one, from_pixels[0])
