@@ -7,6 +7,7 @@ WRPN_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libgloo-dev libhwy-dev zlib1g-dev libturbojpeg0-dev
   libdnnl-dev  # oneDNN headers (the libdnnl.so.2 LibTorch links): int8 inference tier, int8 training forward
+  ocl-icd-opencl-dev  # Debian's oneDNN is built for OpenCL GPUs: its dnnl-config.cmake requires OpenCL to configure
   libopenblas0-openmp  # LibTorch's matmul on OpenBLAS, not the reference BLAS (71-74 vs 2.8 GMAC/s, issue 14)
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
