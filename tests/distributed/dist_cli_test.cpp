@@ -197,6 +197,13 @@ TEST(DistributedTraining, TwoProcessesOfBatchBMatchOneProcessOfBatch2B) {
   EXPECT_GT(m1[1]["test_acc"].get<double>(), 50.0);
 }
 
+// How a rank of --nproc names its host: this machine's name, at the loopback address.
+std::string local_host() {
+  char name[256] = {};
+  ::gethostname(name, sizeof(name) - 1);
+  return std::string(name) + " at 127.0.0.1";
+}
+
 // The launcher's two workers once rank 0 has started training (it writes config.json after
 // joining the group), plus a moment so both are inside a step.
 std::map<int, pid_t> wait_until_training(const Cli& run, const TempDir& dir) {
@@ -227,9 +234,9 @@ TEST(DistributedTraining, KilledWorkerStopsTheLauncherNamingItsRank) {
   std::printf("launcher exited %d, %.1f s after the kill:\n%s", code, took, err.c_str());
   EXPECT_NE(err.find("rank 1 (pid " + std::to_string(workers.at(1)) + ") failed with signal 9"), std::string::npos)
       << err;
-  // Rank 0's own error names the rank that went away.
-  EXPECT_NE(err.find("rank 0 of 2: "), std::string::npos) << err;
-  EXPECT_NE(err.find("rank 1 did not answer"), std::string::npos) << err;
+  // Rank 0's own error names the rank that went away and where it ran.
+  EXPECT_NE(err.find("rank 0 of 2 (host " + local_host() + "): "), std::string::npos) << err;
+  EXPECT_NE(err.find("rank 1 (host " + local_host() + ") did not answer"), std::string::npos) << err;
 }
 
 TEST(DistributedTraining, HungWorkerIsNamedAfterTheTimeout) {
@@ -251,7 +258,7 @@ TEST(DistributedTraining, HungWorkerIsNamedAfterTheTimeout) {
   const std::string err = run.err();
   std::printf("launcher exited %d, %.1f s after SIGSTOP:\n%s", code, took, err.c_str());
   EXPECT_NE(err.find("rank 1 stopped responding"), std::string::npos) << err;
-  EXPECT_NE(err.find("rank 1 did not answer"), std::string::npos) << err;
+  EXPECT_NE(err.find("rank 1 (host " + local_host() + ") did not answer"), std::string::npos) << err;
 }
 
 TEST(DistributedTraining, ResumesWithADifferentProcessCount) {

@@ -19,6 +19,9 @@ void DistFlags::add(CLI::App* app) {
   app->add_option("--dist-timeout", options.timeout_s,
                   "seconds a worker waits for the others in a rendezvous or collective before "
                   "stopping with an error naming the rank (default 60)");
+  app->add_option("--dist-addr", options.local_addr,
+                  "this machine's address (or host name) for the other ranks' connections (default: "
+                  "GLOO_SOCKET_IFNAME's address, else the one it reaches MASTER_ADDR from)");
 }
 
 void DistFlags::validate() const {

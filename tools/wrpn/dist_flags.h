@@ -1,5 +1,6 @@
 // The flags of a data-parallel run, shared by `train` and `bench dist`: --nproc launches
-// local workers; --store and --dist-timeout set how workers meet and how long they wait.
+// local workers; --store and --dist-timeout set how workers meet and how long they wait;
+// --dist-addr, the address this machine's rank is reached at.
 #pragma once
 
 #include <CLI/CLI.hpp>

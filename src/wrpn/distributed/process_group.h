@@ -1,7 +1,8 @@
 // One process of a data-parallel run: where it sits (rank, world size), how it meets the
 // others (a c10d store) and the collectives it runs with them (c10d::ProcessGroupGloo; NCCL
 // when LibTorch has CUDA, see docs/DISTRIBUTED.md). Every collective is bounded by the run's
-// timeout, and a failed one throws PeerFailure naming the ranks that did not answer.
+// timeout, and a failed one throws PeerFailure naming the ranks that did not answer and their
+// hosts.
 #pragma once
 
 #include <torch/torch.h>
@@ -38,6 +39,10 @@ struct DistOptions {
   std::string store = "tcp";
   /// Seconds any rendezvous or collective may wait for the other ranks.
   double timeout_s = 60;
+  /// Address (or host name) of this machine that the other ranks reach it at, for Gloo's
+  /// connections. Empty: GLOO_SOCKET_IFNAME's address when set, 127.0.0.1 with a file store,
+  /// otherwise the address this machine sends from towards MASTER_ADDR (its route).
+  std::string local_addr;
 
   /// Throws std::invalid_argument naming the option and its value.
   void validate() const;
@@ -58,14 +63,20 @@ class Group {
   /// Meets the other ranks through the store and builds the process group; throws naming the
   /// store address when it cannot be reached within the timeout.
   static std::shared_ptr<Group> connect(const WorkerEnv& env, const DistOptions& options);
+  ~Group();
 
   int rank() const { return rank_; }
   int size() const { return size_; }
   double timeout_s() const { return timeout_s_; }
+  /// Where `rank` runs, as its messages name it: "HOSTNAME at ADDRESS" (ADDRESS: its Gloo
+  /// device's), exchanged through the store when the group was formed.
+  const std::string& host(int rank) const { return hosts_.at(size_t(rank)); }
 
   /// Starts an in-place sum of `tensor` over all ranks.
   c10::intrusive_ptr<c10d::Work> start_allreduce_sum(torch::Tensor tensor);
-  /// Waits for `work`; turns a failure or a timeout into PeerFailure.
+  /// Waits for `work`; turns a failure or a timeout into PeerFailure, and so does another
+  /// rank's report of a failure (so that a rank waiting on a live peer does not wait for the
+  /// timeout while the peer stops).
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const std::string& what);
 
   /// Blocking in-place sum over all ranks.
@@ -76,14 +87,20 @@ class Group {
 
  private:
   Group(int rank, int size, double timeout_s, c10::intrusive_ptr<c10d::Store> store,
-        c10::intrusive_ptr<c10d::ProcessGroup> backend);
+        c10::intrusive_ptr<c10d::ProcessGroup> backend, std::vector<std::string> hosts, std::string store_owner);
   [[noreturn]] void fail(const std::string& what, const std::string& cause);
   std::string unresponsive_ranks();
+  /// "rank R (host H)".
+  std::string named(int rank) const;
 
   int rank_, size_;
   double timeout_s_;
+  std::vector<std::string> hosts_;  // by rank
+  std::string store_owner_;         // who serves the store, for the message when it is gone
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroup> backend_;
+  struct Watch;  // a thread woken through the store when another rank fails
+  std::shared_ptr<Watch> watch_;
 };
 
 /// Copies every parameter and buffer of `module` from rank 0 to the other ranks.
