@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "../test_util.h"
@@ -95,6 +96,24 @@ TEST(Idx, MalformedFilesRejectedWithSpecificMessages) {
   trailing.insert(trailing.end(), {1, 2, 3});
   write_bytes(path, trailing);
   EXPECT_EQ(error_of([&] { read_idx(path, 1); }), "IDX file " + path + " has trailing bytes after its 2 elements");
+}
+
+// A gzip stream that fails its check is a read error with zlib's reason, not "truncated".
+TEST(Idx, CorruptGzipStreamIsAReadErrorNamingTheFile) {
+  TempDir dir("idx-gz");
+  const std::string path = dir.file("bad.gz");
+  auto bytes = idx_header(0x08, {2, 3});
+  for (uint8_t v : {1, 2, 3, 4, 5, 6}) bytes.push_back(v);
+  gzFile gz = gzopen(path.c_str(), "wb");
+  gzwrite(gz, bytes.data(), unsigned(bytes.size()));
+  gzclose(gz);
+  std::vector<uint8_t> packed(std::filesystem::file_size(path));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  ASSERT_EQ(std::fread(packed.data(), 1, packed.size(), f), packed.size());
+  std::fclose(f);
+  packed[packed.size() - 8] ^= 0xFF;  // the trailer's CRC-32
+  write_bytes(path, packed);
+  EXPECT_EQ(error_of([&] { read_idx(path, 2); }), "cannot read IDX file " + path + ": incorrect data check");
 }
 
 TEST(Mnist, LabelOutOfRangeAndCountMismatchRejected) {

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -21,13 +24,23 @@ struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
 
-// Reads exactly `size` bytes; returns how many were available.
-int64_t read_bytes(gzFile file, uint8_t* out, int64_t size) {
+// Reads exactly `size` bytes; returns how many were available before the end of the file. A
+// read error (EIO, a corrupt gzip stream) is not an end: it throws, naming the file and why.
+int64_t read_bytes(gzFile file, uint8_t* out, int64_t size, const std::string& path) {
   int64_t done = 0;
   while (done < size) {
     const unsigned chunk = unsigned(std::min<int64_t>(size - done, int64_t{1} << 30));
+    errno = 0;
     const int got = gzread(file, out + done, chunk);
-    if (got <= 0) break;
+    if (got < 0) {
+      const int saved = errno;
+      int code = Z_OK;
+      std::string reason = gzerror(file, &code);
+      if (reason.rfind(path + ": ", 0) == 0) reason.erase(0, path.size() + 2);  // zlib prefixes the path
+      throw std::runtime_error(
+          fmt::format("cannot read IDX file {}: {}", path, code == Z_ERRNO ? std::strerror(saved) : reason));
+    }
+    if (got == 0) break;
     done += got;
   }
   return done;
@@ -38,10 +51,10 @@ int64_t read_bytes(gzFile file, uint8_t* out, int64_t size) {
 IdxArray read_idx(const std::string& path, int expected_dims) {
   require_readable_file(path, "IDX file");
   std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
-  if (!file) throw std::runtime_error(fmt::format("cannot open IDX file {}", path));
+  if (!file) throw std::runtime_error(fmt::format("cannot open IDX file {}: {}", path, std::strerror(errno)));
 
   uint8_t magic[4];
-  if (read_bytes(file.get(), magic, 4) != 4) {
+  if (read_bytes(file.get(), magic, 4, path) != 4) {
     throw std::runtime_error(fmt::format("IDX file {} is truncated: no 4-byte header", path));
   }
   const uint32_t magic_value = uint32_t(magic[0]) << 24 | uint32_t(magic[1]) << 16 | uint32_t(magic[2]) << 8 | magic[3];
@@ -57,7 +70,7 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
   int64_t elements = 1;
   for (int d = 0; d < expected_dims; ++d) {
     uint8_t be[4];
-    if (read_bytes(file.get(), be, 4) != 4) {
+    if (read_bytes(file.get(), be, 4, path) != 4) {
       throw std::runtime_error(fmt::format("IDX file {} is truncated in the size of dimension {}", path, d));
     }
     const int64_t dim = int64_t(be[0]) << 24 | int64_t(be[1]) << 16 | int64_t(be[2]) << 8 | be[3];
@@ -69,13 +82,13 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
     }
   }
   array.values.resize(size_t(elements));
-  const int64_t got = read_bytes(file.get(), array.values.data(), elements);
+  const int64_t got = read_bytes(file.get(), array.values.data(), elements, path);
   if (got != elements) {
     throw std::runtime_error(
         fmt::format("IDX file {} is truncated: expected {} data bytes, got {}", path, elements, got));
   }
   uint8_t extra;
-  if (read_bytes(file.get(), &extra, 1) != 0) {
+  if (read_bytes(file.get(), &extra, 1, path) != 0) {
     throw std::runtime_error(fmt::format("IDX file {} has trailing bytes after its {} elements", path, elements));
   }
   return array;

@@ -2,10 +2,14 @@
 
 #include "wrpn/data/input_path.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace wrpn {
@@ -91,12 +95,34 @@ std::vector<uint8_t> encode_jpeg(const RgbImage& image, int quality, bool subsam
 
 std::vector<uint8_t> read_file(const std::string& path) {
   require_readable_file(path, "input file");
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
-  std::vector<uint8_t> bytes(size_t(in.tellg()));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
+  // POSIX calls, so that a failure says why (errno), and a file that another process truncates
+  // or replaces while it is read is named as such rather than decoded from a short buffer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(error)));
+  }
+  std::vector<uint8_t> bytes(size_t(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(error)));
+    }
+    if (n == 0) {
+      ::close(fd);
+      throw std::runtime_error(
+          fmt::format("cannot read {}: it shrank from {} to {} bytes while being read", path, bytes.size(), done));
+    }
+    done += size_t(n);
+  }
+  ::close(fd);
   return bytes;
 }
 

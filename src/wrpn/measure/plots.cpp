@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
+#include <stdexcept>
+
+#include "wrpn/train/atomic_file.h"
 
 namespace wrpn {
 namespace measure {
@@ -22,12 +24,12 @@ void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool
   std::sort(rows.begin(), rows.end(), [&](const ConfigSummary& a, const ConfigSummary& b) {
     return by_bytes ? a.weight_bytes < b.weight_bytes : a.bit_ops_ratio < b.bit_ops_ratio;
   });
-  std::ofstream out(path);
-  out << "# cost acc_mean acc_std label\n";
+  std::string out = "# cost acc_mean acc_std label\n";
   for (const auto& s : rows) {
-    out << fmt::format("{:.8g} {:.4f} {:.4f} \"{}\"\n", by_bytes ? s.weight_bytes / 1024.0 : s.bit_ops_ratio,
+    out += fmt::format("{:.8g} {:.4f} {:.4f} \"{}\"\n", by_bytes ? s.weight_bytes / 1024.0 : s.bit_ops_ratio,
                        s.acc_mean, s.acc_std, point_label(s));
   }
+  train::write_file_atomically(path, out);
 }
 
 }  // namespace
@@ -41,16 +43,17 @@ std::vector<std::string> write_plots(const std::string& folder, const std::vecto
     if (by_precision.count(p) == 0) order.push_back(p);
     by_precision[p].push_back(&s);
   }
-  {
-    std::ofstream out(folder + "/plot_width.dat");
-    for (const auto& p : order) {
-      out << "# precision " << p << "\n";
-      auto v = by_precision[p];
-      std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->width < b->width; });
-      for (const auto* s : v) out << fmt::format("{:g} {:.4f} {:.4f}\n", s->width, s->acc_mean, s->acc_std);
-      out << "\n\n";
-    }
+  // Every file through the atomic writer: a full disk is an error naming the file, not a
+  // silently short plot.
+  std::string width_points;
+  for (const auto& p : order) {
+    width_points += "# precision " + p + "\n";
+    auto v = by_precision[p];
+    std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->width < b->width; });
+    for (const auto* s : v) width_points += fmt::format("{:g} {:.4f} {:.4f}\n", s->width, s->acc_mean, s->acc_std);
+    width_points += "\n\n";
   }
+  train::write_file_atomically(folder + "/plot_width.dat", width_points);
   write_points(folder + "/plot_compute.dat", rows, false, false);
   write_points(folder + "/plot_compute_pareto.dat", rows, true, false);
   write_points(folder + "/plot_bytes.dat", rows, false, true);
@@ -80,10 +83,7 @@ std::vector<std::string> write_plots(const std::string& folder, const std::vecto
       "plot 'plot_bytes.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#888888' title 'configuration', "
       "'' using 1:2:4 with labels offset 0.6,0.6 left font 'sans,9' notitle, "
       "'plot_bytes_pareto.dat' using 1:2 with linespoints pt 7 ps 1.4 lw 2 lc rgb '#1f77b4' title 'Pareto frontier'\n";
-  {
-    std::ofstream out(folder + "/plots.gp");
-    out << gp;
-  }
+  train::write_file_atomically(folder + "/plots.gp", gp);
   const std::string cmd = fmt::format("cd '{}' && gnuplot plots.gp 2>plots.log", folder);
   if (std::system(cmd.c_str()) != 0) {
     throw std::runtime_error(fmt::format("gnuplot failed (see {}/plots.log); is gnuplot-nox installed?", folder));

@@ -1,10 +1,10 @@
 // Tensor sizes, weight-code packing and the .wrpn writer (docs/FORMAT.md).
 #include <zlib.h>
 
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 
+#include "wrpn/runtime/atomic_file.h"
 #include "wrpn/runtime/byte_io.h"
 #include "wrpn/runtime/graph_check.h"
 #include "wrpn/runtime/model_format.h"
@@ -132,20 +132,8 @@ std::vector<uint8_t> write_model(const ModelFile& model) {
 
 void write_model_file(const ModelFile& model, const std::string& path) {
   const std::vector<uint8_t> bytes = write_model(model);
-  // Write beside the target and rename: an interrupted export never leaves a half file.
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot open " + tmp + " for writing");
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("writing " + path + " failed (" + std::to_string(bytes.size()) + " bytes; disk full?)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
-  }
+  // Beside the target and renamed: an interrupted or failed export never leaves a half file.
+  write_file_atomically(path, bytes.data(), bytes.size());
 }
 
 }  // namespace wrpn::runtime
