@@ -1,6 +1,6 @@
 // libFuzzer target for the .wrpn loader and runtime: any byte string must either load and run
 // or be rejected with an exception; never a crash, a leak or a sanitizer report.
-// Built and run by scripts/fuzz_loader.sh (clang, -fsanitize=fuzzer,address,undefined).
+// Built and run by scripts/fuzz.sh model_loader (clang, -fsanitize=fuzzer,address,undefined).
 #include <zlib.h>
 
 #include <cstdint>

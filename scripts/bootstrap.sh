@@ -11,7 +11,7 @@ WRPN_PACKAGES=(
   libopenblas0-openmp  # LibTorch's matmul on OpenBLAS, not the reference BLAS (71-74 vs 2.8 GMAC/s, issue 14)
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist gnuplot-nox
-  clang libclang-rt-14-dev  # the .wrpn loader's libFuzzer target (scripts/fuzz_loader.sh)
+  clang libclang-rt-14-dev  # the parsers' libFuzzer targets (scripts/fuzz.sh)
   python3-torch python3-numpy python3-pytest pybind11-dev python3-pybind11  # Python: wrpn.torch, wrpn.training (tests/python)
 )
 

@@ -107,6 +107,33 @@ TEST(Jpeg, ScaleIsTheSmallestThatKeepsTheTargetSize) {
   EXPECT_EQ(full.num, full.denom);
 }
 
+// Found by reading the decoder for scripts/fuzz.sh jpeg: a few hundred bytes whose header
+// claims 65500x65500 pixels made decode() allocate 12.9 GB. The header is checked first.
+TEST(Jpeg, AHeaderClaimingMorePixelsThanTheLimitIsRefusedBeforeDecoding) {
+  auto jpeg = encode_jpeg(gradient(16, 16), 90, false);
+  size_t sof = 0;
+  while (sof + 9 < jpeg.size() && !(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) ++sof;
+  ASSERT_LT(sof + 9, jpeg.size()) << "no baseline frame header";
+  const auto claim = [&](int width, int height) {
+    jpeg[sof + 5] = uint8_t(height >> 8), jpeg[sof + 6] = uint8_t(height);
+    jpeg[sof + 7] = uint8_t(width >> 8), jpeg[sof + 8] = uint8_t(width);
+  };
+  JpegDecoder decoder;
+  RgbImage image;
+  claim(65500, 65500);
+  const std::string refused =
+      "cannot decode JPEG big.jpg: the header claims 65500x65500 pixels, more than the 268435456 this reader decodes";
+  EXPECT_EQ(error_of([&] { decoder.size(jpeg, "big.jpg"); }), refused);
+  EXPECT_EQ(error_of([&] { decoder.decode(jpeg, "big.jpg", {1, 8}, image); }), refused);
+  EXPECT_EQ(image.pixels.size(), 0u);
+  // The limit itself is allowed (only the header is read here), and the decoder still works.
+  claim(16384, 16384);
+  EXPECT_EQ(decoder.size(jpeg, "limit.jpg"), std::make_pair(16384, 16384));
+  claim(16, 16);
+  decoder.decode(jpeg, "g.jpg", {1, 1}, image);
+  EXPECT_EQ(image.width, 16);
+}
+
 TEST(ImageFolder, ClassesAreSortedSubFoldersAndFilesAreSorted) {
   TempDir dir("folder-map");
   // ant = red, bee = green, cat = blue; a stray text file and upper-case extension.

@@ -116,6 +116,25 @@ TEST(Idx, CorruptGzipStreamIsAReadErrorNamingTheFile) {
   EXPECT_EQ(error_of([&] { read_idx(path, 2); }), "cannot read IDX file " + path + ": incorrect data check");
 }
 
+// Found by scripts/fuzz.sh idx (reproducers in fuzz/regressions/idx/): the header's sizes are
+// checked before they are multiplied or trusted with an allocation.
+TEST(Idx, HeaderSizesAreCheckedBeforeTheyAreTrusted) {
+  TempDir dir("idx-sizes");
+  const std::string path = dir.file("f");
+  // 4294967295 x 4294967295 overflowed int64_t (undefined behaviour) before the limit check.
+  write_bytes(path, idx_header(0x08, {0xFFFFFFFFu, 0xFFFFFFFFu, 1}));
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }), "IDX file " + path + " claims 18446744065119617025 elements: too large");
+  // 16 bytes claiming 2^32 elements: refused as truncated, without first allocating 4 GiB.
+  write_bytes(path, idx_header(0x08, {65536, 256, 256}));
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }),
+            "IDX file " + path + " is truncated: expected 4294967296 data bytes, got 0");
+  auto some = idx_header(0x08, {65536, 256, 256});
+  some.insert(some.end(), 1000, 7);
+  write_bytes(path, some);
+  EXPECT_EQ(error_of([&] { read_idx(path, 3); }),
+            "IDX file " + path + " is truncated: expected 4294967296 data bytes, got 1000");
+}
+
 TEST(Mnist, LabelOutOfRangeAndCountMismatchRejected) {
   TempDir dir("mnist-bad");
   auto images = idx_header(0x08, {2, 2, 2});

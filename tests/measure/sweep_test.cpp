@@ -48,6 +48,41 @@ TEST(SweepGrid, BadGridsRejectedClearly) {
             "s.json: unknown sweep key 'widthz'");
 }
 
+// Found by scripts/fuzz.sh sweep_grid: every run gets a folder of its own, lists hold only what
+// they name, and a grid cannot expand into more runs than anyone would run.
+TEST(SweepGrid, RunsHaveTheirOwnFoldersAndTheGridIsBounded) {
+  SweepGrid g;
+  g.models = {"lenet5", "lenet5"};
+  EXPECT_EQ(error_of([&] { g.validate(); }), "sweep: model lenet5 is listed twice");
+  g.models = {"lenet5"};
+  g.widths = {1, 1.0000001};  // both runs would be lenet5-w1-...
+  EXPECT_EQ(error_of([&] { g.validate(); }),
+            "sweep: width 1.0000001 is listed twice (or two widths both name their runs w1)");
+  g.widths = {1};
+  g.precisions = {{4, 4}, {4, 4}};
+  EXPECT_EQ(error_of([&] { g.validate(); }), "sweep: precision 4/4 is listed twice");
+  g.precisions.clear();
+  for (int w : {1, 2, 3, 4, 5, 6, 7, 8, 32})
+    for (int a : {1, 2, 3, 4, 5, 6, 7, 8, 32}) g.precisions.push_back({w, a});
+  g.widths.clear();
+  for (int i = 1; i <= 200; ++i) g.widths.push_back(i);
+  EXPECT_EQ(error_of([&] { g.validate(); }),
+            "sweep: 1 models x 200 widths x 81 precisions x 2 seeds = 32400 runs, more than 10000");
+  g.widths.resize(60);
+  EXPECT_NO_THROW(g.validate());
+  EXPECT_EQ(expand(g, "sw").size(), 9720u);
+
+  const auto read_error = [](const char* text) {
+    return error_of([&] { read_sweep_grid(nlohmann::json::parse(text), "s.json"); });
+  };
+  EXPECT_EQ(read_error(R"({"seeds": [-1]})"),
+            "s.json: sweep key 'seeds' needs a list of integers 0..18446744073709551615, got -1");
+  EXPECT_EQ(read_error(R"({"widths": [true]})"), "s.json: sweep key 'widths' needs a list of numbers, got true");
+  EXPECT_EQ(read_error(R"({"precisions": {"a": "4/4"}})"),
+            "s.json: sweep key 'precisions' has a value of the wrong type: {\"a\":\"4/4\"}");
+  EXPECT_EQ(read_error(R"({"models": ["lenet5", 3]})"), "s.json: sweep key 'models' needs a list of model names, got 3");
+}
+
 TEST(SweepSummary, MeanStdBaselineAndPareto) {
   SweepGrid g;
   g.models = {"lenet5"};

@@ -83,6 +83,36 @@ TEST(JsonNetwork, WrongDescriptionsNameTheBlockAndTheProblem) {
   EXPECT_NE(err(R"({"blocks": []})").find("non-empty \"blocks\""), std::string::npos);
 }
 
+// Found by scripts/fuzz.sh network_json: every value is held to its range by the LibTorch-free
+// check, as JSON holds it (2^64 - 1 is not -1, 4294967297 weight bits are not 1).
+TEST(JsonNetwork, ValuesOutsideTheirRangesAreNamedAsWritten) {
+  const auto err = [](const char* text) {
+    return testing_util::error_of([&] { models::check_description(nlohmann::json::parse(text)); });
+  };
+  EXPECT_EQ(err(R"({"blocks": [{"type": "conv", "channels": 8, "weight_bits": 4294967297}]})"),
+            "block 1 (conv): \"weight_bits\" must be 1..8 or 32, got 4294967297");
+  EXPECT_EQ(err(R"({"blocks": [{"type": "conv", "channels": 18446744073709551615}]})"),
+            "block 1 (conv): \"channels\" must be <= 1048576, got 18446744073709551615");
+  EXPECT_EQ(err(R"({"blocks": [{"type": "conv", "channels": 8, "padding": 4611686018427387904}]})"),
+            "block 1 (conv): \"padding\" must be <= 4096, got 4611686018427387904");
+  EXPECT_EQ(err(R"({"blocks": [{"type": "max_pool", "kernel": 2, "stride": 0}]})"),
+            "block 1 (max_pool): \"stride\" must be >= 1, got 0");
+  EXPECT_EQ(err(R"({"blocks": [{"type": "conv", "channels": 8, "padding": -1}]})"),
+            "block 1 (conv): \"padding\" must be >= 0, got -1");
+  EXPECT_EQ(err(R"({"blocks": [{"type": "conv", "channels": 8, "kernel": 4096, "padding": 0}]})"), "(no error)");
+  // A --network path that is not a regular file is named, not read as "not JSON" or waited on.
+  testing_util::TempDir dir("network-json-path");
+  EXPECT_EQ(testing_util::error_of([&] { models::read_network_file(dir.str()); }),
+            "network description " + dir.str() + ": is not a regular file");
+  EXPECT_EQ(testing_util::error_of([&] { models::read_network_file(dir.file("none.json")); }),
+            "network description " + dir.file("none.json") + ": does not exist");
+  // A number JSON cannot hold was nlohmann's out_of_range, not the file's error.
+  testing_util::write_bytes(dir.file("big.json"), {'[', '9', 'e', '9', '9', '9', ']'});
+  EXPECT_EQ(testing_util::error_of([&] { models::read_network_file(dir.file("big.json")); }),
+            "network description " + dir.file("big.json") +
+                ": not JSON ([json.exception.out_of_range.406] number overflow parsing '9e999')");
+}
+
 // A C++ network whose forward applies its registered layers in order describes itself by
 // default; one made of something that is not a wrpn block is refused when built, naming it.
 struct WithTorchConv : models::Network {

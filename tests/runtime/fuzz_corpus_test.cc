@@ -1,4 +1,4 @@
-// The fuzz seeds in fuzz/corpus stay valid models as the format evolves (a seed the loader
+// The fuzz seeds in fuzz/corpus/model_loader stay valid models as the format evolves (a seed the loader
 // rejects would leave the fuzzer stuck at the header). WRPN_WRITE_FUZZ_SEEDS=1 rewrites the
 // hand-built one.
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@ namespace wrpn::runtime {
 namespace {
 
 TEST(FuzzCorpus, SeedsAreValidRunnableModels) {
-  const std::string dir = std::string(WRPN_SOURCE_DIR) + "/fuzz/corpus";
+  const std::string dir = std::string(WRPN_SOURCE_DIR) + "/fuzz/corpus/model_loader";
   if (std::getenv("WRPN_WRITE_FUZZ_SEEDS")) write_model_file(testing::tiny_model(1), dir + "/tiny_all_ops.wrpn");
   int seeds = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {

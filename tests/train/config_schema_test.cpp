@@ -121,6 +121,25 @@ TEST(TrainConfig, BadJsonNamesTheSourceAndTheKey) {
             0u);
 }
 
+// Found by scripts/fuzz.sh train_config: a number is taken only as what it says. nlohmann reads
+// 4294967297 as the int 1, -1 as the seed 2^64 - 1, 1.5 and true as 1.
+TEST(TrainConfig, NumbersOutsideTheirFieldsAreNamedNotNarrowed) {
+  TrainConfig c;
+  const auto err = [&](const nlohmann::json& j) { return error_of([&] { apply_json(c, j, "f.json"); }); };
+  EXPECT_EQ(err({{"workers", 4294967297}}),
+            "f.json: config key 'workers' must be an integer in -2147483648..2147483647, got 4294967297");
+  EXPECT_EQ(err({{"seed", -1}}), "f.json: config key 'seed' must be an integer in 0..18446744073709551615, got -1");
+  EXPECT_EQ(err({{"epochs", 1.5}}),
+            "f.json: config key 'epochs' must be an integer in -9223372036854775808..9223372036854775807, got 1.5");
+  EXPECT_EQ(err({{"wbits", true}}),
+            "f.json: config key 'wbits' must be an integer in -2147483648..2147483647, got true");
+  EXPECT_EQ(err({{"lr", true}}), "f.json: config key 'lr' must be a number, got true");
+  EXPECT_EQ(c.workers, TrainConfig{}.workers);
+  apply_json(c, {{"lr", 1}, {"seed", 18446744073709551615ull}, {"workers", 2}}, "f.json");
+  EXPECT_EQ(c.lr, 1.0);
+  EXPECT_EQ(c.workers, 2);
+}
+
 // A network names the model unless the config names it.
 TEST(TrainConfig, NetworkNamesTheModelUnlessTheModelKeyIsGiven) {
   const nlohmann::json net = {{"name", "mine"}, {"blocks", {{{"type", "conv"}, {"channels", 8}}}}};

@@ -65,8 +65,8 @@ printf '\xff' | dd of="$TMP/corrupt.wrpn" bs=1 seek=3000 conv=notrunc status=non
 expect_error 1 "$TMP/corrupt.wrpn: " --model "$TMP/corrupt.wrpn" "$IMAGES"
 head -c 100 "$MODEL" >"$TMP/truncated.wrpn"
 expect_error 1 "$TMP/truncated.wrpn: " --model "$TMP/truncated.wrpn" "$IMAGES"
-expect_error 1 "$IMAGES: IDX images are 1x28x28 (CxHxW), the model $SRC/fuzz/corpus/resnet20_w0.25_3-4.wrpn takes 3x32x32" \
-  --model "$SRC/fuzz/corpus/resnet20_w0.25_3-4.wrpn" "$IMAGES"
+expect_error 1 "$IMAGES: IDX images are 1x28x28 (CxHxW), the model $SRC/fuzz/corpus/model_loader/resnet20_w0.25_3-4.wrpn takes 3x32x32" \
+  --model "$SRC/fuzz/corpus/model_loader/resnet20_w0.25_3-4.wrpn" "$IMAGES"
 expect_error 1 "model file $TMP/none.wrpn" --model "$TMP/none.wrpn" "$IMAGES"
 expect_error 1 "input file $TMP/none.idx does not exist" --model "$MODEL" "$TMP/none.idx"
 printf '\x00\x00\x08\x01\x00\x00\x00\x03\x01\x02\x03' >"$TMP/labels3"

@@ -1,6 +1,8 @@
 #include "sweep_runner.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <csignal>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,9 +39,14 @@ pid_t launch(const measure::SweepRun& run, const SweepRunnerOptions& o) {
   }
   args.insert(args.end(), {"--threads", std::to_string(o.threads_per_job)});
   const std::string log = run.config.out + "/train.log";
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(fmt::format("cannot start sweep run {}", run.id));
   if (pid == 0) {
+    // A run must not outlive a killed sweep: the sweep started again would resume it beside
+    // the orphan, two trainers in one run folder.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       ::dup2(fd, STDOUT_FILENO);

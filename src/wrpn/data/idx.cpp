@@ -19,6 +19,8 @@ namespace {
 constexpr uint8_t kUnsignedByteType = 0x08;
 // MNIST's largest arrays are 47 MB; anything claiming more than this is corrupt.
 constexpr int64_t kMaxElements = int64_t{1} << 32;
+// Values are read this much at a time.
+constexpr int64_t kReadChunk = int64_t{1} << 24;
 
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
@@ -76,13 +78,23 @@ IdxArray read_idx(const std::string& path, int expected_dims) {
     const int64_t dim = int64_t(be[0]) << 24 | int64_t(be[1]) << 16 | int64_t(be[2]) << 8 | be[3];
     if (dim == 0) throw std::runtime_error(fmt::format("IDX file {} has dimension {} = 0", path, d));
     array.dims.push_back(dim);
-    elements *= dim;
-    if (elements > kMaxElements) {
-      throw std::runtime_error(fmt::format("IDX file {} claims {} elements: too large", path, elements));
+    // Both factors are below 2^33, so the product fits 64 unsigned bits (not 63 signed ones).
+    const uint64_t product = uint64_t(elements) * uint64_t(dim);
+    if (product > uint64_t(kMaxElements)) {
+      throw std::runtime_error(fmt::format("IDX file {} claims {} elements: too large", path, product));
     }
+    elements = int64_t(product);
   }
-  array.values.resize(size_t(elements));
-  const int64_t got = read_bytes(file.get(), array.values.data(), elements, path);
+  // The header is not trusted with the allocation: a few bytes can claim 4 G elements, so the
+  // values grow with what the file really holds.
+  int64_t got = 0;
+  while (got < elements) {
+    const int64_t chunk = std::min(elements - got, kReadChunk);
+    array.values.resize(size_t(got + chunk));
+    const int64_t read = read_bytes(file.get(), array.values.data() + got, chunk, path);
+    got += read;
+    if (read < chunk) break;
+  }
   if (got != elements) {
     throw std::runtime_error(
         fmt::format("IDX file {} is truncated: expected {} data bytes, got {}", path, elements, got));

@@ -11,12 +11,19 @@
 
 namespace wrpn {
 namespace data {
+namespace {
+
+[[noreturn]] void fail_as(const std::string& what, const std::string& path, const std::string& is) {
+  throw std::runtime_error(fmt::format("{} {} {}", what, path, is));
+}
+
+}  // namespace
 
 void require_readable_file(const std::string& path, const std::string& what) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status s = fs::status(path, ec);  // follows symlinks
-  const auto fail = [&](const std::string& is) { throw std::runtime_error(fmt::format("{} {} {}", what, path, is)); };
+  const auto fail = [&](const std::string& is) { fail_as(what, path, is); };
   if (ec) {
     if (ec.value() == ELOOP) fail("is a symlink loop");
     if (ec.value() == ENOENT)
@@ -27,18 +34,18 @@ void require_readable_file(const std::string& path, const std::string& what) {
     case fs::file_type::regular:
       break;
     case fs::file_type::not_found:
-      fail("does not exist");
+      fail_as(what, path, "does not exist");
     case fs::file_type::directory:
-      fail("is a directory, not a file");
+      fail_as(what, path, "is a directory, not a file");
     case fs::file_type::fifo:
-      fail("is a FIFO, not a file");
+      fail_as(what, path, "is a FIFO, not a file");
     case fs::file_type::character:
     case fs::file_type::block:
-      fail("is a device, not a file");
+      fail_as(what, path, "is a device, not a file");
     case fs::file_type::socket:
-      fail("is a socket, not a file");
+      fail_as(what, path, "is a socket, not a file");
     default:
-      fail("is not a regular file");
+      fail_as(what, path, "is not a regular file");
   }
   if (::access(path.c_str(), R_OK) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
 }

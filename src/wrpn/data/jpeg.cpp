@@ -60,6 +60,12 @@ std::pair<int, int> JpegDecoder::size(const std::vector<uint8_t>& jpeg, const st
   if (width < 1 || height < 1) {
     fail(name, fmt::format("the header gives no image size ({} bytes)", jpeg.size()));
   }
+  // The header is checked before it sizes an allocation: a few hundred corrupt bytes can claim
+  // 65500x65500 pixels (12.9 GB of RGB).
+  if (int64_t(width) * height > kMaxJpegPixels) {
+    fail(name, fmt::format("the header claims {}x{} pixels, more than the {} this reader decodes", width, height,
+                           kMaxJpegPixels));
+  }
   return {width, height};
 }
 

@@ -9,6 +9,9 @@
 namespace wrpn {
 namespace data {
 
+/// The most pixels a JPEG may have (16384 x 16384, the PGM reader's limit): 805 MB of RGB.
+constexpr int64_t kMaxJpegPixels = int64_t{16384} * 16384;
+
 /// An 8-bit RGB image, row-major, 3 bytes per pixel (HWC).
 struct RgbImage {
   int width = 0;
@@ -38,7 +41,7 @@ class JpegDecoder {
   JpegDecoder& operator=(const JpegDecoder&) = delete;
 
   /// Width and height of the image; throws std::runtime_error naming `name` when the data is
-  /// not a JPEG libjpeg-turbo can read.
+  /// not a JPEG libjpeg-turbo can read or claims more than kMaxJpegPixels.
   std::pair<int, int> size(const std::vector<uint8_t>& jpeg, const std::string& name);
   /// Decodes to RGB at `scale` into `out` (reusing its buffer). Grey images come out as RGB.
   /// Recoverable libjpeg warnings (e.g. extraneous bytes) are accepted; errors throw

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <stdexcept>
 
@@ -10,6 +12,27 @@
 
 namespace wrpn {
 namespace measure {
+
+namespace {
+
+std::string width_label(double width) { return fmt::format("w{:g}", width); }
+
+// The run's folder name: what expand() writes and validate() keeps unique.
+std::string run_id(const std::string& model, double width, const Precision& p, uint64_t seed) {
+  return fmt::format("{}-{}-{}-{}-s{}", model, width_label(width), p.weight_bits, p.activation_bits, seed);
+}
+
+template <typename T, typename Key>
+void require_unique(const std::vector<T>& values, Key key, const std::string& what) {
+  std::set<decltype(key(values[0]))> seen;
+  for (const T& v : values) {
+    if (!seen.insert(key(v)).second) {
+      throw std::invalid_argument(fmt::format("sweep: {} {} is listed twice", what, key(v)));
+    }
+  }
+}
+
+}  // namespace
 
 std::string Precision::label() const { return fmt::format("{}/{}", weight_bits, activation_bits); }
 
@@ -52,6 +75,24 @@ void SweepGrid::validate() const {
   if (std::set<uint64_t>(seeds.begin(), seeds.end()).size() != seeds.size()) {
     throw std::invalid_argument("sweep: seeds must not repeat");
   }
+  // Every run needs a folder of its own: widths 1 and 1.0000001 would both write ...-w1-...
+  require_unique(models, [](const std::string& m) { return m; }, "model");
+  require_unique(precisions, [](const Precision& p) { return p.label(); }, "precision");
+  std::set<std::string> labels;
+  for (const double w : widths) {
+    if (!labels.insert(width_label(w)).second) {
+      throw std::invalid_argument(
+          fmt::format("sweep: width {} is listed twice (or two widths both name their runs {})", w, width_label(w)));
+    }
+  }
+  // Counted in double: four lists of a million entries would overflow an integer.
+  const double runs = double(models.size()) * double(widths.size()) * double(precisions.size()) * double(seeds.size());
+  if (runs > double(kMaxSweepRuns)) {
+    throw std::invalid_argument(fmt::format("sweep: {} models x {} widths x {} precisions x {} seeds = {:.0f} runs, more "
+                                            "than {}",
+                                            models.size(), widths.size(), precisions.size(), seeds.size(), runs,
+                                            kMaxSweepRuns));
+  }
   base.validate();
 }
 
@@ -59,23 +100,37 @@ SweepGrid read_sweep_grid(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw std::invalid_argument(fmt::format("{}: a sweep must be a JSON object", source));
   SweepGrid g;
   for (const auto& [key, value] : j.items()) {
-    try {
-      if (key == "models")
-        g.models = value.get<std::vector<std::string>>();
-      else if (key == "widths")
-        g.widths = value.get<std::vector<double>>();
-      else if (key == "seeds")
-        g.seeds = value.get<std::vector<uint64_t>>();
-      else if (key == "precisions") {
-        g.precisions.clear();
-        for (const auto& p : value) g.precisions.push_back(parse_precision(p.get<std::string>()));
-      } else if (key == "train")
-        train::apply_json(g.base, value, source + " (train)");
-      else
-        throw std::invalid_argument(fmt::format("{}: unknown sweep key '{}'", source, key));
-    } catch (const nlohmann::json::exception&) {
-      throw std::invalid_argument(
-          fmt::format("{}: sweep key '{}' has a value of the wrong type: {}", source, key, value.dump()));
+    // A list of what `ok` accepts; nothing read as something else (true as width 1, -1 as
+    // seed 2^64 - 1, an object's values as a list).
+    const auto list = [&, &key = key, &value = value](const char* of, auto ok) {
+      if (!value.is_array()) {
+        throw std::invalid_argument(
+            fmt::format("{}: sweep key '{}' has a value of the wrong type: {}", source, key, value.dump()));
+      }
+      for (const auto& e : value) {
+        if (!ok(e)) {
+          throw std::invalid_argument(
+              fmt::format("{}: sweep key '{}' needs a list of {}, got {}", source, key, of, e.dump()));
+        }
+      }
+    };
+    if (key == "models") {
+      list("model names", [](const nlohmann::json& e) { return e.is_string(); });
+      g.models = value.get<std::vector<std::string>>();
+    } else if (key == "widths") {
+      list("numbers", [](const nlohmann::json& e) { return e.is_number(); });
+      g.widths = value.get<std::vector<double>>();
+    } else if (key == "seeds") {
+      list("integers 0..18446744073709551615", [](const nlohmann::json& e) { return e.is_number_unsigned(); });
+      g.seeds = value.get<std::vector<uint64_t>>();
+    } else if (key == "precisions") {
+      list("\"WBITS/ABITS\" strings", [](const nlohmann::json& e) { return e.is_string(); });
+      g.precisions.clear();
+      for (const auto& p : value) g.precisions.push_back(parse_precision(p.get<std::string>()));
+    } else if (key == "train") {
+      train::apply_json(g.base, value, source + " (train)");
+    } else {
+      throw std::invalid_argument(fmt::format("{}: unknown sweep key '{}'", source, key));
     }
   }
   return g;
@@ -92,7 +147,7 @@ std::vector<SweepRun> expand(const SweepGrid& g, const std::string& folder) {
           r.width = w;
           r.precision = p;
           r.seed = s;
-          r.id = fmt::format("{}-w{:g}-{}-{}-s{}", m, w, p.weight_bits, p.activation_bits, s);
+          r.id = run_id(m, w, p, s);
           r.config = g.base;
           r.config.model.name = m;
           r.config.model.width = w;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Precision {
 /// Parses "WBITS/ABITS"; throws std::invalid_argument naming the text otherwise.
 Precision parse_precision(const std::string& text);
 
+/// The most runs one grid may expand to (the paper's grids are a few hundred).
+constexpr int64_t kMaxSweepRuns = 10000;
+
 struct SweepGrid {
   std::vector<std::string> models = {"vgg_small"};
   std::vector<double> widths = {1, 2, 3};
@@ -30,12 +34,14 @@ struct SweepGrid {
   train::TrainConfig base;
 
   /// Throws std::invalid_argument naming the first bad entry (unknown model, bits outside
-  /// 1..8/32, width <= 0, an empty list, a repeated entry).
+  /// 1..8/32, width <= 0, an empty list, a repeated entry, two widths that name their runs
+  /// alike, more than kMaxSweepRuns runs).
   void validate() const;
 };
 
 /// Reads {"models": [...], "widths": [...], "precisions": ["4/4", ...], "seeds": [...],
-/// "train": {train config keys}}; unknown keys are errors.
+/// "train": {train config keys}}; unknown keys, and lists of anything else than model names,
+/// numbers, "W/A" strings and non-negative integer seeds, are errors naming the key.
 SweepGrid read_sweep_grid(const nlohmann::json& json, const std::string& source);
 
 struct SweepRun {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "wrpn/train/atomic_file.h"
+#include "wrpn/train/checkpoint_archive.h"
 #include "wrpn/train/train_config.h"
 
 namespace wrpn {
@@ -34,6 +35,9 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     throw std::runtime_error(fmt::format("checkpoint {} does not exist", path));
   }
+  // LibTorch trusts the archive's records (a corrupted TorchScript record crashed it): each
+  // one's bounds, sizes and CRC-32 are checked first (checkpoint_archive.h).
+  check_checkpoint_file(path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
@@ -53,6 +57,10 @@ void save_checkpoint(const std::string& path, models::Network& model, torch::opt
   archive.write("epochs_done", c10::IValue(meta.epochs_done));
   archive.write("config", c10::IValue(meta.config.dump()));
   if (!meta.input.is_null()) archive.write("input", c10::IValue(meta.input.dump()));
+  if (meta.steps_done > 0) {
+    archive.write("steps_done", c10::IValue(meta.steps_done));
+    archive.write("epoch_state", c10::IValue(meta.epoch_state.dump()));
+  }
   archive.write("rng_state", cpu_rng_state());
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
@@ -83,10 +91,18 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
     meta.config = nlohmann::json::parse(config.toStringRef());
     c10::IValue input;
     if (archive.try_read("input", input)) meta.input = nlohmann::json::parse(input.toStringRef());
+    c10::IValue steps, epoch_state;
+    if (archive.try_read("steps_done", steps)) {
+      meta.steps_done = steps.toInt();
+      archive.read("epoch_state", epoch_state);
+      meta.epoch_state = nlohmann::json::parse(epoch_state.toStringRef());
+    }
     // Older runs are rebuilt as they were trained, not with today's defaults.
     add_keys_saved_before(meta.config);
   } catch (const c10::Error&) {
     throw std::runtime_error(fmt::format("{} is not a wrpn checkpoint (missing fields)", path));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(fmt::format("{} is not a wrpn checkpoint (a field is not JSON: {})", path, e.what()));
   }
   return meta;
 }

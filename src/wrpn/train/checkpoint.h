@@ -21,6 +21,10 @@ struct CheckpointMeta {
   /// The input normalisation the run applied, {"mean": [...], "std": [...]} of pixel/255 per
   /// channel, so that export needs no dataset. Null in checkpoints written before it was kept.
   nlohmann::json input;
+  /// Steps of epoch epochs_done + 1 completed (0: written at an epoch's end), and that
+  /// epoch's running totals then (train/epoch_state.h), for a bit-exact mid-epoch resume.
+  int64_t steps_done = 0;
+  nlohmann::json epoch_state;
 };
 
 void save_checkpoint(const std::string& path, models::Network& model, torch::optim::Optimizer* optimizer,

@@ -202,6 +202,12 @@ std::vector<ConfigField> data_rows() {
       row(G::Training, "dataset", "--dataset", &TrainConfig::dataset, "{choices} (DIR/train, DIR/val)")
           .one_of({"fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder"})
           .info(),
+      row(G::Training, "checkpoint_every", "--checkpoint-every", &TrainConfig::checkpoint_every,
+          "also checkpoint every N steps inside an epoch (0: at each epoch's end only)")
+          .at_least(0),
+      row(G::Training, "keep_checkpoints", "--keep-checkpoints", &TrainConfig::keep_checkpoints,
+          "checkpoints kept: the newest is checkpoint.pt, above 1 also checkpoint-step<N>.pt")
+          .at_least(1),
       row(G::Training, "workers", "--workers", &TrainConfig::workers,
           "data-loading worker threads (0: the training thread)")
           .within(0, 64),

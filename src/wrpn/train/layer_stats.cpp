@@ -44,6 +44,34 @@ LayerStats LayerStatsCollector::stats() const {
   return s;
 }
 
+nlohmann::json LayerStatsCollector::state() const {
+  nlohmann::json clips = nlohmann::json::array();
+  for (const auto& a : activations_) {
+    const nn::ClipCounts& c = a.second->clip_counts;
+    clips.push_back({c.below, c.above, c.total});
+  }
+  return {{"steps", steps_}, {"grad_norm_sums", grad_norm_sums_}, {"clip_counts", clips}};
+}
+
+void LayerStatsCollector::restore(const nlohmann::json& state) {
+  try {
+    const auto sums = state.at("grad_norm_sums").get<std::vector<double>>();
+    const auto clips = state.at("clip_counts").get<std::vector<std::vector<int64_t>>>();
+    if (sums.size() != layers_.size() || clips.size() != activations_.size()) {
+      throw std::runtime_error(fmt::format("statistics of {} layers and {} activations, the network has {} and {}",
+                                           sums.size(), clips.size(), layers_.size(), activations_.size()));
+    }
+    for (size_t i = 0; i < clips.size(); ++i) {
+      if (clips[i].size() != 3) throw std::runtime_error("a clip count is not [below, above, total]");
+      activations_[i].second->clip_counts = {clips[i][0], clips[i][1], clips[i][2]};
+    }
+    grad_norm_sums_ = sums;
+    steps_ = state.at("steps").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(fmt::format("layer statistics are malformed: {}", e.what()));
+  }
+}
+
 std::vector<LayerWarning> layer_warnings(const LayerStats& s) {
   std::vector<LayerWarning> lines;
   for (const auto& [name, high] : s.clipped_high) {

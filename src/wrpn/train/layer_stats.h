@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <string>
 #include <utility>
@@ -38,6 +40,10 @@ class LayerStatsCollector {
   void after_backward();
   /// The epoch so far.
   LayerStats stats() const;
+  /// The counts, exactly (a mid-epoch checkpoint), and back; restore throws
+  /// std::runtime_error when the state is of another network.
+  nlohmann::json state() const;
+  void restore(const nlohmann::json& state);
 
  private:
   std::vector<std::pair<std::string, nn::QReLUImpl*>> activations_;

@@ -4,9 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 
+#include "wrpn/data/input_path.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/config_schema.h"
 
@@ -20,11 +24,36 @@ nlohmann::json write(const ConfigField& f, const TrainConfig& c) {
                     f.storage);
 }
 
+// A number outside the range of its field: what the field takes.
+struct OutOfRange {
+  std::string takes;
+};
+
+// The JSON value as the field's type, taken only as what it says: nlohmann would read 1.5 and
+// true as the integer 1, 4294967297 as the int 1 and -1 as the seed 2^64 - 1.
+template <typename T>
+T value_as(const nlohmann::json& value) {
+  if (!value.is_number() && !value.is_boolean()) return value.get<T>();  // nlohmann's type error, or a string
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const bool fits = value.is_number_unsigned()   ? value.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max())
+                      : value.is_number_integer() ? value.get<int64_t>() >= int64_t(std::numeric_limits<T>::min()) &&
+                                                        (std::is_unsigned_v<T> ||
+                                                         value.get<int64_t>() <= int64_t(std::numeric_limits<T>::max()))
+                                                  : false;
+    if (!fits) {
+      throw OutOfRange{fmt::format("an integer in {}..{}", std::numeric_limits<T>::min(), std::numeric_limits<T>::max())};
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!value.is_number()) throw OutOfRange{"a number"};
+  }
+  return value.get<T>();
+}
+
 void read(const ConfigField& f, TrainConfig& c, const nlohmann::json& value) {
   std::visit(Overloaded{[&](const Converted& k) { k.read(c, value); },
                         [&](const auto& m) {
                           auto& field = m.of(c);
-                          field = value.get<std::decay_t<decltype(field)>>();
+                          field = value_as<std::decay_t<decltype(field)>>(value);
                         }},
              f.storage);
 }
@@ -70,6 +99,9 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
     } catch (const nlohmann::json::exception&) {
       throw std::invalid_argument(
           fmt::format("{}: config key '{}' has a value of the wrong type: {}", source, key, value.dump()));
+    } catch (const OutOfRange& e) {
+      throw std::invalid_argument(
+          fmt::format("{}: config key '{}' must be {}, got {}", source, key, e.takes, value.dump()));
     }
   }
   for (const ConfigField& f : config_fields()) {
@@ -78,6 +110,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
 }
 
 void apply_json_file(TrainConfig& c, const std::string& path) {
+  data::require_readable_file(path, "config file");
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(fmt::format("cannot read config file {}", path));
   nlohmann::json j;
@@ -114,6 +147,8 @@ void apply_info(TrainConfig& c, const nlohmann::json& info) {
       read(f, c, *it);
     } catch (const nlohmann::json::exception&) {
       // informative only: a value of another type is passed over
+    } catch (const OutOfRange&) {
+      // and one outside its field's range
     }
   }
 }

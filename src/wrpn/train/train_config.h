@@ -46,6 +46,12 @@ struct TrainConfig {
   int threads = 0;
   /// Run folder: config.json, metrics.jsonl, checkpoint.pt.
   std::string out = "runs/latest";
+  /// Also checkpoint every N optimiser steps inside an epoch (0: at each epoch's end only), so
+  /// that a kill loses at most N steps; a resume continues from that step bit for bit.
+  int64_t checkpoint_every = 0;
+  /// Checkpoints kept: checkpoint.pt is the newest; above 1, the last K are also kept as
+  /// checkpoint-step<N>.pt (hard links where the file system has them).
+  int64_t keep_checkpoints = 1;
   /// Use only the first N training / test samples; 0 means all.
   int64_t limit_train = 0;
   int64_t limit_test = 0;

@@ -17,12 +17,16 @@
 #include "wrpn/models/registry.h"
 #include "wrpn/train/atomic_file.h"
 #include "wrpn/train/checkpoint.h"
+#include "wrpn/train/checkpoint_history.h"
+#include "wrpn/train/epoch_state.h"
 #include "wrpn/train/memory_stats.h"
+#include "wrpn/train/numerics_check.h"
 #include "wrpn/kernels/compute_backends.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/packed_saving.h"
 #include "wrpn/train/optimizer.h"
 #include "wrpn/train/progress.h"
+#include "wrpn/train/run_lock.h"
 
 namespace wrpn {
 namespace train {
@@ -129,19 +133,19 @@ struct Run {
   int rank = 0, world = 1;
   bool writer = true;  // the one rank that writes files and prints
   std::string ckpt, metrics_path;
-  int64_t epochs_done = 0;
+  /// Where the run continues: epochs completed, steps of the next epoch completed, and that
+  /// epoch's totals then (a mid-epoch checkpoint).
+  int64_t epochs_done = 0, steps_done = 0;
+  nlohmann::json epoch_state;
+  /// "checkpoint.pt (epoch 3, step 120)", for the messages that stop a run.
+  std::string last_checkpoint = "none yet";
   std::shared_ptr<models::Network> model;
   OptimizerBundle opt;
   nlohmann::json resolved;
   nlohmann::json input_normalisation;  // what evaluation (and so export) normalises inputs with
   std::unique_ptr<distributed::GradSync> grad_sync;
   std::unique_ptr<data::BatchLoader> train_loader, test_loader;
-};
-
-// This rank's running totals over one epoch.
-struct EpochTotals {
-  double loss_sum = 0, lr = 0;
-  int64_t correct = 0, seen = 0, skipped = 0, peak_step_bytes = 0;
+  std::unique_ptr<RunLock> lock;  // the writer's, for the whole run
 };
 
 }  // namespace
@@ -170,7 +174,7 @@ namespace {
 // config.json, from which it starts again (`resume` becomes false). Validated; threads and
 // seed set.
 TrainConfig resolve_config(TrainConfig config, bool& resume, const TrainHooks& hooks, bool writer,
-                           int64_t& epochs_done) {
+                           CheckpointMeta& resumed) {
   if (resume) {
     bool has_checkpoint = false;
     const nlohmann::json saved = saved_run_config(config.out, &has_checkpoint);
@@ -181,7 +185,7 @@ TrainConfig resolve_config(TrainConfig config, bool& resume, const TrainHooks& h
     config.threads = threads;
     config.out = out;
     if (has_checkpoint) {
-      epochs_done = read_checkpoint_meta(checkpoint_path(out)).epochs_done;
+      resumed = read_checkpoint_meta(checkpoint_path(out));
     } else {
       resume = false;
       if (writer && hooks.verbose) {
@@ -210,7 +214,10 @@ void set_up(Run& r, bool resume) {
   r.model = r.hooks->build_model ? r.hooks->build_model(config.model) : models::build_model(config.model);
   r.opt = make_optimizer(*r.model, config);
 
-  if (r.writer) fs::create_directories(config.out);
+  if (r.writer) {
+    fs::create_directories(config.out);
+    r.lock = std::make_unique<RunLock>(config.out);
+  }
   r.metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
   r.resolved = to_json(config);
   r.input_normalisation = {{"mean", test_set->channel_mean()}, {"std", test_set->channel_std()}};
@@ -263,6 +270,11 @@ bool train_step(Run& r, int64_t epoch, int64_t b, EpochTotals& t, LayerStatsColl
   if (r.grad_sync) r.grad_sync->begin_step();
   if (n > 0) {
     const torch::Tensor logits = r.model->forward(batch.images);
+    if (const std::string buffer = first_non_finite_buffer(*r.model); !buffer.empty()) {
+      throw std::runtime_error(fmt::format("batch-norm statistic {} became NaN or Inf at epoch {} step {} (lr {:.4g}); "
+                                           "the last good checkpoint is {}",
+                                           buffer, epoch + 1, b, t.lr, r.last_checkpoint));
+    }
     torch::Tensor loss;
     double loss_value = 0;
     if (r.group) {
@@ -279,13 +291,18 @@ bool train_step(Run& r, int64_t epoch, int64_t b, EpochTotals& t, LayerStatsColl
     if (!std::isfinite(loss_value)) {
       throw std::runtime_error(
           fmt::format("loss became {} at epoch {} step {} (lr {:.4g}); the last good checkpoint is {}", loss_value,
-                      epoch + 1, b, t.lr, r.ckpt));
+                      epoch + 1, b, t.lr, r.last_checkpoint));
     }
     loss.backward();
     t.loss_sum += loss_value * double(n);
     t.correct += count_topk_correct(logits.detach(), batch.labels, 1);
   }
   if (r.grad_sync) r.grad_sync->finish_step();
+  if (const std::string param = first_non_finite_gradient(*r.model); !param.empty()) {
+    throw std::runtime_error(fmt::format("the gradient of {} became NaN or Inf at epoch {} step {} (lr {:.4g}); the "
+                                         "last good checkpoint is {}",
+                                         param, epoch + 1, b, t.lr, r.last_checkpoint));
+  }
   layer_stats.after_backward();
   r.opt.optimizer->step();
   t.peak_step_bytes = std::max(t.peak_step_bytes, peak_tensor_bytes());
@@ -293,18 +310,75 @@ bool train_step(Run& r, int64_t epoch, int64_t b, EpochTotals& t, LayerStatsColl
   return true;
 }
 
-// The steps of one epoch, then its totals over the ranks and the evaluation.
-EpochMetrics run_epoch(Run& r, int64_t epoch, ProgressLine& progress, LayerStatsCollector& layer_stats) {
+std::string checkpoint_label(const std::string& path, int64_t epochs_done, int64_t steps_done) {
+  if (steps_done > 0) return fmt::format("{} (epoch {}, step {})", path, epochs_done + 1, steps_done);
+  return fmt::format("{} (end of epoch {})", path, epochs_done);
+}
+
+// Every rank's totals (an all-reduce of one row per rank; all ranks call it).
+std::vector<EpochTotals> gather_totals(const Run& r, const EpochTotals& t) {
+  if (!r.group) return {t};
+  const std::vector<double> mine = to_values(t);
+  std::vector<double> rows(mine.size() * size_t(r.world), 0.0);
+  std::copy(mine.begin(), mine.end(), rows.begin() + std::ptrdiff_t(mine.size() * size_t(r.rank)));
+  rows = sum_over_ranks(r.group.get(), rows, "all-reduce of the epoch's totals for a checkpoint");
+  std::vector<EpochTotals> all;
+  for (int i = 0; i < r.world; ++i) {
+    const auto first = rows.begin() + std::ptrdiff_t(mine.size() * size_t(i));
+    all.push_back(totals_from_values({first, first + std::ptrdiff_t(mine.size())}));
+  }
+  return all;
+}
+
+// checkpoint.pt for `meta` (rank 0 writes), its history, and the name the stop messages give.
+void write_checkpoint(Run& r, const CheckpointMeta& meta) {
+  const int64_t steps_per_epoch = r.train_loader->num_batches();
+  const int64_t global_step = meta.epochs_done * steps_per_epoch + meta.steps_done;
+  if (r.writer) {
+    save_checkpoint(r.ckpt, *r.model, r.opt.optimizer.get(), meta);
+    keep_checkpoint_history(r.ckpt, global_step, r.config.keep_checkpoints);
+  }
+  r.last_checkpoint = checkpoint_label(r.ckpt, meta.epochs_done, meta.steps_done);
+}
+
+// A checkpoint after step `steps_done` of `epoch` (not its last): the model and optimiser, and
+// the epoch's totals so far, so that the resumed epoch ends as an uninterrupted one would.
+void write_step_checkpoint(Run& r, int64_t epoch, int64_t steps_done, EpochTotals t, double seconds,
+                           const LayerStatsCollector& layer_stats) {
+  t.seconds_before = seconds;
+  const auto ranks = gather_totals(r, t);
+  write_checkpoint(r, {epoch, r.resolved, r.input_normalisation, steps_done, epoch_state_json(ranks, layer_stats.state())});
+}
+
+// The steps of one epoch from `first_step` (a mid-epoch resume), then its totals over the
+// ranks and the evaluation.
+EpochMetrics run_epoch(Run& r, int64_t epoch, int64_t first_step, ProgressLine& progress,
+                       LayerStatsCollector& layer_stats) {
   const TrainConfig& config = r.config;
   r.model->train();
   layer_stats.reset();
-  const auto epoch_start = Clock::now();
-  const int64_t steps_per_epoch = r.train_loader->num_batches();
   EpochTotals t;
-  for (int64_t b = 0; b < steps_per_epoch; ++b) {
-    if (!train_step(r, epoch, b, t, layer_stats)) continue;
+  if (first_step > 0) {
+    t = totals_for_rank(r.epoch_state, r.rank, r.world, r.ckpt);
+    try {
+      layer_stats.restore(r.epoch_state.at("layers"));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("{}: the epoch in progress cannot be resumed: {}", r.ckpt, e.what()));
+    }
+  }
+  const auto epoch_start = Clock::now();
+  const int64_t seen_before = t.seen;
+  const int64_t steps_per_epoch = r.train_loader->num_batches();
+  for (int64_t b = first_step; b < steps_per_epoch; ++b) {
+    const bool stepped = train_step(r, epoch, b, t, layer_stats);
+    const int64_t global_step = epoch * steps_per_epoch + b + 1;
+    if (config.checkpoint_every > 0 && global_step % config.checkpoint_every == 0 && b + 1 < steps_per_epoch) {
+      write_step_checkpoint(r, epoch, b + 1, t, t.seconds_before + seconds_since(epoch_start), layer_stats);
+    }
+    if (r.hooks->after_step) r.hooks->after_step(epoch, b);
+    if (!stepped) continue;
     const double elapsed = seconds_since(epoch_start);
-    const double rate = double(t.seen * r.world) / std::max(elapsed, 1e-9);
+    const double rate = double((t.seen - seen_before) * r.world) / std::max(elapsed, 1e-9);
     const double remaining_images = double((config.epochs - epoch) * r.train_loader->num_samples() - t.seen * r.world);
     progress.update(fmt::format("epoch {}/{}", epoch + 1, config.epochs), b + 1, steps_per_epoch, rate,
                     t.loss_sum / double(t.seen), remaining_images / rate);
@@ -315,7 +389,7 @@ EpochMetrics run_epoch(Run& r, int64_t epoch, ProgressLine& progress, LayerStats
   const int64_t seen = int64_t(std::llround(totals[2]));
   EpochMetrics m;
   m.epoch = epoch + 1;
-  m.seconds = seconds_since(epoch_start);
+  m.seconds = t.seconds_before + seconds_since(epoch_start);
   m.images_per_s = double(seen) / std::max(m.seconds, 1e-9);
   m.train_loss = totals[0] / double(std::max<int64_t>(seen, 1));
   m.train_acc = 100.0 * double(int64_t(std::llround(totals[1]))) / double(std::max<int64_t>(seen, 1));
@@ -332,11 +406,9 @@ EpochMetrics run_epoch(Run& r, int64_t epoch, ProgressLine& progress, LayerStats
 }
 
 // metrics.jsonl, the checkpoint, the epoch line and each layer's first warning.
-void finish_epoch(const Run& r, const EpochMetrics& m, std::set<std::string>& warned_layers) {
-  if (r.writer) {
-    append_line(r.metrics_path, to_json(m).dump());
-    save_checkpoint(r.ckpt, *r.model, r.opt.optimizer.get(), {m.epoch, r.resolved, r.input_normalisation});
-  }
+void finish_epoch(Run& r, const EpochMetrics& m, std::set<std::string>& warned_layers) {
+  if (r.writer) append_line(r.metrics_path, to_json(m).dump());
+  write_checkpoint(r, {m.epoch, r.resolved, r.input_normalisation, /*steps_done=*/0, nullptr});
   if (!r.writer) return;
   if (r.hooks->verbose) {
     double max_zero = 0;
@@ -368,7 +440,14 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   r.world = group ? group->size() : 1;
   r.writer = r.rank == 0;
   r.ckpt = checkpoint_path(config.out);
-  r.config = resolve_config(std::move(config), resume, hooks, r.writer, r.epochs_done);
+  CheckpointMeta resumed;
+  r.config = resolve_config(std::move(config), resume, hooks, r.writer, resumed);
+  if (resume) {
+    r.epochs_done = resumed.epochs_done;
+    r.steps_done = resumed.steps_done;
+    r.epoch_state = resumed.epoch_state;
+    r.last_checkpoint = checkpoint_label(r.ckpt, r.epochs_done, r.steps_done);
+  }
   install_memory_stats();
   const quant::PackedSavingGuard packed_saving(r.config.packed_saving);
   const nn::MatrixUnits units{r.config.int8_forward, nn::parse_backward_precision(r.config.backward_precision),
@@ -385,7 +464,7 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   LayerStatsCollector layer_stats(*r.model);
   std::set<std::string> warned_layers;
   for (int64_t epoch = r.epochs_done; epoch < r.config.epochs; ++epoch) {
-    const EpochMetrics m = run_epoch(r, epoch, progress, layer_stats);
+    const EpochMetrics m = run_epoch(r, epoch, epoch == r.epochs_done ? r.steps_done : 0, progress, layer_stats);
     finish_epoch(r, m, warned_layers);
     result.last = m;
     ++result.epochs_run;

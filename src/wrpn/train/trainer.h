@@ -48,6 +48,9 @@ struct TrainHooks {
   /// Called after every epoch's checkpoint; return false to stop early (tests use it to
   /// simulate an interruption).
   std::function<bool(const EpochMetrics&)> after_epoch;
+  /// Called after step `step` of epoch `epoch` (0-based) and its checkpoint, if one was due;
+  /// tests throw from it to stop a run mid-epoch as a kill would.
+  std::function<void(int64_t epoch, int64_t step)> after_step;
   /// Print per-epoch lines to stdout.
   bool verbose = true;
   /// Redraw a progress line on stderr during each epoch (defaults to "stderr is a terminal").
