@@ -23,7 +23,8 @@ std::set<std::string> keys_of(const nlohmann::json& j) {
   return keys;
 }
 
-// The keys config.json had before the table: a run folder written then must still load.
+// The keys config.json had before the table, and the two checkpoint keys added since: a run
+// folder written then must still load.
 TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
   const std::set<std::string> saved = {"model",
                                        "width",
@@ -63,7 +64,9 @@ TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
                                        "packed_saving",
                                        "int8_forward",
                                        "backward_precision",
-                                       "recompute_conv_outputs"};
+                                       "recompute_conv_outputs",
+                                       "checkpoint_every",
+                                       "keep_checkpoints"};
   const nlohmann::json j = to_json(TrainConfig{});
   EXPECT_EQ(keys_of(j), saved);
   EXPECT_EQ(j["wbits"], 32);
@@ -85,7 +88,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
       "warmup_epochs": 1.5, "step_epochs": 2, "gamma": 0.5, "seed": 18446744073709551615,
       "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "crop_padding": 4,
       "flip": true, "packed_saving": false, "int8_forward": false, "backward_precision": "bf16",
-      "recompute_conv_outputs": true,
+      "recompute_conv_outputs": true, "checkpoint_every": 25, "keep_checkpoints": 3,
       "network": {"name": "tiny", "blocks": [{"type": "conv", "channels": 8, "kernel": 3}]}})");
   const nlohmann::json defaults = to_json(TrainConfig{});
   for (const auto& [key, value] : changed.items()) EXPECT_NE(defaults.value(key, nlohmann::json()), value) << key;
@@ -197,8 +200,8 @@ TEST(ConfigSchema, EveryFieldHasOneKeyAndOneFlagWithHelp) {
     EXPECT_FALSE(f.help.empty()) << f.flag;
     EXPECT_EQ(f.help.find("{choices}"), std::string::npos) << f.flag;
   }
-  EXPECT_EQ(keys.size(), 40u);   // the 39 of config.json and "network"
-  EXPECT_EQ(flags.size(), 37u);  // classes, in_channels, input_size are JSON only
+  EXPECT_EQ(keys.size(), 42u);   // the 41 of config.json and "network"
+  EXPECT_EQ(flags.size(), 39u);  // classes, in_channels, input_size are JSON only
   std::map<std::string, std::string> help;
   for (const ConfigField& f : config_fields()) help[f.key] = f.help;
   EXPECT_EQ(help["optimizer"], "sgd (default), adam or adamw");

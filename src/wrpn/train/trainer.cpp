@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -91,11 +96,17 @@ EvalResult combine_over_ranks(distributed::Group* group, const EvalResult& local
   return r;
 }
 
+// One write(2) per line, so a full disk is named with its errno; a line torn by a kill is
+// dropped by truncate_metrics on resume (it does not parse).
 void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  out.flush();
-  if (!out) throw std::runtime_error(fmt::format("cannot append to {}", path));
+  const std::string text = line + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  ssize_t written = fd < 0 ? -1 : ::write(fd, text.data(), text.size());
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (written != ssize_t(text.size()))
+    throw std::runtime_error(fmt::format("cannot append {} bytes to {}: {}", text.size(), path,
+                                         written < 0 ? std::strerror(err) : "short write"));
 }
 
 }  // namespace
@@ -215,7 +226,9 @@ void set_up(Run& r, bool resume) {
   r.opt = make_optimizer(*r.model, config);
 
   if (r.writer) {
-    fs::create_directories(config.out);
+    std::error_code ec;
+    fs::create_directories(config.out, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create the run folder {}: {}", config.out, ec.message()));
     r.lock = std::make_unique<RunLock>(config.out);
   }
   r.metrics_path = (fs::path(config.out) / "metrics.jsonl").string();
