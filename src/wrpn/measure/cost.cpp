@@ -81,7 +81,8 @@ CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch) {
   models::ModelSpec base = spec;
   base.width = 1.0;
   base.weight_bits = base.activation_bits = base.first_weight_bits = base.last_weight_bits = 32;
-  r.baseline = totals(layer_costs(base), batch);
+  r.baseline_layers = layer_costs(base);
+  r.baseline = totals(r.baseline_layers, batch);
   return r;
 }
 

@@ -61,7 +61,8 @@ struct CostReport {
   int64_t batch = 1;
   std::vector<LayerCost> layers;
   CostTotals total;
-  CostTotals baseline;  // same model, same batch, width 1, 32/32
+  CostTotals baseline;                     // same model, same batch, width 1, 32/32
+  std::vector<LayerCost> baseline_layers;  // the baseline's layers (for the energy model)
 };
 
 /// Builds the model (and its 1x FP32 baseline), runs one forward pass of one image to learn
