@@ -9,6 +9,7 @@
 
 #include "../test_util.h"
 #include "cli_util.h"
+#include "wrpn/kernels/compute_backends.h"
 
 namespace wrpn {
 namespace {
@@ -108,6 +109,32 @@ TEST(Cli, EveryCommandHasHelp) {
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
   }
+}
+
+// `wrpn` runs OpenBLAS on the kernels this CPU allows (tools/wrpn/main.cpp): where OpenBLAS fell
+// back to Prescott's SSE3 kernels on an AVX2/AVX-512 CPU it does not know by model, the CLI
+// starts again with OPENBLAS_CORETYPE set; a core the user names is kept.
+// The core named in the "compute: BLAS: ..., core X (path)" line of a short training run.
+std::string core_in_compute_line(const std::string& env) {
+  TempDir dir("openblas-core");
+  const std::string cmd = "env " + env + " " + WRPN_CLI_PATH +
+                          " train --model mlp --epochs 1 --limit-train 64 --limit-test 32 --threads 1 --out " +
+                          dir.file("run") + " >" + dir.file("out") + " 2>&1 </dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir.file("out"));
+  const std::string out = slurp(dir.file("out"));
+  const size_t at = out.find(", core ");
+  if (at == std::string::npos) return "(no OpenBLAS core in: " + out.substr(0, 300) + ")";
+  const size_t end = out.find(' ', at + 7);
+  return out.substr(at + 7, end - at - 7);
+}
+
+TEST(OpenBlasCore, TheCliRunsTheCoreThisCpuAllowsAndKeepsTheUsersChoice) {
+  const std::string own = kernels::openblas_core_name();
+  if (own.empty()) GTEST_SKIP() << "LibTorch's BLAS here is not OpenBLAS";
+  const std::string better = kernels::openblas_core_for_this_cpu();
+  // Unset: OpenBLAS's own choice where it knows this CPU, else the one the features allow.
+  EXPECT_EQ(core_in_compute_line("-u OPENBLAS_CORETYPE"), better.empty() ? own : better) << "this process: " << own;
+  EXPECT_EQ(core_in_compute_line("OPENBLAS_CORETYPE=Prescott"), "Prescott");
 }
 
 }  // namespace

@@ -1,13 +1,32 @@
 // wrpn: train, measure and deploy Wide Reduced-Precision Networks.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <vector>
 
 #include "command.h"
+#include "wrpn/kernels/compute_backends.h"
+
+namespace {
+
+// OpenBLAS picked its kernels when it loaded, before main; where it fell back to Prescott's on
+// an AVX-512 or AVX2 CPU, start once more with the right core named (same pid, arguments and
+// environment otherwise; runs that wrpn itself starts inherit the variable). Setting
+// OPENBLAS_CORETYPE, to anything, keeps the user's choice.
+void restart_with_the_cpus_openblas_core(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+  const std::string core = wrpn::kernels::openblas_core_for_this_cpu();
+  if (core.empty() || ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0) return;
+  ::execv("/proc/self/exe", argv);  // returns only on failure: go on with OpenBLAS's choice
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  restart_with_the_cpus_openblas_core(argv);
   CLI::App app{"wrpn: train, measure and deploy Wide Reduced-Precision Networks"};
   app.require_subcommand(1);
   std::vector<wrpn::cli::Command> commands = {

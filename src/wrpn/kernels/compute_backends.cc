@@ -22,6 +22,25 @@ std::string resolved_path(const char* path) {
 
 }  // namespace
 
+std::string openblas_core_name() {
+  using Text = char* (*)();
+  auto core = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return core != nullptr ? std::string(core()) : std::string();
+}
+
+std::string openblas_core_for_this_cpu() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  const std::string core = openblas_core_name();
+  // OpenBLAS's own fallbacks for a CPU model it does not know.
+  if (core != "Prescott" && core != "Core2" && core != "Nehalem") return "";
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return "";
+}
+
 std::string blas_description() {
   // Looked up at run time: Debian's alternatives decide which libblas.so.3 LibTorch gets.
   void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");

@@ -10,6 +10,15 @@ namespace wrpn::kernels {
 
 // "OpenBLAS 0.3.21 (SkylakeX)", "reference BLAS (netlib)", or "no BLAS loaded".
 std::string blas_description();
+// The core OpenBLAS's DYNAMIC_ARCH build chose when it loaded ("SkylakeX", "Prescott"), or ""
+// when the process has no OpenBLAS.
+std::string openblas_core_name();
+// A better core for this CPU when OpenBLAS fell back to an SSE-era one (it picks by CPU model,
+// and virtual machines often report a generic "Intel Xeon Processor": it then takes
+// Prescott, 4.6x slower at FP32 matmul on an AVX-512 machine): "SkylakeX" with AVX-512
+// F/BW/VL/DQ, "Haswell" with AVX2+FMA, else "" (keep OpenBLAS's choice). OpenBLAS reads
+// OPENBLAS_CORETYPE only when it loads, so a process must start again to use it.
+std::string openblas_core_for_this_cpu();
 // "oneDNN 2.6.3, ISA avx512_core_amx" or "oneDNN not built in".
 std::string onednn_description();
 // Both, with the AMX tier's status.
