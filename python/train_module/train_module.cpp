@@ -14,6 +14,7 @@
 #include "wrpn/export/export_description.h"
 #include "wrpn/export/export_model.h"
 #include "wrpn/measure/cost.h"
+#include "wrpn/measure/energy.h"
 #include "wrpn/runtime/model_format.h"
 #include "wrpn/runtime/model_stats.h"
 #include "wrpn/models/registry.h"
@@ -77,13 +78,19 @@ std::string evaluate(const std::string& checkpoint, const std::string& data, int
 }
 
 // As `wrpn cost`: the model's native input unless channels, size or classes (> 0) say otherwise.
-std::string cost(const std::string& config_json, int64_t batch, int64_t channels, int64_t size, int64_t classes) {
+std::string cost(const std::string& config_json, int64_t batch, int64_t channels, int64_t size, int64_t classes,
+                 const std::string& energy_table) {
   TrainConfig config = config_from(config_json, "wrpn.cost config");
   wrpn::models::use_native_input(config.model);
   if (channels > 0) config.model.in_channels = channels;
   if (size > 0) config.model.input_size = size;
   if (classes > 0) config.model.classes = classes;
-  return wrpn::measure::to_json(wrpn::measure::estimate_cost(config.model, batch)).dump();
+  const auto report = wrpn::measure::estimate_cost(config.model, batch);
+  const auto table =
+      energy_table.empty() ? wrpn::measure::EnergyTable() : wrpn::measure::load_energy_table(energy_table);
+  nlohmann::json j = wrpn::measure::to_json(report);
+  j["energy"] = wrpn::measure::to_json(wrpn::measure::estimate_energy(report, table));
+  return j.dump();
 }
 
 // wrpn.torch.export's C++ half: the traced network's ops (export_description.h) and their
@@ -129,5 +136,5 @@ PYBIND11_MODULE(_train, m) {
   m.def("export_graph", &export_graph, py::arg("ops_json"), py::arg("tensors"), py::arg("channels"), py::arg("size"),
         py::arg("mean"), py::arg("std"), py::arg("info"), py::arg("path"));
   m.def("cost", &cost, py::arg("config_json"), py::arg("batch"), py::arg("channels"), py::arg("size"),
-        py::arg("classes"));
+        py::arg("classes"), py::arg("energy_table"));
 }

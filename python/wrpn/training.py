@@ -30,10 +30,13 @@ def evaluate(checkpoint, data="", limit=0, batch_size=256):
     return json.loads(_train.evaluate(str(checkpoint), str(data), int(limit), int(batch_size)))
 
 
-def cost(config, batch=1, in_channels=0, input_size=0, classes=0):
+def cost(config, batch=1, in_channels=0, input_size=0, classes=0, energy_table=""):
     """The analytic cost report of `wrpn cost --format json` for the config's model, on its
-    native input (3x224x224 and 1000 classes for the ImageNet models, ...) unless given."""
-    return json.loads(_train.cost(json.dumps(config), int(batch), int(in_channels), int(input_size), int(classes)))
+    native input (3x224x224 and 1000 classes for the ImageNet models, ...) unless given, with
+    its "energy" (per image and per training step; `energy_table`: a JSON file overriding the
+    per-operation energies, as `--energy-table`)."""
+    return json.loads(_train.cost(json.dumps(config), int(batch), int(in_channels), int(input_size), int(classes),
+                                  str(energy_table)))
 
 
 __all__ = ["train", "evaluate", "cost"]

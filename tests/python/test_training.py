@@ -41,6 +41,10 @@ def test_cost_is_the_cost_models_json():
     assert wt.cost({"model": "resnet20"}, in_channels=1, input_size=28)["total"]["macs"] == 30821248
     assert wide["batch"] == 8
     assert wide["ratio"]["macs"] == pytest.approx(4.0, rel=0.02)  # 2x wide: ~4x the MACs
+    # The energy of `wrpn cost --model resnet20 --width 2 --wbits 4 --abits 4 --batch 8`.
+    assert wide["energy"]["total"]["inference_pj"] == pytest.approx(42274275.3, rel=1e-9)
+    assert wide["energy"]["baseline"]["training_pj"] == pytest.approx(8104634099.6, rel=1e-9)
+    assert full["energy"]["ratio"]["inference"] == pytest.approx(1.0)
 
 
 def test_bad_config_raises_value_error_naming_the_key():
