@@ -23,7 +23,7 @@ std::set<std::string> keys_of(const nlohmann::json& j) {
   return keys;
 }
 
-// The keys config.json had before the table, and the two checkpoint keys added since: a run
+// The keys config.json had before the table, and the three added since (checkpoints, quantizer): a run
 // folder written then must still load.
 TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
   const std::set<std::string> saved = {"model",
@@ -66,7 +66,8 @@ TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
                                        "backward_precision",
                                        "recompute_conv_outputs",
                                        "checkpoint_every",
-                                       "keep_checkpoints"};
+                                       "keep_checkpoints",
+                                       "quantizer"};
   const nlohmann::json j = to_json(TrainConfig{});
   EXPECT_EQ(keys_of(j), saved);
   EXPECT_EQ(j["wbits"], 32);
@@ -89,6 +90,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
       "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "crop_padding": 4,
       "flip": true, "packed_saving": false, "int8_forward": false, "backward_precision": "bf16",
       "recompute_conv_outputs": true, "checkpoint_every": 25, "keep_checkpoints": 3,
+      "quantizer": "lsq",
       "network": {"name": "tiny", "blocks": [{"type": "conv", "channels": 8, "kernel": 3}]}})");
   const nlohmann::json defaults = to_json(TrainConfig{});
   for (const auto& [key, value] : changed.items()) EXPECT_NE(defaults.value(key, nlohmann::json()), value) << key;
@@ -98,6 +100,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
   EXPECT_EQ(c.model.weight_param, nn::WeightParam::Torch);
   EXPECT_EQ(c.data_dir, "/d");
   EXPECT_EQ(c.seed, 18446744073709551615ull);
+  EXPECT_EQ(c.model.quantizer, quant::Scheme::Lsq);
   EXPECT_NO_THROW(c.validate());
 }
 
@@ -180,6 +183,11 @@ TEST(TrainConfig, ValidationNamesTheFieldAndTheValue) {
       {[](TrainConfig& c) { c.backward_precision = "fp16"; }, "backward precision must be fp32 or bf16, got 'fp16'"},
       {[](TrainConfig& c) { c.model.weight_bits = 9; }, "weight bits must be 1..8 or 32 (full precision), got 9"},
       {[](TrainConfig& c) { c.model.name = "resnet9000"; }, "unknown model 'resnet9000'"},
+      {[](TrainConfig& c) {
+         c.model.quantizer = quant::Scheme::Lsq;
+         c.model.weight_bits = 1;
+       },
+       "--quantizer lsq has no 1-bit weights (weight bits 1): use 2..8 or 32"},
   };
   EXPECT_NO_THROW(TrainConfig{}.validate());
   for (const auto& [change, message] : cases) {
@@ -200,8 +208,8 @@ TEST(ConfigSchema, EveryFieldHasOneKeyAndOneFlagWithHelp) {
     EXPECT_FALSE(f.help.empty()) << f.flag;
     EXPECT_EQ(f.help.find("{choices}"), std::string::npos) << f.flag;
   }
-  EXPECT_EQ(keys.size(), 42u);   // the 41 of config.json and "network"
-  EXPECT_EQ(flags.size(), 39u);  // classes, in_channels, input_size are JSON only
+  EXPECT_EQ(keys.size(), 43u);   // the 42 of config.json and "network"
+  EXPECT_EQ(flags.size(), 40u);  // classes, in_channels, input_size are JSON only
   std::map<std::string, std::string> help;
   for (const ConfigField& f : config_fields()) help[f.key] = f.help;
   EXPECT_EQ(help["optimizer"], "sgd (default), adam or adamw");

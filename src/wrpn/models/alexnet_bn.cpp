@@ -31,10 +31,10 @@ AlexNetBn::AlexNetBn(const ModelSpec& spec) {
   add("flatten", Flatten());
   add("fc1", nn::QLinear(spec.linear(c5 * pooled * pooled, f, w, false)));
   add("bn6", torch::nn::BatchNorm1d(f));
-  add("act6", nn::QReLU(spec.activation_bits));
+  add("act6", nn::QReLU(spec.activation()));
   add("fc2", nn::QLinear(spec.linear(f, f, w, false)));
   add("bn7", torch::nn::BatchNorm1d(f));
-  add("act7", nn::QReLU(spec.activation_bits));
+  add("act7", nn::QReLU(spec.activation()));
   add("fc3", nn::QLinear(spec.classifier(f)));
 }
 

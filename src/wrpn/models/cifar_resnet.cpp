@@ -35,7 +35,7 @@ CifarResNet::CifarResNet(const ModelSpec& spec, int64_t blocks_per_stage, bool p
   }
   if (preactivation) {
     add("final_bn", nn::BatchNorm2d(in));
-    add("final_act", nn::QReLU(spec.activation_bits));
+    add("final_act", nn::QReLU(spec.activation()));
   }
   add("pool", GlobalAvgPool());
   add("fc", nn::QLinear(spec.classifier(in)));

@@ -24,6 +24,12 @@ void ModelSpec::validate() const {
     throw std::invalid_argument(fmt::format(
         "activation clip must be 0 (auto) or 0.25..16 batch-norm standard deviations, got {}", act_clip_sigmas));
   }
+  if (quantizer == quant::Scheme::Lsq) {
+    for (const auto& [bits, what] : {std::pair{weight_bits, "weight bits"}, std::pair{first_weight_bits, "first layer weight bits"},
+                                     std::pair{last_weight_bits, "last layer weight bits"}}) {
+      if (bits == 1) throw std::invalid_argument(fmt::format("--quantizer lsq has no 1-bit weights ({} 1): use 2..8 or 32", what));
+    }
+  }
   if (input_size < 1) {
     throw std::invalid_argument(fmt::format("input size must be >= 1, got {}", input_size));
   }
@@ -42,7 +48,8 @@ nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int 
       .weight_bits(bits)
       .input_bits(activation_bits)
       .per_channel_alpha(per_channel_alpha)
-      .weight_param(weight_param);
+      .weight_param(weight_param)
+      .scheme(quantizer);
 }
 
 nn::QLinearOptions ModelSpec::linear(int64_t in, int64_t out, int bits, bool bias) const {
@@ -51,14 +58,18 @@ nn::QLinearOptions ModelSpec::linear(int64_t in, int64_t out, int bits, bool bia
       .weight_bits(bits)
       .input_bits(activation_bits)
       .per_channel_alpha(per_channel_alpha)
-      .weight_param(weight_param);
+      .weight_param(weight_param)
+      .scheme(quantizer);
 }
 
 nn::QLinearOptions ModelSpec::classifier(int64_t in) const {
   return linear(in, classes, last_weight_bits, true).input_scale(activation_range());
 }
 
-double ModelSpec::activation_range() const { return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas); }
+double ModelSpec::activation_range() const {
+  if (!quant::activations_in_unit_range(quantizer)) return 1.0;
+  return quant::activation_clip_sigmas(activation_bits, act_clip_sigmas);
+}
 
 nn::ValueRef Network::describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const {
   std::vector<nn::NamedChild> children;

@@ -9,6 +9,8 @@
 #include "wrpn/nn/graph_sink.h"
 #include "wrpn/nn/qconv2d.h"
 #include "wrpn/nn/qlinear.h"
+#include "wrpn/nn/qrelu.h"
+#include "wrpn/quant/scheme.h"
 #include "wrpn/nn/weight_param.h"
 
 namespace wrpn {
@@ -43,6 +45,8 @@ struct ModelSpec {
   /// (quant/activation_range.h): 0 = the default for the activation bits (1.22 at 1 bit, 2.90 at 2-4),
   /// 1 = the paper's literal recipe (batch-norm scale 1).
   double act_clip_sigmas = 0.0;
+  /// The quantizer of every quantized layer (quant/scheme.h). Default WRPN's.
+  quant::Scheme quantizer = quant::Scheme::Wrpn;
 
   /// Throws std::invalid_argument naming the field and value when a field is out of range.
   void validate() const;
@@ -55,12 +59,15 @@ struct ModelSpec {
                           int64_t padding = 0) const;
   /// Options for a linear layer of this model with the given weight bits.
   nn::QLinearOptions linear(int64_t in, int64_t out, int bits, bool bias) const;
+  /// Options of the activation quantizer: activation_bits under `quantizer`.
+  nn::QReLUOptions activation() const { return nn::QReLUOptions(activation_bits).scheme(quantizer); }
   /// The classifier: `in` features -> classes, last_weight_bits, a bias, and the input scale
   /// of a layer with no batch norm after it (activation_range()).
   nn::QLinearOptions classifier(int64_t in) const;
   /// The activation clip c in batch-norm standard deviations (quant/activation_range.h): the
   /// registry initialises every batch-norm scale to 1 / c, and layers reading those
-  /// activations without a batch norm after them scale their input by c. 1 at 32 bits.
+  /// activations without a batch norm after them scale their input by c. 1 at 32 bits, and
+  /// for the quantizers whose range is learned (PACT, LSQ).
   double activation_range() const;
   /// Channels of a hidden layer after widening.
   int64_t wide(int64_t channels) const { return nn::widen(channels, width); }

@@ -13,7 +13,7 @@ void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_
                      int input_bits) {
   stage->push_back(nn::QConv2d(spec.conv(in, out, 3, weight_bits, /*stride=*/1, /*padding=*/1).input_bits(input_bits)));
   stage->push_back(nn::BatchNorm2d(out));
-  stage->push_back(nn::QReLU(spec.activation_bits));
+  stage->push_back(nn::QReLU(spec.activation()));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "wrpn/nn/qconv2d.h"
 
+#include "wrpn/nn/layer_quantizer.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
@@ -25,6 +26,7 @@ void QConv2dImpl::reset() {
   weight = register_parameter(
       "weight", torch::empty({options.out_channels(), options.in_channels() / options.groups(), k[0], k[1]}));
   gain_ = init_weight(weight, options.weight_param(), fan_in);
+  weight_step = register_weight_step(*this, weight, options.weight_bits(), options.scheme());
   if (options.bias()) {
     bias = register_parameter("bias", torch::zeros({options.out_channels()}));
   } else {
@@ -33,14 +35,17 @@ void QConv2dImpl::reset() {
 }
 
 torch::Tensor QConv2dImpl::effective_weight() const {
-  return quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha()) *
+  return quantized_weight(weight, options.weight_bits(), options.per_channel_alpha(), options.scheme(), weight_step) *
          (gain_ * options.input_scale());
 }
 
 torch::Tensor QConv2dImpl::effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
                                             const torch::Tensor& x) const {
+  // Integer codes only for WRPN's levels (the int8 forward's contract); else the float weight.
+  if (!quant::weights_on_wrpn_levels(options.scheme())) return effective_weight();
   return effective_weight_and_codes(weight, options.weight_bits(), options.per_channel_alpha(),
-                                    gain_ * options.input_scale(), options.input_bits(), x, int8, codes);
+                                    gain_ * options.input_scale(), coded_input_bits(options.scheme(), options.input_bits()), x,
+                                    int8, codes);
 }
 
 torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
@@ -50,7 +55,7 @@ torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
   quant::WeightCodes int8;
   torch::Tensor w = effective_weight(&int8, &codes, x);
   torch::Tensor y = conv2d_saving_codes(x, w, bias, *options.stride(), *options.padding(), options.groups(),
-                                        options.input_bits(), codes);
+                                        coded_input_bits(options.scheme(), options.input_bits()), codes);
   last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;

@@ -1,5 +1,6 @@
 #include "wrpn/nn/qlinear.h"
 
+#include "wrpn/nn/layer_quantizer.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/nn/packed_ops.h"
 #include "wrpn/quant/bits.h"
@@ -18,6 +19,7 @@ void QLinearImpl::reset() {
   quant::check_bits(options.input_bits(), "QLinear input bits");
   weight = register_parameter("weight", torch::empty({options.out_features(), options.in_features()}));
   gain_ = init_weight(weight, options.weight_param(), options.in_features());
+  weight_step = register_weight_step(*this, weight, options.weight_bits(), options.scheme());
   if (options.bias()) {
     bias = register_parameter("bias", torch::zeros({options.out_features()}));
   } else {
@@ -26,14 +28,17 @@ void QLinearImpl::reset() {
 }
 
 torch::Tensor QLinearImpl::effective_weight() const {
-  return quant::quantize_weights(weight, options.weight_bits(), options.per_channel_alpha()) *
+  return quantized_weight(weight, options.weight_bits(), options.per_channel_alpha(), options.scheme(), weight_step) *
          (gain_ * options.input_scale());
 }
 
 torch::Tensor QLinearImpl::effective_weight(quant::WeightCodes* int8, const quant::WeightCodes** codes,
                                             const torch::Tensor& x) const {
+  // Integer codes only for WRPN's levels (the int8 forward's contract); else the float weight.
+  if (!quant::weights_on_wrpn_levels(options.scheme())) return effective_weight();
   return effective_weight_and_codes(weight, options.weight_bits(), options.per_channel_alpha(),
-                                    gain_ * options.input_scale(), options.input_bits(), x, int8, codes);
+                                    gain_ * options.input_scale(), coded_input_bits(options.scheme(), options.input_bits()), x,
+                                    int8, codes);
 }
 
 torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
@@ -42,7 +47,7 @@ torch::Tensor QLinearImpl::forward(const torch::Tensor& x) {
   const quant::WeightCodes* codes = nullptr;
   quant::WeightCodes int8;
   torch::Tensor w = effective_weight(&int8, &codes, x);
-  torch::Tensor y = linear_saving_codes(x, w, bias, options.input_bits(), codes);
+  torch::Tensor y = linear_saving_codes(x, w, bias, coded_input_bits(options.scheme(), options.input_bits()), codes);
   last_input_shape_ = x.sizes().vec();
   last_output_shape_ = y.sizes().vec();
   return y;

@@ -5,6 +5,7 @@
 
 #include "wrpn/nn/weight_param.h"
 #include "wrpn/quant/quantizers.h"
+#include "wrpn/quant/scheme.h"
 
 namespace wrpn {
 namespace nn {
@@ -27,6 +28,9 @@ struct QLinearOptions {
   TORCH_ARG(int, input_bits) = 32;
   /// Weight parametrisation (see weight_param.h). Default Unit.
   TORCH_ARG(WeightParam, weight_param) = WeightParam::Unit;
+  /// The quantizer of its weights and of the activations it reads (quant/scheme.h). Default
+  /// WRPN's.
+  TORCH_ARG(quant::Scheme, scheme) = quant::Scheme::Wrpn;
   /// The real value of one unit of the input. A layer that reads quantized activations (in
   /// [0, 1]) whose batch norm was initialised to 1 / c, and has no batch norm after it, takes
   /// c (ModelSpec::activation_range()), so that it sees them at the scale a ReLU gives.
@@ -64,6 +68,8 @@ class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLa
   torch::Tensor weight;
   /// (out_features), or undefined without bias.
   torch::Tensor bias;
+  /// LSQ's learned weight step (one element), or undefined under the other schemes.
+  torch::Tensor weight_step;
 
  private:
   double gain_ = 1.0;

@@ -2,11 +2,14 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <limits>
 
 #include "wrpn/quant/bits.h"
+#include "wrpn/quant/lsq.h"
+#include "wrpn/quant/pact.h"
 #include "wrpn/quant/quantizers.h"
 
 namespace wrpn {
@@ -14,7 +17,23 @@ namespace nn {
 
 QReLUImpl::QReLUImpl(QReLUOptions options_) : options(options_) { reset(); }
 
-void QReLUImpl::reset() { quant::check_bits(options.bits(), "QReLU activation bits"); }
+void QReLUImpl::reset() {
+  quant::check_bits(options.bits(), "QReLU activation bits");
+  if (quant::is_full_precision(options.bits())) return;  // a ReLU under every scheme
+  if (options.scheme() == quant::Scheme::Pact) {
+    alpha = register_parameter("alpha", torch::full({1}, quant::kPactInitialAlpha));
+  } else if (options.scheme() == quant::Scheme::Lsq) {
+    step = register_parameter("step", torch::ones({1}));
+    step_initialised = register_buffer("step_initialised", torch::zeros({1}));
+  }
+}
+
+double QReLUImpl::clip_value() const {
+  if (quant::is_full_precision(options.bits())) return std::numeric_limits<double>::infinity();
+  if (alpha.defined()) return alpha.item<double>();
+  if (step.defined()) return step.item<double>() * double(quant::lsq_range(options.bits(), false).q_p);
+  return 1.0;
+}
 
 ClipCounts count_clipped(const torch::Tensor& x, double hi) {
   ClipCounts c;
@@ -43,14 +62,28 @@ ClipCounts count_clipped(const torch::Tensor& x, double hi) {
 }
 
 torch::Tensor QReLUImpl::forward(const torch::Tensor& x) {
-  if (is_training() && torch::GradMode::is_enabled()) {
-    clip_counts.add(
-        count_clipped(x, quant::is_full_precision(options.bits()) ? std::numeric_limits<double>::infinity() : 1.0));
+  const bool training = is_training() && torch::GradMode::is_enabled();
+  if (step.defined() && training && step_initialised.item<float>() == 0) {
+    const torch::NoGradGuard no_grad;
+    step.copy_(quant::lsq_initial_step(x, options.bits(), /*is_signed=*/false));
+    step_initialised.fill_(1);
+  }
+  if (training) clip_counts.add(count_clipped(x, clip_value()));
+  if (alpha.defined()) return quant::pact_activations(x, alpha, options.bits());
+  if (step.defined()) {
+    // g = 1 / sqrt(N_F Q_P), N_F the features of one sample.
+    const int64_t features = x.dim() > 0 && x.size(0) > 0 ? x.numel() / x.size(0) : 1;
+    return quant::lsq_quantize(x, step, options.bits(), /*is_signed=*/false,
+                               quant::lsq_gradient_scale(std::max<int64_t>(features, 1), options.bits(), false));
   }
   return quant::quantize_activations(x, options.bits());
 }
 
-void QReLUImpl::pretty_print(std::ostream& stream) const { stream << "wrpn::QReLU(abits=" << options.bits() << ")"; }
+void QReLUImpl::pretty_print(std::ostream& stream) const {
+  stream << "wrpn::QReLU(abits=" << options.bits();
+  if (options.scheme() != quant::Scheme::Wrpn) stream << ", " << quant::to_string(options.scheme());
+  stream << ")";
+}
 
 }  // namespace nn
 }  // namespace wrpn

@@ -1,7 +1,10 @@
-// QReLU: the WRPN activation quantizer, which replaces the ReLU (32 bits = a plain ReLU).
+// QReLU: the activation quantizer, which replaces the ReLU (32 bits = a plain ReLU): WRPN's
+// clip to [0, 1] by default, or PACT's learned clip or LSQ's learned step (quant/scheme.h).
 #pragma once
 
 #include <torch/torch.h>
+
+#include "wrpn/quant/scheme.h"
 
 namespace wrpn {
 namespace nn {
@@ -10,6 +13,8 @@ struct QReLUOptions {
   /* implicit */ QReLUOptions(int bits = 32) : bits_(bits) {}
   /// Activation bits: 1..8, or 32 for a plain ReLU. Default 32.
   TORCH_ARG(int, bits);
+  /// The quantizer (quant/scheme.h). Default WRPN's.
+  TORCH_ARG(quant::Scheme, scheme) = quant::Scheme::Wrpn;
 };
 
 /// How many inputs the quantizer clipped, counted in training-mode forwards with gradients
@@ -37,8 +42,17 @@ class QReLUImpl : public torch::nn::Cloneable<QReLUImpl> {
   torch::Tensor forward(const torch::Tensor& x);
 
   QReLUOptions options;
+  /// The output's upper end: 1 (WRPN, DoReFa), alpha (PACT), Q_P x step (LSQ); +inf at 32 bits.
+  double clip_value() const;
+
   /// Accumulated since the last reset by the trainer.
   ClipCounts clip_counts;
+  /// PACT's learned clip (one element, 10 at the start), or undefined.
+  torch::Tensor alpha;
+  /// LSQ's learned step (one element), or undefined; set from the first training batch as the
+  /// paper says (2 mean|x| / sqrt(Q_P)), which `step_initialised` (a buffer) records.
+  torch::Tensor step;
+  torch::Tensor step_initialised;
 };
 
 TORCH_MODULE(QReLU);

@@ -9,6 +9,7 @@
 
 #include "wrpn/models/network_json.h"
 #include "wrpn/nn/weight_param.h"
+#include "wrpn/quant/scheme.h"
 
 namespace wrpn {
 namespace train {
@@ -134,6 +135,16 @@ ConfigField weight_param_field() {
                "weight parametrisation: unit (default) or torch (collapses at low bits)", G::Model, c);
 }
 
+ConfigField quantizer_field() {
+  Converted c;
+  c.write = [](const TrainConfig& t) { return nlohmann::json(quant::to_string(t.model.quantizer)); };
+  c.read = [](TrainConfig& t, const nlohmann::json& v) { t.model.quantizer = quant::parse_scheme(v.get<std::string>()); };
+  c.read_flag = [](TrainConfig& t, const std::string& s) { t.model.quantizer = quant::parse_scheme(s); };
+  return field("quantizer", "--quantizer",
+               "wrpn (default), dorefa, pact or lsq (docs/TRAINING.md, \"Other quantizers\"; only wrpn exports)",
+               G::Model, c);
+}
+
 // A JSON config may give the network inline or as a file name; the flag takes a file. The
 // model's name becomes the network's unless the config names it.
 ConfigField network_field() {
@@ -187,6 +198,7 @@ std::vector<ConfigField> model_rows() {
           .saved_before(1.0),
       network_field(),
       weight_param_field(),
+      quantizer_field(),
       row(G::Model, "classes", "", &ModelSpec::classes, "").info(),
       row(G::Model, "in_channels", "", &ModelSpec::in_channels, ""),
       row(G::Model, "input_size", "", &ModelSpec::input_size, ""),

@@ -37,6 +37,26 @@ OptimizerBundle make_optimizer(models::Network& model, const TrainConfig& c) {
     groups.emplace_back(std::vector<torch::Tensor>{layer->raw_weight()}, group_options(c, lr, wd));
     base_lrs.push_back(lr);
     grouped.insert(layer->raw_weight().unsafeGetTensorImpl());
+    // LSQ's weight step is in the weight's units: the same learning rate, no weight decay.
+    for (const auto& p : module->named_parameters(/*recurse=*/false)) {
+      if (p.key() != "weight_step") continue;
+      groups.emplace_back(std::vector<torch::Tensor>{p.value()}, group_options(c, lr, 0.0));
+      base_lrs.push_back(lr);
+      grouped.insert(p.value().unsafeGetTensorImpl());
+    }
+  }
+  // PACT's clips, L2-regularised as the paper does (its lambda_alpha: the weight decay).
+  std::vector<torch::Tensor> alphas;
+  for (const auto& p : model.named_parameters()) {
+    const std::string& name = p.key();
+    if (name == "alpha" || (name.size() > 6 && name.compare(name.size() - 6, 6, ".alpha") == 0)) {
+      alphas.push_back(p.value());
+      grouped.insert(p.value().unsafeGetTensorImpl());
+    }
+  }
+  if (!alphas.empty()) {
+    groups.emplace_back(alphas, group_options(c, c.lr, c.weight_decay));
+    base_lrs.push_back(c.lr);
   }
   std::vector<torch::Tensor> rest;
   for (const auto& p : model.parameters()) {

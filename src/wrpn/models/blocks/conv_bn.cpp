@@ -6,7 +6,7 @@ namespace models {
 ConvBnImpl::ConvBnImpl(const nn::QConv2dOptions& conv, int activation_bits) {
   conv_ = register_module("conv", nn::QConv2d(conv));
   bn_ = register_module("bn", nn::BatchNorm2d(conv.out_channels()));
-  if (activation_bits > 0) act_ = register_module("act", nn::QReLU(activation_bits));
+  if (activation_bits > 0) act_ = register_module("act", nn::QReLU(nn::QReLUOptions(activation_bits).scheme(conv.scheme())));
 }
 
 torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) {

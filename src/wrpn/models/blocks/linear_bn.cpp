@@ -6,7 +6,7 @@ namespace models {
 LinearBnImpl::LinearBnImpl(const nn::QLinearOptions& linear, int activation_bits) {
   fc_ = register_module("fc", nn::QLinear(linear));
   bn_ = register_module("bn", torch::nn::BatchNorm1d(linear.out_features()));
-  if (activation_bits > 0) act_ = register_module("act", nn::QReLU(activation_bits));
+  if (activation_bits > 0) act_ = register_module("act", nn::QReLU(nn::QReLUOptions(activation_bits).scheme(linear.scheme())));
 }
 
 torch::Tensor LinearBnImpl::forward(const torch::Tensor& x) {

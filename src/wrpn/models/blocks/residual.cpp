@@ -36,7 +36,7 @@ CifarBlockImpl::CifarBlockImpl(const ModelSpec& spec, int64_t in, int64_t out, i
     : stride_(stride), out_(out) {
   conv1_ = register_module("conv1", conv_bn_act(spec, spec.conv(in, out, 3, spec.weight_bits, stride, 1)));
   conv2_ = register_module("conv2", conv_bn(spec.conv(out, out, 3, spec.weight_bits, 1, 1)));
-  act_ = register_module("act", nn::QReLU(spec.activation_bits));
+  act_ = register_module("act", nn::QReLU(spec.activation()));
 }
 
 torch::Tensor CifarBlockImpl::forward(const torch::Tensor& x) {
@@ -50,10 +50,10 @@ nn::ValueRef CifarBlockImpl::describe(nn::GraphSink& sink, nn::ValueRef x, const
 PreActBlockImpl::PreActBlockImpl(const ModelSpec& spec, int64_t in, int64_t out, int64_t stride)
     : stride_(stride), out_(out) {
   bn1_ = register_module("bn1", nn::BatchNorm2d(in));
-  act1_ = register_module("act1", nn::QReLU(spec.activation_bits));
+  act1_ = register_module("act1", nn::QReLU(spec.activation()));
   conv1_ = register_module("conv1", nn::QConv2d(spec.conv(in, out, 3, spec.weight_bits, stride, 1)));
   bn2_ = register_module("bn2", nn::BatchNorm2d(out));
-  act2_ = register_module("act2", nn::QReLU(spec.activation_bits));
+  act2_ = register_module("act2", nn::QReLU(spec.activation()));
   // No batch norm follows conv2 before the residual add: it takes the input scale.
   conv2_ = register_module(
       "conv2", nn::QConv2d(spec.conv(out, out, 3, spec.weight_bits, 1, 1).input_scale(spec.activation_range())));
@@ -82,7 +82,7 @@ BasicBlockImpl::BasicBlockImpl(const ModelSpec& spec, int64_t in, int64_t out, i
   if (stride != 1 || in != out) {
     downsample_ = register_module("downsample", conv_bn(spec.conv(in, out, 1, shortcut_bits, stride)));
   }
-  act_ = register_module("act", nn::QReLU(spec.activation_bits));
+  act_ = register_module("act", nn::QReLU(spec.activation()));
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
@@ -105,7 +105,7 @@ BottleneckImpl::BottleneckImpl(const ModelSpec& spec, int64_t in, int64_t mid, i
   if (stride != 1 || in != out) {
     downsample_ = register_module("downsample", conv_bn(spec.conv(in, out, 1, shortcut_bits, stride)));
   }
-  act_ = register_module("act", nn::QReLU(spec.activation_bits));
+  act_ = register_module("act", nn::QReLU(spec.activation()));
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
