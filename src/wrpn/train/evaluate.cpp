@@ -44,7 +44,9 @@ std::map<std::string, double> zero_fractions(models::Network& model) {
   for (const auto& item : model.named_modules(/*name_prefix=*/"", /*include_self=*/false)) {
     const auto* layer = dynamic_cast<const nn::QuantizedLayer*>(item.value().get());
     if (layer == nullptr || quant::is_full_precision(layer->weight_bits())) continue;
-    out[item.key()] = nn::zero_fraction(layer->raw_weight(), layer->weight_bits());
+    // Of the weights as the layer uses them, under whichever quantizer it has.
+    const torch::NoGradGuard no_grad;
+    out[item.key()] = (layer->effective_weight() == 0).to(torch::kFloat64).mean().item<double>();
   }
   return out;
 }
