@@ -27,6 +27,31 @@ TEST(SweepGrid, ExpandsInFixedOrderWithOneFolderPerRun) {
   EXPECT_EQ(runs[7].config.seed, 2u);
 }
 
+// The quantizer axis: WRPN's runs keep their old names (older sweeps resume), the others add
+// theirs; full precision has no quantizer and runs once.
+TEST(SweepGrid, QuantizersAreAnAxisAndFullPrecisionRunsOnce) {
+  const SweepGrid g = read_sweep_grid(nlohmann::json::parse(R"({"models": ["mlp"], "widths": [1],
+      "precisions": ["32/32", "4/4"], "quantizers": ["wrpn", "pact", "lsq"], "seeds": [1]})"),
+                                      "s.json");
+  const auto runs = expand(g, "sw");
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].id, "mlp-w1-32-32-s1");
+  EXPECT_EQ(runs[1].id, "mlp-w1-4-4-s1");
+  EXPECT_EQ(runs[2].id, "mlp-w1-4-4-pact-s1");
+  EXPECT_EQ(runs[3].id, "mlp-w1-4-4-lsq-s1");
+  EXPECT_EQ(runs[0].config.model.quantizer, quant::Scheme::Wrpn);
+  EXPECT_EQ(runs[2].config.model.quantizer, quant::Scheme::Pact);
+  EXPECT_EQ(runs[3].quantizer, quant::Scheme::Lsq);
+  EXPECT_EQ(error_of([] { read_sweep_grid(nlohmann::json::parse(R"({"quantizers": ["xnor"]})"), "s.json"); }),
+            "quantizer must be wrpn, dorefa, pact or lsq, got 'xnor'");
+  SweepGrid twice = g;
+  twice.quantizers = {quant::Scheme::Pact, quant::Scheme::Pact};
+  EXPECT_EQ(error_of([&] { twice.validate(); }), "sweep: quantizer pact is listed twice");
+  twice.quantizers.clear();
+  EXPECT_EQ(error_of([&] { twice.validate(); }),
+            "a sweep needs at least one model, width, precision, quantizer and seed");
+}
+
 TEST(SweepGrid, BadGridsRejectedClearly) {
   EXPECT_EQ(error_of([] { parse_precision("0/4"); }),
             "weight bits in precision '0/4' must be 1..8 or 32 (full precision), got 0");
@@ -41,7 +66,7 @@ TEST(SweepGrid, BadGridsRejectedClearly) {
   EXPECT_EQ(error_of([&] { g.validate(); }), "sweep: width must be > 0, got 0");
   g.widths = {1};
   g.seeds = {};
-  EXPECT_EQ(error_of([&] { g.validate(); }), "a sweep needs at least one model, width, precision and seed");
+  EXPECT_EQ(error_of([&] { g.validate(); }), "a sweep needs at least one model, width, precision, quantizer and seed");
   EXPECT_EQ(error_of([] {
               read_sweep_grid(nlohmann::json{{"widthz", {1}}}, "s.json");
             }),
@@ -67,7 +92,7 @@ TEST(SweepGrid, RunsHaveTheirOwnFoldersAndTheGridIsBounded) {
   g.widths.clear();
   for (int i = 1; i <= 200; ++i) g.widths.push_back(i);
   EXPECT_EQ(error_of([&] { g.validate(); }),
-            "sweep: 1 models x 200 widths x 81 precisions x 2 seeds = 32400 runs, more than 10000");
+            "sweep: 1 models x 200 widths x 81 precisions x 1 quantizers x 2 seeds = 32400 runs, more than 10000");
   g.widths.resize(60);
   EXPECT_NO_THROW(g.validate());
   EXPECT_EQ(expand(g, "sw").size(), 9720u);
@@ -110,6 +135,28 @@ TEST(SweepSummary, MeanStdBaselineAndPareto) {
   EXPECT_TRUE(rows[2].pareto_compute);
   EXPECT_TRUE(rows[3].pareto_compute);
   EXPECT_LT(rows[3].bit_ops_ratio, 1.0);
+}
+
+// Another quantizer's runs are a configuration of their own, named in the table.
+TEST(SweepSummary, EachQuantizerIsItsOwnRow) {
+  SweepGrid g;
+  g.models = {"lenet5"};
+  g.widths = {1};
+  g.precisions = {{32, 32}, {4, 4}};
+  g.quantizers = {quant::Scheme::Wrpn, quant::Scheme::Dorefa};
+  g.seeds = {1, 2};
+  const auto runs = expand(g, "unused");
+  ASSERT_EQ(runs.size(), 6u);  // FP32 x 2 seeds, 4/4 wrpn x 2, 4/4 dorefa x 2
+  const double acc[] = {90, 92, 88, 88, 85, 86};
+  std::vector<RunResult> results;
+  for (size_t i = 0; i < runs.size(); ++i) results.push_back({runs[i], acc[i], 0.3, 2, 1.0});
+  const auto rows = summarize_sweep(results);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].config_label(), "4/4");
+  EXPECT_EQ(rows[2].config_label(), "4/4 dorefa");
+  EXPECT_DOUBLE_EQ(rows[2].acc_mean, 85.5);
+  EXPECT_NE(markdown_table(rows).find("| lenet5 | 1x | 4/4 dorefa | 2 | 85.50 ± 0.71 | no |"), std::string::npos)
+      << markdown_table(rows);
 }
 
 }  // namespace

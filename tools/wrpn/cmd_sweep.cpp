@@ -27,6 +27,7 @@ struct SweepFlags {
   std::vector<double> widths;
   std::vector<std::string> precisions;
   std::vector<uint64_t> seeds;
+  std::vector<std::string> quantizers;
   int jobs = 1;
   bool no_plots = false;
   std::string command_line;
@@ -57,16 +58,18 @@ std::string self_executable() {
 
 Command add_sweep_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("sweep",
-                                      "Train a grid of models x widths x precisions x seeds (resumable) and summarise "
+                                      "Train a grid of models x widths x precisions x quantizers x seeds (resumable) and summarise "
                                       "accuracy against cost, with plots");
   auto f = std::make_shared<SweepFlags>();
   auto flags = std::make_shared<TrainFlags>();
-  app->add_option("--config", f->config, "sweep JSON: {models, widths, precisions, seeds, train: {config keys}}");
+  app->add_option("--config", f->config, "sweep JSON: {models, widths, precisions, quantizers, seeds, train: {config keys}}");
   app->add_option("--out", f->out, "sweep folder (runs/<id>/, summary.*, plots)");
   app->add_option("--models", f->models, "comma-separated model names")->delimiter(',');
   app->add_option("--widths", f->widths, "comma-separated width multipliers")->delimiter(',');
   app->add_option("--precisions", f->precisions, "comma-separated WBITS/ABITS")->delimiter(',');
   app->add_option("--seeds", f->seeds, "comma-separated seeds")->delimiter(',');
+  app->add_option("--quantizers", f->quantizers, "comma-separated quantizers: wrpn (default), dorefa, pact, lsq")
+      ->delimiter(',');
   app->add_option("--jobs", f->jobs, "runs at a time; the cores are shared between them");
   app->add_flag("--no-plots", f->no_plots, "skip the gnuplot plots");
   flags->add_training_flags(app, /*run_folder_flags=*/false);
@@ -85,6 +88,10 @@ Command add_sweep_command(CLI::App& root) {
             if (!f->models.empty()) grid.models = f->models;
             if (!f->widths.empty()) grid.widths = f->widths;
             if (!f->seeds.empty()) grid.seeds = f->seeds;
+            if (!f->quantizers.empty()) {
+              grid.quantizers.clear();
+              for (const auto& q : f->quantizers) grid.quantizers.push_back(quant::parse_scheme(q));
+            }
             if (!f->precisions.empty()) {
               grid.precisions.clear();
               for (const auto& p : f->precisions) grid.precisions.push_back(measure::parse_precision(p));

@@ -13,7 +13,7 @@ namespace wrpn {
 namespace measure {
 namespace {
 
-std::string point_label(const ConfigSummary& s) { return fmt::format("{:g}x {}", s.width, s.precision.label()); }
+std::string point_label(const ConfigSummary& s) { return fmt::format("{:g}x {}", s.width, s.config_label()); }
 
 void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool pareto_only, bool by_bytes) {
   if (pareto_only) {
@@ -35,11 +35,11 @@ void write_points(const std::string& path, std::vector<ConfigSummary> rows, bool
 }  // namespace
 
 std::vector<std::string> write_plots(const std::string& folder, const std::vector<ConfigSummary>& rows) {
-  // Accuracy against width: one block per precision.
+  // Accuracy against width: one block per precision (and quantizer).
   std::map<std::string, std::vector<const ConfigSummary*>> by_precision;
   std::vector<std::string> order;
   for (const auto& s : rows) {
-    const std::string p = s.precision.label();
+    const std::string p = s.config_label();
     if (by_precision.count(p) == 0) order.push_back(p);
     by_precision[p].push_back(&s);
   }

@@ -18,8 +18,14 @@ namespace {
 std::string width_label(double width) { return fmt::format("w{:g}", width); }
 
 // The run's folder name: what expand() writes and validate() keeps unique.
-std::string run_id(const std::string& model, double width, const Precision& p, uint64_t seed) {
-  return fmt::format("{}-{}-{}-{}-s{}", model, width_label(width), p.weight_bits, p.activation_bits, seed);
+// WRPN's runs keep the names they had before the quantizer axis, so older sweeps resume.
+std::string run_id(const std::string& model, double width, const Precision& p, quant::Scheme q, uint64_t seed) {
+  const std::string scheme = q == quant::Scheme::Wrpn ? "" : "-" + quant::to_string(q);
+  return fmt::format("{}-{}-{}-{}{}-s{}", model, width_label(width), p.weight_bits, p.activation_bits, scheme, seed);
+}
+
+bool full_precision(const Precision& p) {
+  return quant::is_full_precision(p.weight_bits) && quant::is_full_precision(p.activation_bits);
 }
 
 template <typename T, typename Key>
@@ -54,8 +60,8 @@ Precision parse_precision(const std::string& text) {
 }
 
 void SweepGrid::validate() const {
-  if (models.empty() || widths.empty() || precisions.empty() || seeds.empty()) {
-    throw std::invalid_argument("a sweep needs at least one model, width, precision and seed");
+  if (models.empty() || widths.empty() || precisions.empty() || seeds.empty() || quantizers.empty()) {
+    throw std::invalid_argument("a sweep needs at least one model, width, precision, quantizer and seed");
   }
   const auto known = models::model_names();
   for (const auto& m : models) {
@@ -78,6 +84,7 @@ void SweepGrid::validate() const {
   // Every run needs a folder of its own: widths 1 and 1.0000001 would both write ...-w1-...
   require_unique(models, [](const std::string& m) { return m; }, "model");
   require_unique(precisions, [](const Precision& p) { return p.label(); }, "precision");
+  require_unique(quantizers, [](quant::Scheme q) { return quant::to_string(q); }, "quantizer");
   std::set<std::string> labels;
   for (const double w : widths) {
     if (!labels.insert(width_label(w)).second) {
@@ -86,12 +93,13 @@ void SweepGrid::validate() const {
     }
   }
   // Counted in double: four lists of a million entries would overflow an integer.
-  const double runs = double(models.size()) * double(widths.size()) * double(precisions.size()) * double(seeds.size());
+  const double runs = double(models.size()) * double(widths.size()) * double(precisions.size()) *
+                      double(quantizers.size()) * double(seeds.size());
   if (runs > double(kMaxSweepRuns)) {
-    throw std::invalid_argument(fmt::format("sweep: {} models x {} widths x {} precisions x {} seeds = {:.0f} runs, more "
-                                            "than {}",
-                                            models.size(), widths.size(), precisions.size(), seeds.size(), runs,
-                                            kMaxSweepRuns));
+    throw std::invalid_argument(
+        fmt::format("sweep: {} models x {} widths x {} precisions x {} quantizers x {} seeds = {:.0f} runs, more than {}",
+                    models.size(), widths.size(), precisions.size(), quantizers.size(), seeds.size(), runs,
+                    kMaxSweepRuns));
   }
   base.validate();
 }
@@ -127,6 +135,10 @@ SweepGrid read_sweep_grid(const nlohmann::json& j, const std::string& source) {
       list("\"WBITS/ABITS\" strings", [](const nlohmann::json& e) { return e.is_string(); });
       g.precisions.clear();
       for (const auto& p : value) g.precisions.push_back(parse_precision(p.get<std::string>()));
+    } else if (key == "quantizers") {
+      list("quantizer names", [](const nlohmann::json& e) { return e.is_string(); });
+      g.quantizers.clear();
+      for (const auto& q : value) g.quantizers.push_back(quant::parse_scheme(q.get<std::string>()));
     } else if (key == "train") {
       train::apply_json(g.base, value, source + " (train)");
     } else {
@@ -141,21 +153,28 @@ std::vector<SweepRun> expand(const SweepGrid& g, const std::string& folder) {
   for (const auto& m : g.models) {
     for (const double w : g.widths) {
       for (const auto& p : g.precisions) {
-        for (const uint64_t s : g.seeds) {
-          SweepRun r;
-          r.model = m;
-          r.width = w;
-          r.precision = p;
-          r.seed = s;
-          r.id = run_id(m, w, p, s);
-          r.config = g.base;
-          r.config.model.name = m;
-          r.config.model.width = w;
-          r.config.model.weight_bits = p.weight_bits;
-          r.config.model.activation_bits = p.activation_bits;
-          r.config.seed = s;
-          r.config.out = folder + "/runs/" + r.id;
-          runs.push_back(std::move(r));
+        for (const quant::Scheme q : g.quantizers) {
+          // Full precision has no quantizer: once, under the first listed.
+          if (full_precision(p) && q != g.quantizers.front()) continue;
+          const quant::Scheme scheme = full_precision(p) ? quant::Scheme::Wrpn : q;
+          for (const uint64_t s : g.seeds) {
+            SweepRun r;
+            r.model = m;
+            r.width = w;
+            r.precision = p;
+            r.quantizer = scheme;
+            r.seed = s;
+            r.id = run_id(m, w, p, scheme, s);
+            r.config = g.base;
+            r.config.model.name = m;
+            r.config.model.width = w;
+            r.config.model.weight_bits = p.weight_bits;
+            r.config.model.activation_bits = p.activation_bits;
+            r.config.model.quantizer = scheme;
+            r.config.seed = s;
+            r.config.out = folder + "/runs/" + r.id;
+            runs.push_back(std::move(r));
+          }
         }
       }
     }

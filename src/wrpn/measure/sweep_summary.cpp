@@ -57,16 +57,22 @@ RunResult read_run_result(const SweepRun& run) {
   return r;
 }
 
+std::string ConfigSummary::config_label() const {
+  return quantizer == quant::Scheme::Wrpn ? precision.label() : precision.label() + " " + quant::to_string(quantizer);
+}
+
 std::vector<ConfigSummary> summarize_sweep(const std::vector<RunResult>& results) {
   std::vector<ConfigSummary> rows;
   std::map<std::string, std::vector<double>> accs;
   for (const auto& r : results) {
-    const std::string key = fmt::format("{}|{:g}|{}", r.run.model, r.run.width, r.run.precision.label());
+    ConfigSummary row;
+    row.precision = r.run.precision;
+    row.quantizer = r.run.quantizer;
+    const std::string key = fmt::format("{}|{:g}|{}", r.run.model, r.run.width, row.config_label());
     if (accs.count(key) == 0) {
-      ConfigSummary s;
+      ConfigSummary s = row;
       s.model = r.run.model;
       s.width = r.run.width;
-      s.precision = r.run.precision;
       const CostReport cost = estimate_cost(r.run.config.model, /*batch=*/1);
       s.weight_bytes = cost.total.weight_bytes;
       s.weight_bytes_ratio = cost.total.weight_bytes / cost.baseline.weight_bytes;
@@ -79,7 +85,7 @@ std::vector<ConfigSummary> summarize_sweep(const std::vector<RunResult>& results
     accs[key].push_back(r.test_acc);
   }
   for (auto& s : rows) {
-    const auto& a = accs[fmt::format("{}|{:g}|{}", s.model, s.width, s.precision.label())];
+    const auto& a = accs[fmt::format("{}|{:g}|{}", s.model, s.width, s.config_label())];
     s.runs = int(a.size());
     double sum = 0;
     for (double v : a) sum += v;
@@ -112,7 +118,7 @@ std::string markdown_table(const std::vector<ConfigSummary>& rows) {
   for (const auto& s : rows) {
     out +=
         fmt::format("| {} | {:g}x | {} | {} | {:.2f} ± {:.2f} | {} | {:.4f} | {:.3f} | {:.3f} | {:.3f} | {} / {} |\n",
-                    s.model, s.width, s.precision.label(), s.runs, s.acc_mean, s.acc_std,
+                    s.model, s.width, s.config_label(), s.runs, s.acc_mean, s.acc_std,
                     s.reaches_baseline ? "yes" : "no", s.bit_ops_ratio, s.mac_cost_ratio, s.weight_bytes_ratio,
                     s.training_bytes_ratio, s.pareto_compute ? "**yes**" : "no", s.pareto_bytes ? "**yes**" : "no");
   }
@@ -124,13 +130,14 @@ void write_summary_files(const std::string& folder, const std::vector<ConfigSumm
   std::string csv =
       "model,width,wbits,abits,runs,acc_mean,acc_std,reaches_baseline,weight_bytes,"
       "weight_bytes_ratio,macs_ratio,bit_ops_ratio,mac_cost_ratio,training_bytes_ratio,"
-      "pareto_compute,pareto_bytes\n";
+      "pareto_compute,pareto_bytes,quantizer\n";
   nlohmann::json json = nlohmann::json::array();
   for (const auto& s : rows) {
-    csv += fmt::format("{},{:g},{},{},{},{:.4f},{:.4f},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n", s.model,
+    csv += fmt::format("{},{:g},{},{},{},{:.4f},{:.4f},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{}\n", s.model,
                        s.width, s.precision.weight_bits, s.precision.activation_bits, s.runs, s.acc_mean, s.acc_std,
                        int(s.reaches_baseline), s.weight_bytes, s.weight_bytes_ratio, s.macs_ratio, s.bit_ops_ratio,
-                       s.mac_cost_ratio, s.training_bytes_ratio, int(s.pareto_compute), int(s.pareto_bytes));
+                       s.mac_cost_ratio, s.training_bytes_ratio, int(s.pareto_compute), int(s.pareto_bytes),
+                       quant::to_string(s.quantizer));
     json.push_back({{"model", s.model},
                     {"width", s.width},
                     {"wbits", s.precision.weight_bits},
@@ -146,7 +153,8 @@ void write_summary_files(const std::string& folder, const std::vector<ConfigSumm
                     {"mac_cost_ratio", s.mac_cost_ratio},
                     {"training_bytes_ratio", s.training_bytes_ratio},
                     {"pareto_compute", s.pareto_compute},
-                    {"pareto_bytes", s.pareto_bytes}});
+                    {"pareto_bytes", s.pareto_bytes},
+                    {"quantizer", quant::to_string(s.quantizer)}});
   }
   train::write_file_atomically(folder + "/summary.csv", csv);
   train::write_file_atomically(folder + "/summary.json", json.dump(2) + "\n");

@@ -24,6 +24,9 @@ struct ConfigSummary {
   std::string model;
   double width = 1;
   Precision precision;
+  quant::Scheme quantizer = quant::Scheme::Wrpn;
+  /// "4/4", or "4/4 pact" under another quantizer than WRPN's.
+  std::string config_label() const;
   int runs = 0;
   double acc_mean = 0;
   double acc_std = 0;  // sample standard deviation over seeds (0 for one seed)
