@@ -35,9 +35,9 @@ TORCH_FLAGS=(-std=c++17 -O0 -gline-tables-only -fsanitize=fuzzer-no-link,address
 sources_of() {
   case "$1" in
     model_loader) echo src/wrpn/kernels/*.cc src/wrpn/runtime/*.cc src/wrpn/runtime/ops/*.cc ;;
-    idx) echo src/wrpn/data/{idx,mnist,dataset,input_path}.cpp ;;
-    cifar) echo src/wrpn/data/{cifar,dataset,input_path}.cpp ;;
-    jpeg) echo src/wrpn/data/{jpeg,crop_resize,image_input,input_path}.cpp ;;
+    idx) echo src/wrpn/data/{idx,mnist,dataset}.cpp src/wrpn/runtime/input_path.cc ;;
+    cifar) echo src/wrpn/data/{cifar,dataset}.cpp src/wrpn/runtime/input_path.cc ;;
+    jpeg) echo src/wrpn/data/{jpeg,crop_resize,image_input}.cpp src/wrpn/runtime/input_path.cc ;;
     network_json) echo src/wrpn/models/network_description.cpp src/wrpn/quant/bits.cpp ;;
     checkpoint) echo src/wrpn/train/checkpoint_archive.cpp ;;
     # The parsers and their checks, instrumented; the rest comes from the build's archives.

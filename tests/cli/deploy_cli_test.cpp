@@ -88,7 +88,10 @@ TEST(DeployCli, BadModelFilesExitNonZeroNamingTheProblem) {
   expect_one_clear_error("infer --model " + dir.file("junk.wrpn"), "junk.wrpn: not a .wrpn model: wrong magic");
   std::ofstream(dir.file("short.wrpn")) << "WRPNMODL";
   expect_one_clear_error("infer --model " + dir.file("short.wrpn"), "short.wrpn: truncated model file: 8 bytes");
-  expect_one_clear_error("infer --model " + dir.file("missing.wrpn"), "cannot open model file");
+  expect_one_clear_error("infer --model " + dir.file("missing.wrpn"), "model file " + dir.file("missing.wrpn") + " does not exist");
+  // Any path flag: the model's too says what the path is (runtime/input_path.h).
+  expect_one_clear_error("infer --model " + dir.str(), "model file " + dir.str() + " is a directory, not a file");
+  expect_one_clear_error("infer --model /dev/null", "model file /dev/null is a device, not a file");
   expect_one_clear_error("export --checkpoint " + dir.file("none.pt") + " --out " + dir.file("x.wrpn"), "none.pt");
 }
 

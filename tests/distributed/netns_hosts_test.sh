@@ -10,7 +10,9 @@
 #      process still running, non-zero, within the timeout plus a margin, with a message
 #      naming the lost rank and its host;
 #   3. `--resume` by the two surviving hosts finishes the run: every epoch once, and the
-#      one-host run's weights (1e-4, as DistributedTraining.ResumesWithADifferentProcessCount).
+#      one-host run's figures within what 8 epochs of rounding amplify (loss 0.03, 4 of 100
+#      test images; the 3-epoch DistributedTraining.ResumesWithADifferentProcessCount checks
+#      the weights).
 # Skips (exit 77, with the reason) where namespaces cannot be made (not root, no CAP_SYS_ADMIN,
 # no iproute2, no bridge or veth support) or the dataset is missing. Everything it made is
 # removed on exit. Usage: netns_hosts_test.sh WRPN [DATA_DIR]
@@ -118,19 +120,21 @@ finish() {
 since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 
 # --- comparisons (metrics.jsonl; the checkpoint's weights through torch.jit.load) ------------
-# compare A B WEIGHT_TOL LOSS_TOL: the same epochs, losses within LOSS_TOL, test accuracy within
-# one image of 100, largest |wa - wb| / max |wa| below WEIGHT_TOL.
+# compare A B WEIGHT_TOL LOSS_TOL [ACC_TOL]: the same epochs, losses within LOSS_TOL, test
+# accuracy within ACC_TOL (default 1) images of 100, largest |wa - wb| / max |wa| below
+# WEIGHT_TOL (inf: not compared).
 compare() {
   "$PYTHON" - "$@" <<'EOF'
 import json, sys
 a, b, wtol, ltol = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+atol = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
 def metrics(run):
     return [json.loads(l) for l in open(run + "/metrics.jsonl") if l.strip()]
 ma, mb = metrics(a), metrics(b)
 if [m["epoch"] for m in ma] != [m["epoch"] for m in mb]:
     sys.exit(f"epochs differ: {[m['epoch'] for m in ma]} vs {[m['epoch'] for m in mb]}")
 for x, y in zip(ma, mb):
-    if abs(x["train_loss"] - y["train_loss"]) > ltol or abs(x["test_acc"] - y["test_acc"]) > 1.0 + 1e-9:
+    if abs(x["train_loss"] - y["train_loss"]) > ltol or abs(x["test_acc"] - y["test_acc"]) > atol + 1e-9:
         sys.exit(f"epoch {x['epoch']}: train loss {x['train_loss']} vs {y['train_loss']}, "
                  f"test acc {x['test_acc']} vs {y['test_acc']}")
 try:
@@ -265,7 +269,11 @@ scenario() {
   local first
   first=$(grep -m1 -o "epoch *[0-9]*/" "$resumed" | tr -dc 0-9)
   echo "$name: $done_at epoch(s) done when it failed; resumed on hosts $survivors from epoch $first"
-  if out=$(compare "$WORK/single" "$out" 1e-4 1e-3); then
+  # Statistically the one-host run, not bit for bit: 8 epochs of an mlp at a constant lr 0.05
+  # amplify the rounding of a different batch split. Measured with OpenBLAS's SkylakeX kernels
+  # (wrpn's choice on AVX-512): 3e-7 in the loss after epoch 1, then up to 0.017, and up to 3
+  # of the 100 test images; its Prescott kernels happen to keep 5e-6 for 7 epochs, then 3e-3.
+  if out=$(compare "$WORK/single" "$out" inf 0.03 4); then
     echo "$name: 1 host vs 3 hosts then 2: $out"
   else
     fail "$name: 1 host vs 3 hosts then 2: $out"

@@ -26,7 +26,7 @@
 #include "wrpn/data/image_input.h"
 #include "wrpn/data/cifar.h"
 #include "wrpn/data/idx.h"
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 #include "wrpn/runtime/runtime.h"
 
 namespace wrpn {
@@ -47,7 +47,7 @@ constexpr int64_t kCifarRecordBytes = 1 + data::kCifarImageBytes;
 // The kind of `path` from its first bytes: gzip or 00 00 08 (IDX), "P5" (PGM), FF D8 (JPEG);
 // otherwise a whole number of CIFAR-10 records.
 Format detect_format(const std::string& path) {
-  data::require_readable_file(path, "input file");
+  runtime::require_readable_file(path, "input file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error(fmt::format("input file {} does not exist or cannot be read", path));
   const auto size = int64_t(in.tellg());

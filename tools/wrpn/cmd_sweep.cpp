@@ -11,7 +11,7 @@
 #include "command.h"
 #include "sweep_runner.h"
 #include "train_flags.h"
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 #include "wrpn/measure/plots.h"
 #include "wrpn/measure/sweep_grid.h"
 
@@ -76,7 +76,7 @@ Command add_sweep_command(CLI::App& root) {
   return {app, [f, flags]() {
             measure::SweepGrid grid;
             if (!f->config.empty()) {
-              data::require_readable_file(f->config, "sweep file");
+              runtime::require_readable_file(f->config, "sweep file");
               std::ifstream in(f->config);
               if (!in) throw std::invalid_argument(fmt::format("cannot read sweep file {}", f->config));
               const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);

@@ -1,6 +1,6 @@
 #include "wrpn/data/cifar.h"
 
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 
 #include <fmt/format.h>
 
@@ -48,7 +48,7 @@ Variant variant_of(const std::string& name) {
 
 void read_cifar_file(const std::string& path, int label_bytes, int64_t classes, std::vector<uint8_t>& pixels,
                      std::vector<int64_t>& labels) {
-  require_readable_file(path, "CIFAR file");
+  runtime::require_readable_file(path, "CIFAR file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("CIFAR file {} does not exist or cannot be read", path));
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

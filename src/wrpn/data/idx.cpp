@@ -1,6 +1,6 @@
 #include "wrpn/data/idx.h"
 
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -51,7 +51,7 @@ int64_t read_bytes(gzFile file, uint8_t* out, int64_t size, const std::string& p
 }  // namespace
 
 IdxArray read_idx(const std::string& path, int expected_dims) {
-  require_readable_file(path, "IDX file");
+  runtime::require_readable_file(path, "IDX file");
   std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
   if (!file) throw std::runtime_error(fmt::format("cannot open IDX file {}: {}", path, std::strerror(errno)));
 

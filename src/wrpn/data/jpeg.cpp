@@ -1,6 +1,6 @@
 #include "wrpn/data/jpeg.h"
 
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -100,7 +100,7 @@ std::vector<uint8_t> encode_jpeg(const RgbImage& image, int quality, bool subsam
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
-  require_readable_file(path, "input file");
+  runtime::require_readable_file(path, "input file");
   // POSIX calls, so that a failure says why (errno), and a file that another process truncates
   // or replaces while it is read is named as such rather than decoded from a short buffer.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 
 #include "wrpn/runtime/byte_io.h"
 #include "wrpn/runtime/data_section.h"
+#include "wrpn/runtime/input_path.h"
 #include "wrpn/runtime/graph_check.h"
 #include "wrpn/runtime/model_format.h"
 #include "wrpn/runtime/ops/registry.h"
@@ -173,6 +174,7 @@ ModelFile read_model(const uint8_t* bytes, size_t size) {
 }
 
 ModelFile read_model_file(const std::string& path) {
+  require_readable_file(path, "model file");
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw std::runtime_error("cannot open model file " + path);
   std::vector<uint8_t> bytes;

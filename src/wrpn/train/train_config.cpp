@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/train/config_schema.h"
 
@@ -110,7 +110,7 @@ void apply_json(TrainConfig& c, const nlohmann::json& j, const std::string& sour
 }
 
 void apply_json_file(TrainConfig& c, const std::string& path) {
-  data::require_readable_file(path, "config file");
+  runtime::require_readable_file(path, "config file");
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(fmt::format("cannot read config file {}", path));
   nlohmann::json j;

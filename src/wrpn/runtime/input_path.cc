@@ -1,6 +1,5 @@
-#include "wrpn/data/input_path.h"
+#include "wrpn/runtime/input_path.h"
 
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,11 +9,11 @@
 #include <system_error>
 
 namespace wrpn {
-namespace data {
+namespace runtime {
 namespace {
 
 [[noreturn]] void fail_as(const std::string& what, const std::string& path, const std::string& is) {
-  throw std::runtime_error(fmt::format("{} {} {}", what, path, is));
+  throw std::runtime_error(what + " " + path + " " + is);
 }
 
 }  // namespace
@@ -47,8 +46,8 @@ void require_readable_file(const std::string& path, const std::string& what) {
     default:
       fail_as(what, path, "is not a regular file");
   }
-  if (::access(path.c_str(), R_OK) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
+  if (::access(path.c_str(), R_OK) != 0) fail(std::string("cannot be read: ") + std::strerror(errno));
 }
 
-}  // namespace data
+}  // namespace runtime
 }  // namespace wrpn
