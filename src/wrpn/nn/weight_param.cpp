@@ -3,9 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "wrpn/quant/bits.h"
-#include "wrpn/quant/quantizers.h"
-
 namespace wrpn {
 namespace nn {
 
@@ -27,13 +24,6 @@ double init_weight(torch::Tensor& weight, WeightParam param, int64_t fan_in) {
   const double bound = 1.0 / std::sqrt(double(fan_in));
   weight.uniform_(-bound, bound);
   return 1.0;
-}
-
-double zero_fraction(const torch::Tensor& weight, int bits) {
-  torch::NoGradGuard no_grad;
-  if (bits == 1) return 0.0;  // alpha * sign(w) is never zero
-  const torch::Tensor q = quant::quantize_weights(weight, bits);
-  return (q == 0).to(torch::kFloat64).mean().item<double>();
 }
 
 int64_t widen(int64_t channels, double width) {

@@ -33,8 +33,6 @@ std::string to_string(WeightParam param);
 /// Initialises `weight` in place and returns the gain the layer multiplies it by.
 double init_weight(torch::Tensor& weight, WeightParam param, int64_t fan_in);
 
-/// Fraction of the layer's quantized weights that are exactly zero.
-double zero_fraction(const torch::Tensor& weight, int bits);
 
 /// What every quantized conv/linear layer exposes to generic code (optimiser groups, metrics,
 /// `wrpn info`, export) without knowing its concrete type.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "wrpn/nn/qrelu.h"
 #include "wrpn/nn/weight_param.h"
 
 namespace wrpn {
@@ -47,12 +48,11 @@ OptimizerBundle make_optimizer(models::Network& model, const TrainConfig& c) {
   }
   // PACT's clips, L2-regularised as the paper does (its lambda_alpha: the weight decay).
   std::vector<torch::Tensor> alphas;
-  for (const auto& p : model.named_parameters()) {
-    const std::string& name = p.key();
-    if (name == "alpha" || (name.size() > 6 && name.compare(name.size() - 6, 6, ".alpha") == 0)) {
-      alphas.push_back(p.value());
-      grouped.insert(p.value().unsafeGetTensorImpl());
-    }
+  for (const auto& module : model.modules(/*include_self=*/false)) {
+    const auto* act = dynamic_cast<const nn::QReLUImpl*>(module.get());
+    if (act == nullptr || !act->alpha.defined()) continue;
+    alphas.push_back(act->alpha);
+    grouped.insert(act->alpha.unsafeGetTensorImpl());
   }
   if (!alphas.empty()) {
     groups.emplace_back(alphas, group_options(c, c.lr, c.weight_decay));
