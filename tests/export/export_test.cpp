@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <set>
 
 #include "../test_util.h"
 #include "wrpn/data/synthetic_cifar.h"
@@ -101,6 +102,92 @@ TEST_P(LenetEquivalence, RuntimePredictionsEqualLibTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Bits, LenetEquivalence,
                          ::testing::Combine(::testing::Values(1, 2, 4, 8), ::testing::Values(1.0, 2.0)));
+
+// Every quantizer exports (format 1.2 where a learned range is not 1) and runs with LibTorch's
+// predictions: DoReFa's and LSQ's weight codes take one bit more than their k, PACT's and
+// LSQ's activation codes span their learned clip.
+class QuantizerEquivalence : public ::testing::TestWithParam<std::tuple<quant::Scheme, int>> {};
+
+TEST_P(QuantizerEquivalence, RuntimePredictionsEqualLibTorch) {
+  const auto [scheme, bits] = GetParam();
+  TempDir dir(fmt::format("export-{}-{}", quant::to_string(scheme), bits));
+  train::TrainConfig c = short_run(dir.str(), "lenet5", 1.0, bits);
+  c.model.quantizer = scheme;
+  runtime::ModelFile file;
+  const Agreement a = train_export_compare(c, 2000, &file);
+  EXPECT_LE(a.disagree, 1) << quant::to_string(scheme) << " " << bits << " bits";
+  EXPECT_NEAR(a.runtime_correct, a.torch_correct, 1);
+  EXPECT_GT(a.runtime_correct, a.images / 5) << "the short training should beat chance";
+
+  std::set<int> weight_bits;
+  for (const runtime::TensorInfo& t : file.tensors) {
+    if (t.type == runtime::TensorType::kSignedCodes) weight_bits.insert(t.bits);
+  }
+  const bool wider = scheme == quant::Scheme::Dorefa || scheme == quant::Scheme::Pact || scheme == quant::Scheme::Lsq;
+  EXPECT_EQ(weight_bits, std::set<int>({wider ? bits + 1 : bits}));
+  int ranged = 0;  // layers whose codes span a learned clip
+  for (const runtime::Node& n : file.nodes) {
+    ranged += (n.op == runtime::Op::kConv2d || n.op == runtime::Op::kLinear) && file.values[n.output].range != 1.0f;
+  }
+  const bool learned = scheme == quant::Scheme::Pact || scheme == quant::Scheme::Lsq;
+  EXPECT_EQ(ranged, learned ? 4 : 0);  // act1..act4
+  EXPECT_EQ(file.version_minor, learned ? 2 : 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, QuantizerEquivalence,
+                         ::testing::Combine(::testing::Values(quant::Scheme::Wrpn, quant::Scheme::Dorefa,
+                                                              quant::Scheme::Pact, quant::Scheme::Lsq),
+                                            ::testing::Values(2, 4)),
+                         [](const auto& info) {
+                           return quant::to_string(std::get<0>(info.param)) + "_" +
+                                  std::to_string(std::get<1>(info.param)) + "bits";
+                         });
+
+// The learned ranges through a residual add and a global average pool (runtime add and pools
+// read codes x range / L).
+TEST(ExportEquivalence, LearnedRangesThroughAResidualNetwork) {
+  for (quant::Scheme scheme : {quant::Scheme::Pact, quant::Scheme::Lsq}) {
+    TempDir dir("export-ranges-residual");
+    train::TrainConfig c = short_run(dir.str(), "tiny_residual", 1.0, 4);
+    c.model.quantizer = scheme;
+    c.model.network = nlohmann::json::parse(R"({"name": "tiny_residual", "blocks": [
+        {"type": "conv", "channels": 12, "kernel": 3},
+        {"type": "max_pool", "kernel": 2},
+        {"type": "residual", "channels": 24, "stride": 2},
+        {"type": "global_avg_pool"},
+        {"type": "linear", "features": 32}]})");
+    runtime::ModelFile file;
+    const Agreement a = train_export_compare(c, 1000, &file);
+    EXPECT_LE(a.disagree, 1) << quant::to_string(scheme);
+    EXPECT_GT(a.runtime_correct, a.images / 5) << quant::to_string(scheme);
+    bool ranged_add = false;
+    for (const runtime::Node& n : file.nodes) {
+      ranged_add |= n.op == runtime::Op::kAdd && file.values[n.output].range != 1.0f;
+    }
+    EXPECT_TRUE(ranged_add) << quant::to_string(scheme);
+  }
+}
+
+// Bits per layer reach the file: each layer's weight tensor and activation codes at its own
+// bits, and the runtime gives LibTorch's predictions.
+TEST(ExportEquivalence, BitsPerLayerInTheFile) {
+  TempDir dir("export-layer-bits");
+  train::TrainConfig c = short_run(dir.str(), "lenet5", 1.0, 2);
+  c.model.layer_bits = {models::parse_layer_bits("conv2=8/8"), models::parse_layer_bits("fc2=4/4")};
+  runtime::ModelFile file;
+  const Agreement a = train_export_compare(c, 2000, &file);
+  EXPECT_LE(a.disagree, 1);
+  EXPECT_GT(a.runtime_correct, a.images / 5) << "the short training should beat chance";
+  std::vector<int> weight_bits, code_bits;
+  for (const runtime::Node& n : file.nodes) {
+    if (n.op != runtime::Op::kConv2d && n.op != runtime::Op::kLinear) continue;
+    weight_bits.push_back(file.tensors[n.tensors[0]].bits);
+    code_bits.push_back(file.values[n.output].bits);
+  }
+  // conv1 conv2 fc1 fc2 fc3; outputs act1 act2 act3 act4, then the float logits.
+  EXPECT_EQ(weight_bits, std::vector<int>({32, 8, 2, 4, 32}));
+  EXPECT_EQ(code_bits, std::vector<int>({2, 8, 2, 4, 32}));
+}
 
 TEST(ExportEquivalence, VggSmallAtTwoAndFourBits) {
   for (int bits : {2, 4}) {
@@ -223,6 +310,16 @@ TEST(ExportSize, RejectsModelsItCannotExpress) {
   const std::string e = testing_util::error_of([&] { exporter::export_model(*net, input, "{}"); });
   EXPECT_NE(e.find("layer 'pool6'"), std::string::npos) << e;
   EXPECT_NE(e.find("an adaptive average pool from 8x8 to 6x6 has no runtime op"), std::string::npos) << e;
+
+  models::ModelSpec dorefa8;
+  dorefa8.name = "lenet5";
+  dorefa8.weight_bits = dorefa8.activation_bits = 8;
+  dorefa8.quantizer = quant::Scheme::Dorefa;
+  auto lenet = models::build_model(dorefa8);
+  const std::string e8 =
+      testing_util::error_of([&] { exporter::export_model(*lenet, {1, 28, 28, {1}, {0}}, "{}"); });
+  EXPECT_NE(e8.find("8-bit dorefa weights need 9-bit codes in the runtime, which holds at most 8"), std::string::npos)
+      << e8;
 }
 
 // Only a graph with format 1.1's ops (avg_pool, concat: inception) is written as 1.1, so

@@ -22,7 +22,8 @@ FileLayout layout_of(const ModelFile& m) {
   size_t at = kHeaderBytes + 4 + m.info.size();
   l.input_at = at;
   at += 12 + 8 * size_t(m.input.channels) + 4;
-  for (size_t i = 0; i < m.values.size(); ++i, at += 16) l.value_at.push_back(at);
+  const size_t value_bytes = m.version_minor >= 2 ? 20 : 16;  // 1.2 adds the range
+  for (size_t i = 0; i < m.values.size(); ++i, at += value_bytes) l.value_at.push_back(at);
   at += 4;
   for (const TensorInfo& t : m.tensors) {
     l.tensor_at.push_back(at);

@@ -28,12 +28,12 @@ std::string write_error(const ModelFile& m) {
 
 TEST(FormatLayout, NewerMinorVersionIsRefusedNamingBothVersions) {
   auto b = write_model(tiny_model(20));
-  b[10] = 2;  // version 1.2; the header is outside the checksum
-  EXPECT_TRUE(has(read_error(b), ".wrpn version 1.2 is newer than this runtime, which reads versions 1.0 .. 1.1"))
+  b[10] = 3;  // version 1.3; the header is outside the checksum
+  EXPECT_TRUE(has(read_error(b), ".wrpn version 1.3 is newer than this runtime, which reads versions 1.0 .. 1.2"))
       << read_error(b);
   ModelFile m = tiny_model(20);
-  m.version_minor = 2;
-  EXPECT_TRUE(has(write_error(m), "1.2 is newer")) << write_error(m);  // nor writes what it cannot read
+  m.version_minor = 3;
+  EXPECT_TRUE(has(write_error(m), "1.3 is newer")) << write_error(m);  // nor writes what it cannot read
 }
 
 TEST(FormatLayout, TrailingAttributeIsRejectedNamingTheNode) {

@@ -146,6 +146,65 @@ TEST(FormatSemantics, AvgPoolOfCodesAveragesTheirRealValues) {
             float((0.0 + double(1.0f / 3) + double(2.0f / 3) + 1.0) / 4));
 }
 
+// Format 1.2: a code value's range is the real value of its largest code. channel_affine's
+// stored scale and bias already include it (it writes codes of y clipped at 1); add reads each
+// operand as code * range / L and writes codes of its sum over its own range; the pools read
+// code * range / L.
+TEST(FormatSemantics, CodeRangesScaleWhatAddAndThePoolsRead) {
+  Sketch s(1, 1, 2);
+  const uint32_t one = s.floats({1}, {1.0f}), zero = s.floats({1}, {0.0f});
+  // x = {0.5, 1.0} -> 2-bit codes {round(1.5), 3} = {2, 3}, declared over [0, 4]: values {8/3, 4}.
+  const uint32_t a = s.value(ValueKind::kCodes, 2, 1, 1, 2);
+  s.m.values[a].range = 4.0f;
+  s.node(Op::kChannelAffine, {0}, {int32_t(OutMode::kCodes), 2}, {one, zero}, a);
+  // a + a = {16/3, 8} -> 4-bit codes over [0, 10]: round(16/3 / 10 * 15) = 8, round(12) = 12.
+  const uint32_t sum = s.value(ValueKind::kCodes, 4, 1, 1, 2);
+  s.m.values[sum].range = 10.0f;
+  s.node(Op::kAdd, {a, a}, {int32_t(OutMode::kCodes), 4}, {}, sum);
+  s.node(Op::kGlobalAvgPool, {sum}, {}, {}, s.value(ValueKind::kFloat, 32, 1, 1, 1));
+  // (8 / 15 * 10 + 12 / 15 * 10) / 2 = 20 / 3
+  EXPECT_NEAR(run_one(s.m, {0.5f, 1.0f})[0], 20.0 / 3, 1e-5);
+  EXPECT_EQ(write_model(s.m)[10], 2) << "ranges other than 1 are format 1.2";
+}
+
+TEST(FormatSemantics, RangesAreCheckedAndPassedOnUnchanged) {
+  Sketch s(1, 2, 2);
+  const uint32_t one = s.floats({1}, {1.0f}), zero = s.floats({1}, {0.0f});
+  const uint32_t a = s.value(ValueKind::kCodes, 2, 1, 2, 2);
+  s.node(Op::kChannelAffine, {0}, {int32_t(OutMode::kCodes), 2}, {one, zero}, a);
+  const uint32_t pooled = s.value(ValueKind::kCodes, 2, 1, 1, 1);
+  s.node(Op::kMaxPool, {a}, {2, 2, 0}, {}, pooled);
+  s.node(Op::kGlobalAvgPool, {pooled}, {}, {}, s.value(ValueKind::kFloat, 32, 1, 1, 1));
+  auto error_of = [](const ModelFile& m) {
+    try {
+      write_model(m);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  ModelFile m = s.m;
+  m.values[a].range = 3.0f;
+  EXPECT_EQ(error_of(m),
+            "node 1 (max_pool): output value 2 is declared with range 1.000000 but the op passes on range 3.000000");
+  m.values[pooled].range = 3.0f;
+  EXPECT_EQ(error_of(m), "(no error)");
+  m.values[a].range = m.values[pooled].range = -1.0f;
+  EXPECT_EQ(error_of(m), "value 1: range -1.000000 is not a finite positive number");
+  m = s.m;
+  m.values[0].range = 2.0f;
+  EXPECT_EQ(error_of(m), "value 0: range 2.000000 on a float value (must be 1)");
+  m = s.m;
+  m.version_minor = 1;
+  m.values[a].range = m.values[pooled].range = 3.0f;
+  EXPECT_EQ(error_of(m), "value 1: range 3.000000 needs format 1.2, the file says 1.1");
+  m.values[a].range = m.values[pooled].range = 1.0f;
+  // A 1.1 file has no range field; it reads back with ranges 1.
+  const std::vector<uint8_t> old = write_model(m);
+  EXPECT_EQ(old[10], 1);
+  EXPECT_EQ(read_model(old.data(), old.size()).values[a].range, 1.0f);
+}
+
 TEST(FormatSemantics, ConcatJoinsChannelsInInputOrderPerPixel) {
   // Input (2, 1, 2): channel 0 = {1, 2}, channel 1 = {3, 4}. concat(x, max_pool(x, 1)) keeps
   // both per pixel: pixel 0 = (1, 3, 1, 3), pixel 1 = (2, 4, 2, 4) in (H, W, C) order.

@@ -150,7 +150,7 @@ TEST(OpShapes, ConcatAddsChannelsOfMatchingInputs) {
   s.m.nodes[1].inputs = {0, pooled};
   EXPECT_EQ(
       check_error(s.m, 1),
-      "node 1 (concat): input 1 float/32 (2, 2, 2) differs from input 0 float/32 (2, 4, 4) in kind, bits or map size");
+      "node 1 (concat): input 1 float/32 (2, 2, 2) differs from input 0 float/32 (2, 4, 4) in kind, bits, range or map size");
 }
 
 // An op added in 1.1 cannot appear in a file that says 1.0: a 1.0 reader would refuse it.

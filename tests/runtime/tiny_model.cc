@@ -54,6 +54,7 @@ ModelFile tiny_model(uint32_t seed) {
   Builder b;
   b.rng.seed(seed);
   b.m.info = "{\"model\": \"tiny\"}";
+  b.m.version_minor = 1;  // 1.1's layout, which the layout tests edit; ranges: format_semantics_test
   b.m.input = {2, 6, 6, {1.0f / 255.0f, 2.0f / 255.0f}, {-0.5f, -1.0f}};
   const auto F = ValueKind::kFloat, C = ValueKind::kCodes;
   const int32_t kF = int32_t(OutMode::kFloat), kR = int32_t(OutMode::kRelu), kC = int32_t(OutMode::kCodes);

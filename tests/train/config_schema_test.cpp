@@ -90,7 +90,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
       "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "crop_padding": 4,
       "flip": true, "packed_saving": false, "int8_forward": false, "backward_precision": "bf16",
       "recompute_conv_outputs": true, "checkpoint_every": 25, "keep_checkpoints": 3,
-      "quantizer": "lsq",
+      "quantizer": "lsq", "layer_bits": ["conv*=8/-", "fc?=-/32"],
       "network": {"name": "tiny", "blocks": [{"type": "conv", "channels": 8, "kernel": 3}]}})");
   const nlohmann::json defaults = to_json(TrainConfig{});
   for (const auto& [key, value] : changed.items()) EXPECT_NE(defaults.value(key, nlohmann::json()), value) << key;
@@ -101,6 +101,8 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
   EXPECT_EQ(c.data_dir, "/d");
   EXPECT_EQ(c.seed, 18446744073709551615ull);
   EXPECT_EQ(c.model.quantizer, quant::Scheme::Lsq);
+  EXPECT_EQ(c.model.layer_bits.size(), 2u);
+  EXPECT_EQ(c.model.layer_bits[1], (models::LayerBitsRule{"fc?", 0, 32}));
   EXPECT_NO_THROW(c.validate());
 }
 
@@ -208,8 +210,8 @@ TEST(ConfigSchema, EveryFieldHasOneKeyAndOneFlagWithHelp) {
     EXPECT_FALSE(f.help.empty()) << f.flag;
     EXPECT_EQ(f.help.find("{choices}"), std::string::npos) << f.flag;
   }
-  EXPECT_EQ(keys.size(), 43u);   // the 42 of config.json and "network"
-  EXPECT_EQ(flags.size(), 40u);  // classes, in_channels, input_size are JSON only
+  EXPECT_EQ(keys.size(), 44u);   // the 42 of config.json, "network" and "layer_bits" (written when set)
+  EXPECT_EQ(flags.size(), 41u);  // classes, in_channels, input_size are JSON only
   std::map<std::string, std::string> help;
   for (const ConfigField& f : config_fields()) help[f.key] = f.help;
   EXPECT_EQ(help["optimizer"], "sgd (default), adam or adamw");
@@ -223,10 +225,13 @@ TEST(TrainConfig, InfoUsesTheConfigKeysAndReadsOlderFiles) {
   c.model.name = "lenet5";
   c.model.weight_bits = 4;
   c.dataset = "cifar10";
-  const nlohmann::json info = info_json(c);
+  nlohmann::json info = info_json(c);
   EXPECT_EQ(keys_of(info), (std::set<std::string>{"model", "width", "wbits", "abits", "first_wbits", "last_wbits",
-                                                  "classes", "dataset", "data"}));
+                                                  "classes", "dataset", "data", "quantizer"}));
   EXPECT_EQ(info["wbits"], 4);
+  c.model.layer_bits = {models::parse_layer_bits("conv2=8/8")};  // written when there are rules
+  info = info_json(c);
+  EXPECT_EQ(info["layer_bits"], nlohmann::json::array({"conv2=8/8"}));
   TrainConfig back;
   apply_info(back, info);
   EXPECT_EQ(info_json(back), info);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "command.h"
+#include "dist_flags.h"
 #include "sweep_runner.h"
 #include "train_flags.h"
 #include "wrpn/runtime/input_path.h"
@@ -32,27 +33,6 @@ struct SweepFlags {
   bool no_plots = false;
   std::string command_line;
 };
-
-// The command line exactly as given (from /proc/self/cmdline), for the summary's record.
-std::string invocation() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out = "wrpn";
-  size_t start = raw.find('\0');  // skip the executable path
-  while (start != std::string::npos && start + 1 < raw.size()) {
-    const size_t end = raw.find('\0', start + 1);
-    out += " " + raw.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
-    start = end;
-  }
-  return out;
-}
-
-std::string self_executable() {
-  std::error_code ec;
-  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find the wrpn executable (/proc/self/exe)");
-  return path.string();
-}
 
 }  // namespace
 

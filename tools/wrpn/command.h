@@ -21,6 +21,7 @@ Command add_demo_command(CLI::App& root);
 Command add_bench_command(CLI::App& root);
 Command add_cost_command(CLI::App& root);
 Command add_sweep_command(CLI::App& root);
+Command add_search_command(CLI::App& root);
 Command add_export_command(CLI::App& root);
 Command add_infer_command(CLI::App& root);
 Command add_make_cifar_command(CLI::App& root);

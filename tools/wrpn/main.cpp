@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
       wrpn::cli::add_train_command(app),      wrpn::cli::add_eval_command(app),   wrpn::cli::add_info_command(app),
       wrpn::cli::add_demo_command(app),       wrpn::cli::add_bench_command(app),  wrpn::cli::add_cost_command(app),
       wrpn::cli::add_sweep_command(app),      wrpn::cli::add_export_command(app), wrpn::cli::add_infer_command(app),
-      wrpn::cli::add_make_cifar_command(app),
+      wrpn::cli::add_make_cifar_command(app), wrpn::cli::add_search_command(app),
   };
   const auto is_command = [&](const std::string& name) {
     for (const auto& c : commands) {

@@ -86,6 +86,19 @@ measure::RunResult collect(const measure::SweepRun& run) {
 
 }  // namespace
 
+std::string invocation() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out = "wrpn";
+  size_t start = raw.find('\0');  // skip the executable path
+  while (start != std::string::npos && start + 1 < raw.size()) {
+    const size_t end = raw.find('\0', start + 1);
+    out += " " + raw.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+    start = end;
+  }
+  return out;
+}
+
 std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& runs, const SweepRunnerOptions& o) {
   std::vector<const measure::SweepRun*> queue;
   size_t done = 0;
@@ -97,7 +110,7 @@ std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& 
     }
   }
   if (o.verbose) {
-    fmt::print("sweep: {} runs, {} already finished, {} to run ({} at a time, {} threads each)\n", runs.size(), done,
+    fmt::print("{}: {} runs, {} already finished, {} to run ({} at a time, {} threads each)\n", o.label, runs.size(), done,
                queue.size(), o.jobs, o.threads_per_job);
     std::fflush(stdout);
   }
@@ -131,7 +144,7 @@ std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& 
     if (o.verbose) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       const double eta = elapsed / double(finished_now) * double(queue.size() - finished_now);
-      fmt::print("sweep: {}/{} runs done  {:<28} test acc {:6.2f}%  ETA {}\n", done, runs.size(), run.id, r.test_acc,
+      fmt::print("{}: {}/{} runs done  {:<28} test acc {:6.2f}%  ETA {}\n", o.label, done, runs.size(), run.id, r.test_acc,
                  train::format_duration(eta));
       std::fflush(stdout);
     }

@@ -15,7 +15,11 @@ struct SweepRunnerOptions {
   int jobs = 1;
   int threads_per_job = 1;
   bool verbose = true;
+  std::string label = "sweep";  // what the progress lines start with
 };
+
+/// The command line exactly as given (from /proc/self/cmdline), for a summary's record.
+std::string invocation();
 
 /// Returns the results of every run (finished earlier or now). Throws std::runtime_error
 /// naming the run and its log when a run fails; runs still going are waited for first.

@@ -39,8 +39,8 @@ class Reader {
 };
 
 Activation act_of(const nlohmann::json& op) {
-  if (!op.contains("act") || op.at("act").is_null()) return Activation::none();
-  return Activation::quantizer(op.at("act").get<int>());
+  if (!op.contains("act") || op.at("act").is_null()) return Activation();
+  return Activation(runtime::ops::Activation::quantizer(op.at("act").get<int>()));
 }
 
 // A BatchNorm module holding the given statistics (eval mode: running statistics).

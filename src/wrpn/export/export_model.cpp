@@ -5,24 +5,19 @@
 #include "wrpn/export/graph_builder.h"
 #include "wrpn/nn/qrelu.h"
 #include "wrpn/quant/bits.h"
-#include "wrpn/quant/scheme.h"
 
 namespace wrpn {
 namespace exporter {
 namespace {
 
-// Format 1.1 holds WRPN's levels only: weights -n..n over one scale, activations clipped to
-// [0, 1]. A network trained with another quantizer is refused by name, never written wrong.
-void require_wrpn_levels(quant::Scheme scheme) {
-  if (scheme == quant::Scheme::Wrpn) return;
-  throw std::invalid_argument(fmt::format(
-      "trained with --quantizer {}: .wrpn files hold WRPN's levels only, so the network cannot be exported yet",
-      quant::to_string(scheme)));
-}
-
+// The runtime's view of an activation quantizer: its bits and the clip its codes span.
 Activation act_of(const nn::QReLUImpl* act) {
-  if (act && !quant::is_full_precision(act->options.bits())) require_wrpn_levels(act->options.scheme());
-  return act ? Activation::quantizer(act->options.bits()) : Activation::none();
+  if (!act) return Activation();
+  const int bits = act->options.bits();
+  const runtime::ops::Activation out = runtime::ops::Activation::quantizer(bits);
+  // The range as the file holds it (float), so this layer's output unit and the next one's input
+  // unit agree.
+  return quant::is_full_precision(bits) ? Activation(out) : Activation(out, double(float(act->clip_value())));
 }
 
 // The .wrpn graph as a sink of the network's own description: one GraphBuilder call per
@@ -33,12 +28,10 @@ class ExportSink : public nn::GraphSink {
   nn::ValueRef input() override { return g_.input(); }
   nn::ValueRef conv(nn::ValueRef x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl* bn,
                     const nn::QReLUImpl* act) override {
-    if (!quant::is_full_precision(conv.options.weight_bits())) require_wrpn_levels(conv.options.scheme());
     return g_.conv(x, conv, bn, act_of(act));
   }
   nn::ValueRef linear(nn::ValueRef x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl* bn,
                       const nn::QReLUImpl* act) override {
-    if (!quant::is_full_precision(fc.options.weight_bits())) require_wrpn_levels(fc.options.scheme());
     return g_.linear(x, fc, bn, act_of(act));
   }
   nn::ValueRef batch_norm(nn::ValueRef x, const torch::nn::BatchNorm2dImpl& bn, const nn::QReLUImpl* act) override {

@@ -19,9 +19,17 @@ namespace exporter {
 
 using ValueId = uint32_t;
 
-/// What an activation quantizer of `bits` turns into: codes, or a ReLU at 32 bits (the runtime
-/// ops' out_mode and out_bits).
-using Activation = runtime::ops::Activation;
+/// What an activation quantizer turns into: the runtime ops' out_mode and out_bits (codes, or a
+/// ReLU at 32 bits), and the clip its codes span (the value's range: 1 for WRPN's and DoReFa's,
+/// PACT's alpha, LSQ's Q_P x step), which the exporter folds into the layer's output transform.
+struct Activation {
+  /* implicit */ Activation(runtime::ops::Activation a = runtime::ops::Activation::none(), double r = 1.0)
+      : out(a), range(r) {}
+  runtime::ops::Activation out;
+  double range;
+  /// Codes to write: the value's range applies.
+  bool codes() const { return out.mode == runtime::OutMode::kCodes; }
+};
 
 class GraphBuilder {
  public:
@@ -50,16 +58,17 @@ class GraphBuilder {
 
  private:
   ValueId add_value(runtime::ValueInfo v);
-  /// The node's output value is the one its op definition computes (and checks).
+  /// The node's output value is the one its op definition computes (and checks); codes the
+  /// node makes of its own result span `range`.
   ValueId add_node(runtime::Op op, std::vector<ValueId> inputs, std::vector<int32_t> attrs,
-                   std::vector<uint32_t> tensors);
+                   std::vector<uint32_t> tensors, double range = 1.0);
   uint32_t add_float_tensor(std::vector<int> dims, const std::vector<float>& values);
-  uint32_t add_weight_tensor(const torch::Tensor& weight_oihw_or_oi, int bits, double gain, bool per_channel_alpha,
-                             std::vector<double>& weight_scale);
+  uint32_t add_weight_tensor(const torch::Tensor& rows, int bits, quant::Scheme scheme, const torch::Tensor& lsq_step,
+                             double gain, bool per_channel_alpha, std::vector<double>& weight_scale);
   std::pair<uint32_t, uint32_t> add_output_transform(const std::vector<double>& weight_scale, double input_unit,
                                                      const std::vector<double>& bn_scale,
                                                      const std::vector<double>& bn_shift,
-                                                     const torch::Tensor& layer_bias);
+                                                     const torch::Tensor& layer_bias, const Activation& act);
 
   runtime::ModelFile model_;
   std::vector<runtime::ValueInfo> flattened_from_;  // per value: the (C, H, W) a flatten saw, else empty

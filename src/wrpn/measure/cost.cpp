@@ -32,7 +32,7 @@ std::vector<LayerCost> layer_costs(const models::ModelSpec& spec) {
     if (l.kind != "batchnorm") {
       c.weight_bits = l.weight_bits;
       c.input_bits = l.input_bits;
-      c.output_bits = spec.activation_bits;
+      c.output_bits = l.output_bits;
       c.input_elements = elements(l.input_shape);
       c.output_elements = elements(l.output_shape);
       c.macs = l.macs;
@@ -81,6 +81,7 @@ CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch) {
   models::ModelSpec base = spec;
   base.width = 1.0;
   base.weight_bits = base.activation_bits = base.first_weight_bits = base.last_weight_bits = 32;
+  base.layer_bits.clear();
   r.baseline_layers = layer_costs(base);
   r.baseline = totals(r.baseline_layers, batch);
   return r;

@@ -36,7 +36,9 @@ void ModelSpec::validate() const {
 }
 
 std::string ModelSpec::label() const {
-  return fmt::format("{} w{:g} {}/{}", name, width, weight_bits, activation_bits);
+  const std::string rules =
+      layer_bits.empty() ? "" : fmt::format(" +{} layer rule{}", layer_bits.size(), layer_bits.size() > 1 ? "s" : "");
+  return fmt::format("{} w{:g} {}/{}{}", name, width, weight_bits, activation_bits, rules);
 }
 
 nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int bits, int64_t stride,

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "wrpn/models/layer_bits.h"
 #include "wrpn/nn/graph_sink.h"
 #include "wrpn/nn/qconv2d.h"
 #include "wrpn/nn/qlinear.h"
@@ -47,10 +48,12 @@ struct ModelSpec {
   double act_clip_sigmas = 0.0;
   /// The quantizer of every quantized layer (quant/scheme.h). Default WRPN's.
   quant::Scheme quantizer = quant::Scheme::Wrpn;
+  /// Bits per layer, over the ones above (layer_bits.h); applied when the model is built.
+  std::vector<LayerBitsRule> layer_bits;
 
   /// Throws std::invalid_argument naming the field and value when a field is out of range.
   void validate() const;
-  /// "vgg_small w2 4/4" style label.
+  /// "vgg_small w2 4/4" style label ("vgg_small w2 4/4 +1 layer rule" with layer_bits).
   std::string label() const;
 
   /// Options for a conv of this model with the given weight bits, taking quantized

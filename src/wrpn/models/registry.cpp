@@ -91,6 +91,7 @@ std::shared_ptr<Network> build_model(const ModelSpec& spec) {
     throw std::invalid_argument(
         fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
   }
+  apply_layer_bits(*model, spec.layer_bits);
   prepare_network(*model, spec);
   return model;
 }

@@ -25,7 +25,8 @@ struct LayerSummary {
   std::vector<int64_t> input_shape;   // per sample, no batch dimension
   std::vector<int64_t> output_shape;  // per sample, no batch dimension
   int weight_bits = 32;
-  int input_bits = 32;
+  int input_bits = 32;   // of the activation quantizer the input last went through (the image: 32)
+  int output_bits = 32;  // of the one after the layer (none: its input's)
   int64_t params = 0;
   int64_t macs = 0;
   double weight_bytes = 0;

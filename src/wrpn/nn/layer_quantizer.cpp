@@ -38,5 +38,20 @@ torch::Tensor register_weight_step(torch::nn::Module& layer, const torch::Tensor
   return layer.register_parameter("weight_step", quant::lsq_initial_step(weight, bits, /*is_signed=*/true));
 }
 
+torch::Tensor rebind_weight_step(torch::nn::Module& layer, const torch::Tensor& weight, const torch::Tensor& step,
+                                 int bits, quant::Scheme scheme) {
+  if (scheme != quant::Scheme::Lsq) return torch::Tensor();
+  if (quant::is_full_precision(bits)) {
+    if (step.defined()) step.set_requires_grad(false);
+    return torch::Tensor();
+  }
+  if (!step.defined()) return register_weight_step(layer, weight, bits, scheme);
+  if (bits < 2) register_weight_step(layer, weight, bits, scheme);  // throws: LSQ has no 1-bit weights
+  const torch::NoGradGuard no_grad;
+  step.copy_(quant::lsq_initial_step(weight, bits, /*is_signed=*/true));
+  step.set_requires_grad(true);
+  return step;
+}
+
 }  // namespace nn
 }  // namespace wrpn

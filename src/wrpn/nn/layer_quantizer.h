@@ -21,6 +21,12 @@ torch::Tensor quantized_weight(const torch::Tensor& weight, int bits, bool per_c
 torch::Tensor register_weight_step(torch::nn::Module& layer, const torch::Tensor& weight, int bits,
                                    quant::Scheme scheme);
 
+/// A layer's weight bits changed after it was built (models/layer_bits.h): LSQ's step is
+/// registered or re-initialised for the new bits; at 32 bits a step left from before stops
+/// training (no gradient reaches it). Returns the step the layer quantizes with now.
+torch::Tensor rebind_weight_step(torch::nn::Module& layer, const torch::Tensor& weight, const torch::Tensor& step,
+                                 int bits, quant::Scheme scheme);
+
 /// The input bits the packed saving and the int8 forward see: the layer's own where its input
 /// is WRPN-range codes, 32 (a float input: neither applies) where a learned range scales them.
 inline int coded_input_bits(quant::Scheme scheme, int input_bits) {

@@ -34,6 +34,12 @@ void QConv2dImpl::reset() {
   }
 }
 
+void QConv2dImpl::set_weight_bits(int bits) {
+  quant::check_bits(bits, "weight bits");
+  options.weight_bits(bits);
+  weight_step = rebind_weight_step(*this, weight, weight_step, bits, options.scheme());
+}
+
 torch::Tensor QConv2dImpl::effective_weight() const {
   return quantized_weight(weight, options.weight_bits(), options.per_channel_alpha(), options.scheme(), weight_step) *
          (gain_ * options.input_scale());

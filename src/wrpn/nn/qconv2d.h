@@ -54,6 +54,8 @@ class QConv2dImpl : public torch::nn::Cloneable<QConv2dImpl>, public QuantizedLa
   explicit QConv2dImpl(QConv2dOptions options);
 
   void reset() override;
+  /// Weight bits set after construction (models/layer_bits.h); the weights are kept.
+  void set_weight_bits(int bits);
   void pretty_print(std::ostream& stream) const override;
 
   /// x (N, C_in, H, W) -> (N, C_out, H_out, W_out)

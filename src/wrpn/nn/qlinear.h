@@ -44,6 +44,8 @@ class QLinearImpl : public torch::nn::Cloneable<QLinearImpl>, public QuantizedLa
   explicit QLinearImpl(QLinearOptions options);
 
   void reset() override;
+  /// Weight bits set after construction (models/layer_bits.h); the weights are kept.
+  void set_weight_bits(int bits);
   void pretty_print(std::ostream& stream) const override;
 
   /// x (N, in_features) -> (N, out_features)

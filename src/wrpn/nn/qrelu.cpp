@@ -28,6 +28,31 @@ void QReLUImpl::reset() {
   }
 }
 
+void QReLUImpl::set_bits(int bits) {
+  quant::check_bits(bits, "QReLU activation bits");
+  options.bits(bits);
+  const bool ranged = !quant::is_full_precision(bits);
+  if (options.scheme() == quant::Scheme::Pact) {
+    torch::Tensor* kept = named_parameters(/*recurse=*/false).find("alpha");
+    if (ranged && !kept) alpha = register_parameter("alpha", torch::full({1}, quant::kPactInitialAlpha));
+    if (kept) {
+      kept->set_requires_grad(ranged);
+      alpha = ranged ? *kept : torch::Tensor();
+    }
+  } else if (options.scheme() == quant::Scheme::Lsq) {
+    torch::Tensor* kept = named_parameters(/*recurse=*/false).find("step");
+    if (ranged && !kept) {
+      step = register_parameter("step", torch::ones({1}));
+      step_initialised = register_buffer("step_initialised", torch::zeros({1}));
+    }
+    if (kept) {
+      kept->set_requires_grad(ranged);
+      step = ranged ? *kept : torch::Tensor();
+      step_initialised.fill_(0);  // set again from the first batch, for these bits
+    }
+  }
+}
+
 double QReLUImpl::clip_value() const {
   if (quant::is_full_precision(options.bits())) return std::numeric_limits<double>::infinity();
   if (alpha.defined()) return alpha.item<double>();

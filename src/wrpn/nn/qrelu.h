@@ -37,6 +37,10 @@ class QReLUImpl : public torch::nn::Cloneable<QReLUImpl> {
  public:
   explicit QReLUImpl(QReLUOptions options = {});
   void reset() override;
+  /// Activation bits set after construction (models/layer_bits.h): PACT's alpha and LSQ's step
+  /// are registered if the layer had none; at 32 bits (a ReLU) one left from before stops
+  /// training.
+  void set_bits(int bits);
   void pretty_print(std::ostream& stream) const override;
   /// x (any shape) -> same shape, values in {0, 1/n, ..., 1} (n = 2^bits - 1)
   torch::Tensor forward(const torch::Tensor& x);

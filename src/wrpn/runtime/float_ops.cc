@@ -79,6 +79,9 @@ const float* real_values(const uint8_t* data, const ValueInfo& info, size_t coun
   if (buffer.size() < count) buffer.resize(count);
   const float levels = float(kernels::act_code_max(info.bits));
   for (size_t i = 0; i < count; ++i) buffer[i] = code_value(data[i], levels);
+  if (info.range != 1.0f) {
+    for (size_t i = 0; i < count; ++i) buffer[i] *= info.range;
+  }
   return buffer.data();
 }
 

@@ -29,7 +29,7 @@ void apply_channel_affine(float* acc, size_t rows, int m, const float* scale, co
 void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* acc);
 
 // The real values of `count` elements of a value: its floats as they are, or its codes
-// converted into `buffer` (grown to fit).
+// converted into `buffer` (grown to fit): code / (2^bits - 1) * range.
 const float* real_values(const uint8_t* data, const ValueInfo& info, size_t count, std::vector<float>& buffer);
 
 }  // namespace wrpn::runtime

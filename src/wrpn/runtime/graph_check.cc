@@ -47,6 +47,15 @@ void validate_graph(const ModelFile& m) {
       fail("value " + std::to_string(i) + ": shape " + describe(v) +
            " has a dimension outside 1..65536 or exceeds 2^28 elements per sample");
     }
+    const bool range_ok = std::isfinite(v.range) && v.range > 0 && (v.kind == ValueKind::kCodes || v.range == 1);
+    if (!range_ok) {
+      fail("value " + std::to_string(i) + ": range " + std::to_string(v.range) +
+           (v.kind == ValueKind::kCodes ? " is not a finite positive number" : " on a float value (must be 1)"));
+    }
+    if (v.range != 1 && m.version_minor < 2) {
+      fail("value " + std::to_string(i) + ": range " + std::to_string(v.range) + " needs format 1.2, the file says 1." +
+           std::to_string(m.version_minor));
+    }
   }
   for (size_t i = 0; i < m.tensors.size(); ++i) validate_tensor(m.tensors[i], i);
   const ValueInfo& v0 = m.values[0];
@@ -77,6 +86,11 @@ void validate_graph(const ModelFile& m) {
         got.width != want.width) {
       fail(where + "output value " + std::to_string(n.output) + " is declared " + describe(got) +
            " but the op produces " + describe(want));
+    }
+    // Range 0: the op writes codes of its own result, whose clip the value record gives.
+    if (want.range != 0 && got.range != want.range) {
+      fail(where + "output value " + std::to_string(n.output) + " is declared with range " + std::to_string(got.range) +
+           " but the op passes on range " + std::to_string(want.range));
     }
     defined[n.output] = true;
   }

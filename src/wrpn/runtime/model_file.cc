@@ -72,6 +72,7 @@ std::vector<uint8_t> write_model(const ModelFile& model) {
     body.u32(uint32_t(v.channels));
     body.u32(uint32_t(v.height));
     body.u32(uint32_t(v.width));
+    if (model.version_minor >= 2) body.f32(v.range);
   }
 
   // Payload offsets are absolute file offsets, so lay out the table first: its size is known.

@@ -15,19 +15,23 @@ namespace wrpn::runtime {
 
 constexpr char kMagic[8] = {'W', 'R', 'P', 'N', 'M', 'O', 'D', 'L'};
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 1;            // the newest minor this runtime reads; newer ones are refused
+constexpr uint16_t kVersionMinor = 2;            // the newest minor this runtime reads; newer ones are refused
 constexpr uint32_t kByteOrderMark = 0x01020304;  // reads back as 0x04030201 on a big-endian host
 constexpr size_t kHeaderBytes = 32;
 constexpr size_t kDataAlignment = 64;  // tensor payloads start on 64-byte file offsets
 
-// What an activation tensor holds: floats, or unsigned k-bit codes (value = code / (2^k - 1))
-// stored one per byte.
+// What an activation tensor holds: floats, or unsigned k-bit codes stored one per byte,
+// value = code / (2^k - 1) * range.
 enum class ValueKind : uint8_t { kFloat = 0, kCodes = 1 };
 
 struct ValueInfo {
   ValueKind kind = ValueKind::kFloat;
   int bits = 32;  // 32 for floats, 1..8 for codes
   int channels = 0, height = 0, width = 0;
+  // Codes: the real value of the largest code, the clip of the quantizer that made them (1 for
+  // WRPN's and DoReFa's [0, 1]; PACT's alpha, LSQ's Q_P x step). Format 1.2; 1 in older files
+  // and for floats.
+  float range = 1.0f;
   size_t elements() const { return size_t(channels) * size_t(height) * size_t(width); }
   size_t bytes_per_sample() const { return elements() * (kind == ValueKind::kFloat ? 4 : 1); }
 };

@@ -74,7 +74,7 @@ void read_header(const uint8_t* bytes, size_t size, ModelFile& model) {
   if (reserved != 0) fail("reserved header field is " + std::to_string(reserved) + ", must be 0");
 }
 
-ValueInfo read_value(ByteReader& r) {
+ValueInfo read_value(ByteReader& r, uint16_t minor) {
   ValueInfo v;
   const uint8_t kind = r.u8("kind");
   if (kind > 1) fail("unknown kind " + std::to_string(kind));
@@ -85,6 +85,7 @@ ValueInfo read_value(ByteReader& r) {
   v.channels = read_dim(r, "channels");
   v.height = read_dim(r, "height");
   v.width = read_dim(r, "width");
+  if (minor >= 2) v.range = r.f32("range");  // checked with the graph (validate_graph)
   return v;
 }
 
@@ -143,7 +144,7 @@ ModelFile read_model(const uint8_t* bytes, size_t size) {
 
   const uint32_t value_count = r.count("value count", 16, kMaxItems);
   for (uint32_t i = 0; i < value_count; ++i) {
-    model.values.push_back(located("value " + std::to_string(i), [&] { return read_value(r); }));
+    model.values.push_back(located("value " + std::to_string(i), [&] { return read_value(r, model.version_minor); }));
   }
 
   const uint32_t tensor_count = r.count("tensor count", 20, kMaxItems);

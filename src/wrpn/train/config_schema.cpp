@@ -140,9 +140,43 @@ ConfigField quantizer_field() {
   c.write = [](const TrainConfig& t) { return nlohmann::json(quant::to_string(t.model.quantizer)); };
   c.read = [](TrainConfig& t, const nlohmann::json& v) { t.model.quantizer = quant::parse_scheme(v.get<std::string>()); };
   c.read_flag = [](TrainConfig& t, const std::string& s) { t.model.quantizer = quant::parse_scheme(s); };
-  return field("quantizer", "--quantizer",
-               "wrpn (default), dorefa, pact or lsq (docs/TRAINING.md, \"Other quantizers\"; only wrpn exports)",
-               G::Model, c);
+  ConfigField f = field("quantizer", "--quantizer",
+                        "wrpn (default), dorefa, pact or lsq (docs/TRAINING.md, \"Other quantizers\")", G::Model, c);
+  f.info = true;
+  return f;
+}
+
+// A list of "PATTERN=W/A" rules (models/layer_bits.h); the flag takes them comma-separated.
+ConfigField layer_bits_field() {
+  Converted c;
+  c.write = [](const TrainConfig& t) {
+    if (t.model.layer_bits.empty()) return nlohmann::json();  // not written: configs stay as they were
+    nlohmann::json rules = nlohmann::json::array();
+    for (const models::LayerBitsRule& r : t.model.layer_bits) rules.push_back(r.text());
+    return rules;
+  };
+  c.read = [](TrainConfig& t, const nlohmann::json& v) {
+    t.model.layer_bits.clear();
+    if (v.is_null()) return;
+    for (const nlohmann::json& r : v.get<std::vector<nlohmann::json>>()) {
+      t.model.layer_bits.push_back(models::parse_layer_bits(r.get<std::string>()));
+    }
+  };
+  c.read_flag = [](TrainConfig& t, const std::string& s) {
+    t.model.layer_bits.clear();
+    size_t start = 0;
+    while (start <= s.size()) {
+      const size_t comma = std::min(s.find(',', start), s.size());
+      t.model.layer_bits.push_back(models::parse_layer_bits(s.substr(start, comma - start)));
+      start = comma + 1;
+    }
+  };
+  ConfigField f = field("layer_bits", "--layer-bits",
+                        "bits per layer over --wbits/--abits: PATTERN=W/A rules, comma-separated, first match wins, "
+                        "e.g. 'stage1.*=8/8' ('-' keeps the model's bits; docs/TRAINING.md, \"Bits per layer\")",
+                        G::Model, c);
+  f.info = true;
+  return f;
 }
 
 // A JSON config may give the network inline or as a file name; the flag takes a file. The
@@ -199,6 +233,7 @@ std::vector<ConfigField> model_rows() {
       network_field(),
       weight_param_field(),
       quantizer_field(),
+      layer_bits_field(),
       row(G::Model, "classes", "", &ModelSpec::classes, "").info(),
       row(G::Model, "in_channels", "", &ModelSpec::in_channels, ""),
       row(G::Model, "input_size", "", &ModelSpec::input_size, ""),

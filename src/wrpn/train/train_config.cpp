@@ -132,7 +132,9 @@ void add_keys_saved_before(nlohmann::json& saved) {
 nlohmann::json info_json(const TrainConfig& c) {
   nlohmann::json j = nlohmann::json::object();
   for (const ConfigField& f : config_fields()) {
-    if (f.info) j[f.key] = write(f, c);
+    if (!f.info) continue;
+    nlohmann::json value = write(f, c);
+    if (!value.is_null()) j[f.key] = std::move(value);
   }
   return j;
 }

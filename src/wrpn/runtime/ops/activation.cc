@@ -17,7 +17,8 @@ Activation Activation::decode(const NodeView& n, size_t at) {
 }
 
 ValueInfo Activation::value(int channels, int height, int width) const {
-  return mode == OutMode::kCodes ? ValueInfo{ValueKind::kCodes, bits, channels, height, width}
+  // Codes of the op's own result: range 0 lets the value record give their clip.
+  return mode == OutMode::kCodes ? ValueInfo{ValueKind::kCodes, bits, channels, height, width, /*range=*/0.0f}
                                  : ValueInfo{ValueKind::kFloat, 32, channels, height, width};
 }
 

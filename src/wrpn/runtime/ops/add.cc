@@ -9,7 +9,11 @@ namespace {
 class PreparedAdd final : public PreparedOp {
  public:
   explicit PreparedAdd(const NodeView& n)
-      : a_(n.input(0)), b_(n.input(1)), count_(n.output().elements()), attrs_(AddAttrs::decode(n)) {}
+      : a_(n.input(0)),
+        b_(n.input(1)),
+        count_(n.output().elements()),
+        out_range_(n.output().range),
+        attrs_(AddAttrs::decode(n)) {}
   void run(const OpRun& r) const override {
     const size_t count = count_ * size_t(r.batch);
     Scratch& s = r.scratch;
@@ -17,12 +21,16 @@ class PreparedAdd final : public PreparedOp {
     const float* b = real_values(r.inputs[1], b_, count, s.operand);
     float* sum = s.floats(s.result, count);
     for (size_t i = 0; i < count; ++i) sum[i] = a[i] + b[i];
+    if (out_range_ != 1.0f) {  // codes of sum / range: the clip of the quantizer after the add
+      for (size_t i = 0; i < count; ++i) sum[i] /= out_range_;
+    }
     attrs_.act.write(sum, count, r.output);
   }
 
  private:
   ValueInfo a_, b_;
   size_t count_;  // elements per image
+  float out_range_;
   AddAttrs attrs_;
 };
 

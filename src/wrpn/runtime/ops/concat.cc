@@ -36,9 +36,10 @@ ValueInfo check(const NodeView& n) {
   ValueInfo out = n.input(0);
   for (size_t i = 1; i < n.node().inputs.size(); ++i) {
     const ValueInfo& x = n.input(i);
-    n.require(x.kind == out.kind && x.bits == out.bits && x.height == out.height && x.width == out.width,
+    n.require(x.kind == out.kind && x.bits == out.bits && x.range == out.range && x.height == out.height &&
+                  x.width == out.width,
               "input " + std::to_string(i) + " " + describe(x) + " differs from input 0 " + describe(n.input(0)) +
-                  " in kind, bits or map size");
+                  " in kind, bits, range or map size");
     out.channels += x.channels;
   }
   n.require(out.channels <= (1 << 16), "concatenation has " + std::to_string(out.channels) + " channels, over 65536");

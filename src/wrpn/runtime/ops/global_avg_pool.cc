@@ -24,7 +24,7 @@ class PreparedGlobalAvgPool final : public PreparedOp {
         double sum = 0;
         for (size_t p = 0; p < hw; ++p) {
           const size_t i = (size_t(b) * hw + p) * c + ch;
-          sum += codes ? double(code_value(x[i], levels)) : double(reinterpret_cast<const float*>(x)[i]);
+          sum += codes ? double(code_value(x[i], levels) * in_.range) : double(reinterpret_cast<const float*>(x)[i]);
         }
         out[size_t(b) * c + ch] = float(sum / double(hw));
       }

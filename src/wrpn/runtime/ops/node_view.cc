@@ -1,13 +1,20 @@
 #include "wrpn/runtime/ops/node_view.h"
 
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
 namespace wrpn::runtime {
 
 std::string describe(const ValueInfo& v) {
+  std::string range;
+  if (v.kind == ValueKind::kCodes && v.range != 1.0f && v.range != 0.0f) {
+    char text[32];
+    std::snprintf(text, sizeof(text), " over [0, %g]", double(v.range));
+    range = text;
+  }
   return std::string(v.kind == ValueKind::kFloat ? "float" : "codes") + "/" + std::to_string(v.bits) + " (" +
-         std::to_string(v.channels) + ", " + std::to_string(v.height) + ", " + std::to_string(v.width) + ")";
+         std::to_string(v.channels) + ", " + std::to_string(v.height) + ", " + std::to_string(v.width) + ")" + range;
 }
 
 std::string describe(TensorType type, int bits, const std::vector<int>& dims) {

@@ -13,8 +13,10 @@ PoolWindow PoolWindow::decode(const NodeView& n) {
 }
 
 ValueInfo PoolWindow::output(const ValueInfo& x, ValueKind kind, int bits) const {
-  return {kind, bits, x.channels, (x.height + 2 * pad - kernel) / stride + 1,
-          (x.width + 2 * pad - kernel) / stride + 1};
+  // Codes pooled as codes keep their range; floats have range 1.
+  const float range = kind == ValueKind::kCodes ? x.range : 1.0f;
+  return {kind, bits, x.channels, (x.height + 2 * pad - kernel) / stride + 1, (x.width + 2 * pad - kernel) / stride + 1,
+          range};
 }
 
 void PoolWindow::check_fits(const NodeView& n, const ValueInfo& x) const {

@@ -59,7 +59,9 @@ ValueInfo check_node(const ModelFile& model, const Node& n, size_t index) {
   node.require(n.attrs.size() == d->attrs,
                expects(d->attrs, n.attrs.size(), "attributes") + " (format 1.x defines no others)");
   node.require(n.tensors.size() == d->tensors, expects(d->tensors, n.tensors.size(), "tensors"));
-  return d->check(node);
+  ValueInfo out = d->check(node);
+  if (out.kind == ValueKind::kFloat) out.range = 1.0f;  // a pool of codes makes floats
+  return out;
 }
 
 std::unique_ptr<PreparedOp> prepare_node(const ModelFile& model, size_t index) {

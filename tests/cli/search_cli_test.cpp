@@ -1,0 +1,115 @@
+// `wrpn search` end to end on a tiny model and budget: it finishes, trains nothing that breaks
+// the budget, writes the Pareto front and a config `wrpn train --config` runs, and a search
+// killed in the middle and restarted gives the same answer as an uninterrupted one.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+
+namespace wrpn {
+namespace {
+
+namespace fs = std::filesystem;
+
+// lenet5's first conv (32-bit) is 31% of its bit-operations: under 0.33 only 1x fits.
+const std::string kSearch =
+    " --model lenet5 --widths 1,2 --precisions 4/4,2/2 --stages conv2,fc1 --stage-precisions 8/8"
+    " --max-bit-ops 0.33 --max-weight-bytes 0.5 --proxy-images 600 --proxy-epochs 1 --top 2"
+    " --epochs 1 --limit-train 1200 --limit-test 300 --batch-size 100 --threads 1";
+
+int run_search(const std::string& out) {
+  const std::string cmd = std::string(WRPN_CLI_PATH) + " search" + kSearch + " --out " + out + " >" + out + ".log 2>&1";
+  return std::system(cmd.c_str());
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+TEST(SearchCli, RespectsTheBudgetAndResumesAfterSigkillWithTheSameAnswer) {
+  TempDir dir("search");
+  const std::string straight = dir.file("straight");
+  ASSERT_EQ(run_search(straight), 0) << slurp(straight + ".log");
+  const nlohmann::json a = read_json(straight + "/search.json");
+
+  int within = 0, proxied = 0, full = 0;
+  for (const auto& c : a["candidates"]) {
+    const std::string id = c["id"];
+    const bool ran = fs::exists(straight + "/proxy/" + id);
+    EXPECT_EQ(ran, c["within_budget"].get<bool>()) << id << ": trained iff within the budget";
+    within += c["within_budget"].get<bool>();
+    proxied += !c["proxy_acc"].is_null();
+    full += !c["full_acc"].is_null();
+    if (c["within_budget"]) {
+      EXPECT_LE(c["cost"]["bit_ops"].get<double>(), 0.33) << id;
+      EXPECT_LE(c["cost"]["weight_bytes"].get<double>(), 0.5) << id;
+    } else {
+      EXPECT_FALSE(c["over_budget"].get<std::string>().empty()) << id;
+    }
+  }
+  EXPECT_EQ(a["candidates"].size(), 6u);  // 2 widths x 2 precisions, then 2 stages at 8/8
+  EXPECT_GE(within, 3);
+  EXPECT_EQ(proxied, within);
+  EXPECT_EQ(full, 2);
+  ASSERT_TRUE(a["chosen"].is_string());
+  for (const auto& c : a["candidates"]) {
+    if (c["id"] == a["chosen"]) {
+      EXPECT_TRUE(c["within_budget"].get<bool>());
+      EXPECT_GT(c["full_acc"].get<double>(), 30.0) << "1 epoch on 1,200 images beats chance";
+    }
+  }
+  for (const char* f : {"search.md", "pareto.svg", "chosen.json"}) EXPECT_TRUE(fs::exists(straight + "/" + f)) << f;
+  EXPECT_NE(slurp(straight + "/pareto.svg").find("<polyline"), std::string::npos);
+
+  // The chosen configuration trains as it is.
+  const std::string rerun = dir.file("rerun");
+  const CliResult t = run_cli("train --config " + straight + "/chosen.json --out " + rerun);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(read_json(rerun + "/config.json")["model"], "lenet5");
+
+  // Killed while the proxies train (their process group with it), then restarted.
+  const std::string interrupted = dir.file("interrupted");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);
+    _exit(run_search(interrupted) == 0 ? 0 : 1);
+  }
+  const std::string second = interrupted + "/proxy/w1-2-2-wrpn";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (!fs::exists(second) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_FALSE(fs::exists(interrupted + "/search.json")) << "killed too late to test resume";
+  ASSERT_EQ(run_search(interrupted), 0) << slurp(interrupted + ".log");
+  const nlohmann::json b = read_json(interrupted + "/search.json");
+  EXPECT_EQ(a["candidates"], b["candidates"]);
+  EXPECT_EQ(a["chosen"], b["chosen"]);
+  EXPECT_EQ(a["proxy_full_spearman"], b["proxy_full_spearman"]);
+}
+
+TEST(SearchCli, BadPlansAreRefusedNamingTheFlag) {
+  expect_one_clear_error("search --model lenet5 --max-bit-ops -1", "--max-bit-ops must be a ratio >= 0 (0: no limit), got -1");
+  expect_one_clear_error("search --model lenet5 --top 0", "--top must be >= 1, got 0");
+  expect_one_clear_error("search --model lenet5 --precisions 4/9", "4/9");
+  TempDir dir("search-none");
+  expect_one_clear_error("search --model lenet5 --widths 1 --precisions 4/4 --max-bit-ops 0.01 --out " + dir.file("s"),
+                         "no uniform configuration of lenet5 fits the budget");
+}
+
+}  // namespace
+}  // namespace wrpn
