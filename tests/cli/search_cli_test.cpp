@@ -60,7 +60,8 @@ TEST(SearchCli, RespectsTheBudgetAndResumesAfterSigkillWithTheSameAnswer) {
   EXPECT_EQ(a["candidates"].size(), 6u);  // 2 widths x 2 precisions, then 2 stages at 8/8
   EXPECT_GE(within, 3);
   EXPECT_EQ(proxied, within);
-  EXPECT_EQ(full, 2);
+  EXPECT_EQ(full, 3);  // the best 2 by the proxy and the best uniform one
+  EXPECT_TRUE(a["best_uniform"].is_string());
   ASSERT_TRUE(a["chosen"].is_string());
   for (const auto& c : a["candidates"]) {
     if (c["id"] == a["chosen"]) {

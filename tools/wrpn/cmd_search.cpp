@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -107,6 +108,8 @@ Command add_search_command(CLI::App& root) {
   app->add_option("--proxy-epochs", f->proxy_epochs, "proxy: epochs (default 1)");
   app->add_option("--top", f->top, "candidates trained with the full recipe (default 3)");
   app->add_option("--jobs", f->jobs, "runs at a time; the cores are shared between them");
+  app->add_option("--config", flags->config_file, "JSON config of the full recipe; flags given override its keys");
+  flags->add_model_flags(app);  // the model; its width, bits and quantizer are the search's
   flags->add_training_flags(app, /*run_folder_flags=*/false);
   return {app, [f, flags]() {
             measure::SearchPlan plan;
@@ -154,10 +157,12 @@ Command add_search_command(CLI::App& root) {
                        r.candidates.size() - first_stage, best.label(), staged.size());
             train_all(r.candidates, staged, plan, /*proxy=*/true, f->out, o);
 
+            // The best few by the proxy, and the best uniform one (what the chosen one is measured against).
             std::vector<std::string> top;
             for (const measure::Candidate* c : measure::ranked_by_proxy(r.candidates)) {
               if (int(top.size()) < plan.top) top.push_back(c->id);
             }
+            if (std::find(top.begin(), top.end(), best.id) == top.end()) top.push_back(best.id);
             train_all(r.candidates, top, plan, /*proxy=*/false, f->out, o);
 
             measure::conclude(r);

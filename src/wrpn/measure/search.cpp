@@ -359,7 +359,8 @@ void conclude(SearchResult& r) {
       full.push_back(c.full_acc);
     }
   }
-  r.proxy_full_spearman = spearman(proxy, full);
+  // Two points always correlate perfectly: a rank correlation needs three.
+  r.proxy_full_spearman = proxy.size() >= 3 ? spearman(proxy, full) : kNotRun;
 }
 
 std::vector<std::string> write_search_files(const std::string& folder, const SearchPlan& plan,

@@ -45,7 +45,7 @@ struct SearchPlan {
   train::TrainConfig base;   // the full recipe (its model names the model searched)
   int64_t proxy_images = 5000;
   int proxy_epochs = 1;
-  int top = 3;               // candidates trained fully
+  int top = 3;               // candidates trained fully, besides the best uniform one
 };
 
 struct CostRatios {
@@ -96,7 +96,7 @@ struct SearchResult {
   std::vector<Candidate> candidates;
   const Candidate* chosen = nullptr;  // the most accurate fully trained one
   const Candidate* best_uniform = nullptr;  // the most accurate fully trained uniform one
-  double proxy_full_spearman = kNotRun;     // over the fully trained candidates
+  double proxy_full_spearman = kNotRun;     // over the fully trained candidates (3 or more)
 };
 
 /// Picks the chosen candidate and the statistics from candidates whose runs are done.
