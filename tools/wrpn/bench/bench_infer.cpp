@@ -39,17 +39,22 @@ struct InferBenchFlags {
 struct Config {
   double width;
   measure::Precision precision;
+  quant::Scheme quantizer = quant::Scheme::Wrpn;
   std::string label;
 };
 
+// WIDTH:WBITS/ABITS, optionally @QUANTIZER (2:4/4@dorefa: DoReFa's weights run as 5-bit codes).
 Config parse_config(const std::string& text) {
   const auto colon = text.find(':');
   if (colon == std::string::npos) {
-    throw std::invalid_argument(fmt::format("--configs entries are WIDTH:WBITS/ABITS, got '{}'", text));
+    throw std::invalid_argument(fmt::format("--configs entries are WIDTH:WBITS/ABITS[@QUANTIZER], got '{}'", text));
   }
-  Config c{std::stod(text.substr(0, colon)), measure::parse_precision(text.substr(colon + 1)), ""};
+  const auto at = text.find('@', colon);
+  Config c{std::stod(text.substr(0, colon)), measure::parse_precision(text.substr(colon + 1, at - colon - 1))};
+  if (at != std::string::npos) c.quantizer = quant::parse_scheme(text.substr(at + 1));
   if (!(c.width > 0)) throw std::invalid_argument(fmt::format("width must be positive in '{}'", text));
   c.label = fmt::format("{:g}x {}/{}", c.width, c.precision.weight_bits, c.precision.activation_bits);
+  if (c.quantizer != quant::Scheme::Wrpn) c.label += " " + quant::to_string(c.quantizer);
   return c;
 }
 
@@ -100,6 +105,7 @@ int run_infer_bench(const InferBenchFlags& f) {
     spec.width = e.config.width;
     spec.weight_bits = e.config.precision.weight_bits;
     spec.activation_bits = e.config.precision.activation_bits;
+    spec.quantizer = e.config.quantizer;
     if (f.in_channels > 0) spec.in_channels = f.in_channels;
     if (f.input_size > 0) spec.input_size = f.input_size;
     auto quantized = models::build_model(spec);
@@ -108,6 +114,7 @@ int run_infer_bench(const InferBenchFlags& f) {
     input.shift.assign(size_t(spec.in_channels), 0.0f);
     e.runtime = std::make_unique<runtime::Runtime>(exporter::export_model(*quantized, input, "{}"));
     spec.weight_bits = spec.activation_bits = 32;
+    spec.quantizer = quant::Scheme::Wrpn;
     e.fp32 = models::build_model(spec);
     e.fp32->eval();
     e.fp32_weight_bytes = float_state_bytes(*e.fp32);
@@ -121,7 +128,7 @@ int run_infer_bench(const InferBenchFlags& f) {
       "each\n",
       f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
       f.rounds, f.seconds);
-  fmt::print("{:<10} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
+  fmt::print("{:<16} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
              "LibTorch FP32", "wrpn runtime", "speedup", "vs 1x FP32", "FP32 act MB", "rt act MB", "rt wts KB");
   torch::NoGradGuard no_grad;
   for (int batch : f.batches) {
@@ -155,7 +162,7 @@ int run_infer_bench(const InferBenchFlags& f) {
         const double torch_act_mb = double(train::peak_tensor_bytes() - before) / 1e6;
         const runtime::MemoryReport m = e.runtime->memory(batch, threads);
         const double tr = median(torch_rates[i]), rr = median(runtime_rates[i]);
-        fmt::print("{:<10} {:>5} {:>7} {:>14.1f} {:>14.1f} {:>8.2f}x {:>11.2f}x {:>12.2f} {:>12.2f} {:>12.1f}\n",
+        fmt::print("{:<16} {:>5} {:>7} {:>14.1f} {:>14.1f} {:>8.2f}x {:>11.2f}x {:>12.2f} {:>12.2f} {:>12.1f}\n",
                    e.config.label, batch, threads, tr, rr, rr / tr, baseline > 0 ? rr / baseline : 0.0, torch_act_mb,
                    double(m.activation_bytes + m.scratch_bytes) / 1e6, double(m.weight_bytes) / 1e3);
       }
@@ -174,7 +181,7 @@ void add_infer_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
       "infer", "Images/s of the packed low-bit runtime against the same network in LibTorch FP32");
   auto f = std::make_shared<InferBenchFlags>();
   app->add_option("--model", f->model, "zoo model (export must accept it)");
-  app->add_option("--configs", f->configs, "WIDTH:WBITS/ABITS list")->delimiter(',');
+  app->add_option("--configs", f->configs, "WIDTH:WBITS/ABITS[@QUANTIZER] list (e.g. 2:4/4@lsq)")->delimiter(',');
   app->add_option("--batches", f->batches, "batch sizes")->delimiter(',');
   app->add_option("--threads", f->threads, "thread counts (0: all cores)")->delimiter(',');
   app->add_option("--rounds", f->rounds, "interleaved rounds (the median is reported)");
