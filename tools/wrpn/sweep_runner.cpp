@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -55,7 +57,12 @@ pid_t launch(const measure::SweepRun& run, const SweepRunnerOptions& o) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The binary this sweep runs, even when a rebuild has replaced the file since it started
+    // (the path then names the new one, or nothing while the linker writes it).
+    ::execv("/proc/self/exe", argv.data());
     ::execv(o.executable.c_str(), argv.data());
+    const std::string why = fmt::format("cannot run {}: {}\n", o.executable, std::strerror(errno));
+    if (::write(STDERR_FILENO, why.data(), why.size()) < 0) ::_exit(127);
     ::_exit(127);
   }
   return pid;
