@@ -57,19 +57,11 @@ class LayerBitsSink : public nn::GraphSink {
   nn::ValueRef input() override { return value(32); }
   nn::ValueRef conv(nn::ValueRef x, const nn::QConv2dImpl& conv, const torch::nn::BatchNorm2dImpl*,
                     const nn::QReLUImpl* act) override {
-    auto* layer = mutable_of<nn::QConv2dImpl>(&conv);
-    const LayerBitsRule* rule = first_match(rules_, matched_, path_of(&conv));
-    if (rule && rule->weight_bits) layer->set_weight_bits(rule->weight_bits);
-    layer->options.input_bits(bits_[x]);
-    return value(apply_activation(act, rule));
+    return layer(x, conv, act);
   }
   nn::ValueRef linear(nn::ValueRef x, const nn::QLinearImpl& fc, const torch::nn::BatchNorm1dImpl*,
                       const nn::QReLUImpl* act) override {
-    auto* layer = mutable_of<nn::QLinearImpl>(&fc);
-    const LayerBitsRule* rule = first_match(rules_, matched_, path_of(&fc));
-    if (rule && rule->weight_bits) layer->set_weight_bits(rule->weight_bits);
-    layer->options.input_bits(bits_[x]);
-    return value(apply_activation(act, rule));
+    return layer(x, fc, act);
   }
   nn::ValueRef batch_norm(nn::ValueRef, const torch::nn::BatchNorm2dImpl&, const nn::QReLUImpl* act) override {
     return value(apply_activation(act, nullptr));
@@ -106,6 +98,16 @@ class LayerBitsSink : public nn::GraphSink {
   template <typename T>
   T* mutable_of(const T* m) const {
     return dynamic_cast<T*>(modules_.at(m).module);
+  }
+  // A conv or linear layer: its rule's weight bits, the bits of the codes it reads, and its
+  // activation's bits.
+  template <typename Layer>
+  nn::ValueRef layer(nn::ValueRef x, const Layer& l, const nn::QReLUImpl* act) {
+    Layer* target = mutable_of<Layer>(&l);
+    const LayerBitsRule* rule = first_match(rules_, matched_, path_of(&l));
+    if (rule && rule->weight_bits) target->set_weight_bits(rule->weight_bits);
+    target->options.input_bits(bits_[x]);
+    return value(apply_activation(act, rule));
   }
   // The activation quantizer's own rule, else that of the layer it follows; its bits after.
   int apply_activation(const nn::QReLUImpl* act, const LayerBitsRule* layer_rule) {
