@@ -25,7 +25,8 @@ using namespace wrpn;
 class SmallResidualNet : public models::Chain {
  public:
   explicit SmallResidualNet(const models::ModelSpec& spec) {
-    const int64_t c1 = spec.wide(24), c2 = spec.wide(48), f = spec.wide(64);
+    // Each width names its stage, so that --stage-width can widen it alone.
+    const int64_t c1 = spec.wide(24, "stem"), c2 = spec.wide(48, "block"), f = spec.wide(64, "hidden");
     add("stem",
         models::conv_bn_act(
             spec,

@@ -57,7 +57,8 @@ TEST(SearchCli, RespectsTheBudgetAndResumesAfterSigkillWithTheSameAnswer) {
       EXPECT_FALSE(c["over_budget"].get<std::string>().empty()) << id;
     }
   }
-  EXPECT_EQ(a["candidates"].size(), 6u);  // 2 widths x 2 precisions, then 2 stages at 8/8
+  EXPECT_EQ(a["candidates"].size(), 8u);  // 2 widths x 2 precisions, then 2 stages at 8/8 and at 2x
+  EXPECT_EQ(a["validation_fraction"], 0.1) << "ranked on a held-out tail of the training set by default";
   EXPECT_GE(within, 3);
   EXPECT_EQ(proxied, within);
   EXPECT_EQ(full, 3);  // the best 2 by the proxy and the best uniform one
@@ -67,6 +68,9 @@ TEST(SearchCli, RespectsTheBudgetAndResumesAfterSigkillWithTheSameAnswer) {
     if (c["id"] == a["chosen"]) {
       EXPECT_TRUE(c["within_budget"].get<bool>());
       EXPECT_GT(c["full_acc"].get<double>(), 30.0) << "1 epoch on 1,200 images beats chance";
+      EXPECT_GT(c["full_test_acc"].get<double>(), 30.0) << "and its test accuracy is reported";
+      const std::string metrics = slurp(straight + "/full/" + c["id"].get<std::string>() + "/metrics.jsonl");
+      EXPECT_NE(metrics.find("\"val_acc\":" + c["full_acc"].dump()), std::string::npos) << metrics;
     }
   }
   for (const char* f : {"search.md", "pareto.svg", "chosen.json"}) EXPECT_TRUE(fs::exists(straight + "/" + f)) << f;

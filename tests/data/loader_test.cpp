@@ -64,6 +64,25 @@ TEST(Loader, WorkersGiveBitwiseTheBatchesOfTheCallingThread) {
   }
 }
 
+// A validation split reads the training set's tail: samples offset.. in order, and nothing past the end.
+TEST(Loader, AnOffsetReadsTheTailOfTheDataset) {
+  const auto dataset = random_dataset(103, 5);
+  BatchLoader whole(dataset, LoaderOptions().batch_size(103).shuffle(false));
+  BatchLoader tail(dataset, LoaderOptions().batch_size(5).shuffle(false).offset(90));
+  EXPECT_EQ(tail.num_samples(), 13);
+  EXPECT_EQ(tail.num_batches(), 3);
+  const Batch all = whole.batch(0, 0);
+  const Batch first = tail.batch(0, 0);
+  EXPECT_TRUE(torch::equal(first.labels, all.labels.slice(0, 90, 95)));
+  EXPECT_TRUE(torch::equal(first.images, all.images.slice(0, 90, 95)));
+  EXPECT_EQ(BatchLoader(dataset, LoaderOptions().offset(90).limit(4)).num_samples(), 4);
+  EXPECT_EQ(BatchLoader(dataset, LoaderOptions().offset(103)).num_samples(), 0);
+  EXPECT_EQ(testing_util::error_of([&] { BatchLoader(dataset, LoaderOptions().offset(104)); }),
+            "sample offset 104 is past the dataset's 103 samples");
+  EXPECT_EQ(testing_util::error_of([&] { BatchLoader(dataset, LoaderOptions().offset(-1)); }),
+            "sample offset must be >= 0, got -1");
+}
+
 TEST(Loader, OutOfSequenceRequestsRestartThePipeline) {
   const auto dataset = random_dataset(50, 6);
   const auto options = LoaderOptions().batch_size(8).seed(3).flip(true);

@@ -189,6 +189,24 @@ TEST(ExportEquivalence, BitsPerLayerInTheFile) {
   EXPECT_EQ(code_bits, std::vector<int>({2, 8, 2, 4, 32}));
 }
 
+// Width per stage reaches the file: each layer's weight tensor at its stage's channels, and the
+// runtime gives LibTorch's predictions.
+TEST(ExportEquivalence, WidthPerStageInTheFile) {
+  TempDir dir("export-stage-width");
+  train::TrainConfig c = short_run(dir.str(), "lenet5", 1.0, 2);
+  c.model.stage_width = {models::parse_stage_width("conv2=2"), models::parse_stage_width("fc2=0.5")};
+  runtime::ModelFile file;
+  const Agreement a = train_export_compare(c, 2000, &file);
+  EXPECT_LE(a.disagree, 1);
+  EXPECT_GT(a.runtime_correct, a.images / 5) << "the short training should beat chance";
+  std::vector<int> outputs;
+  for (const runtime::Node& n : file.nodes) {
+    if (n.op == runtime::Op::kConv2d || n.op == runtime::Op::kLinear) outputs.push_back(file.tensors[n.tensors[0]].dims[0]);
+  }
+  // conv1 6, conv2 16 x 2, fc1 120, fc2 84 / 2, the classes.
+  EXPECT_EQ(outputs, std::vector<int>({6, 32, 120, 42, 10}));
+}
+
 TEST(ExportEquivalence, VggSmallAtTwoAndFourBits) {
   for (int bits : {2, 4}) {
     TempDir dir(fmt::format("export-vgg-{}", bits));

@@ -53,12 +53,32 @@ TEST(Search, StagesAreTheTopLevelBlocksThatHoldLayers) {
   EXPECT_EQ(stage_patterns(plan), (std::vector<std::string>{"conv2"}));
 
   plan.space.stage_precisions = {{8, 8}, {4, 4}};
-  Candidate best = uniform_candidates(plan)[0];  // 1x 4/4: only 8/8 differs
+  plan.space.widths = {1, 2};
+  plan.space.precisions = {{4, 4}};
+  Candidate best = uniform_candidates(plan)[0];  // 1x 4/4: only 8/8 and width 2 differ
   const std::vector<Candidate> staged = stage_candidates(plan, best);
-  ASSERT_EQ(staged.size(), 1u);
+  ASSERT_EQ(staged.size(), 2u);
   EXPECT_EQ(staged[0].id, "w1-4-4-wrpn-conv2-8-8");
   EXPECT_EQ(staged[0].label(), "1x 4/4 wrpn, conv2=8/8");
   EXPECT_GT(staged[0].cost.bit_ops, best.cost.bit_ops);
+  // Then the stage at width 2.
+  EXPECT_EQ(staged[1].id, "w1-4-4-wrpn-conv2-w2");
+  EXPECT_EQ(staged[1].label(), "1x 4/4 wrpn, conv2=2x");
+  EXPECT_EQ(staged[1].spec.stage_width, (std::vector<models::StageWidthRule>{{"conv2", 2.0}}));
+  EXPECT_GT(staged[1].cost.bit_ops, best.cost.bit_ops);
+  EXPECT_LT(staged[1].cost.bit_ops, uniform_candidates(plan)[1].cost.bit_ops) << "one stage at 2x costs less than all";
+  // Without --stages: every width stage of LeNet-5; "name.*" patterns name the width stage.
+  plan.space.stages.clear();
+  plan.space.stage_precisions = {{4, 4}};
+  std::vector<std::string> all;
+  for (const Candidate& c : stage_candidates(plan, best)) all.push_back(c.id);
+  EXPECT_EQ(all, (std::vector<std::string>{"w1-4-4-wrpn-conv1-w2", "w1-4-4-wrpn-conv2-w2", "w1-4-4-wrpn-fc1-w2",
+                                           "w1-4-4-wrpn-fc2-w2"}));
+  plan.base.model.name = "vgg_small";
+  plan.space.stages = {"stage3.*"};
+  Candidate vgg = uniform_candidates(plan)[0];
+  ASSERT_EQ(stage_width_candidates(plan, vgg).size(), 1u);
+  EXPECT_EQ(stage_width_candidates(plan, vgg)[0].id, "w1-4-4-wrpn-stage3-w2");
 }
 
 TEST(Search, RankingSkipsWhatBrokeTheBudgetOrDidNotRun) {

@@ -59,6 +59,7 @@ TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
                                        "out",
                                        "limit_train",
                                        "limit_test",
+                                       "validation_fraction",
                                        "crop_padding",
                                        "flip",
                                        "packed_saving",
@@ -87,10 +88,11 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
       "image_size": 160, "skip_corrupt": true, "epochs": 7, "batch_size": 32, "optimizer": "adamw",
       "lr": 0.02, "momentum": 0.5, "nesterov": false, "weight_decay": 0.001, "schedule": "step",
       "warmup_epochs": 1.5, "step_epochs": 2, "gamma": 0.5, "seed": 18446744073709551615,
-      "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "crop_padding": 4,
+      "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "validation_fraction": 0.1, "crop_padding": 4,
       "flip": true, "packed_saving": false, "int8_forward": false, "backward_precision": "bf16",
       "recompute_conv_outputs": true, "checkpoint_every": 25, "keep_checkpoints": 3,
       "quantizer": "lsq", "layer_bits": ["conv*=8/-", "fc?=-/32"],
+      "stage_width": ["conv1=2", "fc*=0.5"],
       "network": {"name": "tiny", "blocks": [{"type": "conv", "channels": 8, "kernel": 3}]}})");
   const nlohmann::json defaults = to_json(TrainConfig{});
   for (const auto& [key, value] : changed.items()) EXPECT_NE(defaults.value(key, nlohmann::json()), value) << key;
@@ -103,6 +105,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
   EXPECT_EQ(c.model.quantizer, quant::Scheme::Lsq);
   EXPECT_EQ(c.model.layer_bits.size(), 2u);
   EXPECT_EQ(c.model.layer_bits[1], (models::LayerBitsRule{"fc?", 0, 32}));
+  EXPECT_EQ(c.model.stage_width[1], (models::StageWidthRule{"fc*", 0.5}));
   EXPECT_NO_THROW(c.validate());
 }
 
@@ -210,8 +213,8 @@ TEST(ConfigSchema, EveryFieldHasOneKeyAndOneFlagWithHelp) {
     EXPECT_FALSE(f.help.empty()) << f.flag;
     EXPECT_EQ(f.help.find("{choices}"), std::string::npos) << f.flag;
   }
-  EXPECT_EQ(keys.size(), 44u);   // the 42 of config.json, "network" and "layer_bits" (written when set)
-  EXPECT_EQ(flags.size(), 41u);  // classes, in_channels, input_size are JSON only
+  EXPECT_EQ(keys.size(), 46u);   // the 43 of config.json, "network", "layer_bits", "stage_width" (written when set)
+  EXPECT_EQ(flags.size(), 43u);  // classes, in_channels, input_size are JSON only
   std::map<std::string, std::string> help;
   for (const ConfigField& f : config_fields()) help[f.key] = f.help;
   EXPECT_EQ(help["optimizer"], "sgd (default), adam or adamw");
@@ -232,6 +235,9 @@ TEST(TrainConfig, InfoUsesTheConfigKeysAndReadsOlderFiles) {
   c.model.layer_bits = {models::parse_layer_bits("conv2=8/8")};  // written when there are rules
   info = info_json(c);
   EXPECT_EQ(info["layer_bits"], nlohmann::json::array({"conv2=8/8"}));
+  c.model.stage_width = {models::parse_stage_width("conv2=3")};
+  info = info_json(c);
+  EXPECT_EQ(info["stage_width"], nlohmann::json::array({"conv2=3"}));
   TrainConfig back;
   apply_info(back, info);
   EXPECT_EQ(info_json(back), info);

@@ -126,6 +126,39 @@ TEST(Training, MetricsAndConfigFilesHoldTheRequiredFields) {
   EXPECT_EQ(meta.config["width"], 2.0);
 }
 
+// validation_fraction holds out the training set's tail: never trained on (limit_train counts the
+// rest), evaluated every epoch as val_acc on exactly those images.
+TEST(Training, AValidationSplitIsHeldOutAndEvaluated) {
+  TempDir dir("train-validation");
+  TrainConfig c = small_run(dir.str());
+  c.epochs = 1;
+  c.limit_train = 500;
+  c.limit_test = 200;
+  c.validation_fraction = 0.05;  // the last 3,000 of Fashion-MNIST's 60,000
+  const TrainResult r = run_training(c, false, quiet());
+  ASSERT_TRUE(r.last.validation.has_value());
+  std::ifstream metrics(dir.file("metrics.jsonl"));
+  std::string line;
+  ASSERT_TRUE(std::getline(metrics, line));
+  const auto m = nlohmann::json::parse(line);
+  EXPECT_EQ(m["val_acc"], r.last.validation->top1);
+  const auto train_set = load_dataset(c, /*train=*/true);
+  data::BatchLoader tail(train_set, data::LoaderOptions().batch_size(500).shuffle(false).offset(57000));
+  r.model->eval();
+  EXPECT_NEAR(evaluate(*r.model, tail).top1, r.last.validation->top1, 1e-9);
+  EXPECT_GT(r.last.validation->top1, 30.0) << "500 images of training should beat chance on the tail";
+
+  TempDir none("train-no-validation");
+  TrainConfig d = small_run(none.str());
+  d.epochs = 1;
+  d.limit_train = 100;
+  d.limit_test = 100;
+  EXPECT_FALSE(run_training(d, false, quiet()).last.validation.has_value());
+  std::ifstream plain(none.file("metrics.jsonl"));
+  ASSERT_TRUE(std::getline(plain, line));
+  EXPECT_FALSE(nlohmann::json::parse(line).contains("val_acc")) << "metrics stay as they were without a split";
+}
+
 TEST(Training, NanLossStopsWithAClearError) {
   TempDir dir("train-nan");
   TrainConfig c = small_run(dir.str());

@@ -21,7 +21,7 @@ namespace {
 
 struct SearchFlags {
   std::string out = "runs/search";
-  std::vector<double> widths;
+  std::vector<double> widths, stage_widths;
   std::vector<std::string> quantizers, precisions, stages, stage_precisions;
   measure::SearchBudget budget;
   int64_t proxy_images = 5000;
@@ -53,10 +53,14 @@ void check_plan(const measure::SearchPlan& p, const SearchFlags& f) {
   require(f.jobs >= 1, fmt::format("--jobs must be >= 1, got {}", f.jobs));
   require(!p.space.widths.empty() && !p.space.quantizers.empty() && !p.space.precisions.empty(),
           "--widths, --quantizers and --precisions must not be empty");
-  for (double w : p.space.widths) require(w > 0 && std::isfinite(w), fmt::format("widths must be > 0, got {}", w));
+  for (double w : p.space.widths) require(w > 0 && std::isfinite(w), fmt::format("--widths must be > 0, got {}", w));
+  for (double w : p.space.stage_widths) {
+    require(w > 0 && w <= 64 && std::isfinite(w), fmt::format("--stage-widths must be in (0, 64], got {}", w));
+  }
 }
 
-// Trains the candidates `ids` of `all` (proxy or full) and records their test accuracies.
+// Trains the candidates `ids` of `all` (proxy or full) and records their accuracies: on the
+// held-out split where there is one (what ranks), and the full runs' test accuracy.
 void train_all(std::vector<measure::Candidate>& all, const std::vector<std::string>& ids,
                const measure::SearchPlan& plan, bool proxy, const std::string& folder, const SweepRunnerOptions& o) {
   if (ids.empty()) return;
@@ -67,7 +71,9 @@ void train_all(std::vector<measure::Candidate>& all, const std::vector<std::stri
   const std::vector<measure::RunResult> results = run_sweep(runs, o);
   for (size_t i = 0; i < ids.size(); ++i) {
     measure::Candidate& c = *by_id.at(ids[i]);
-    (proxy ? c.proxy_acc : c.full_acc) = results[i].test_acc;
+    const double ranking = std::isnan(results[i].val_acc) ? results[i].test_acc : results[i].val_acc;
+    (proxy ? c.proxy_acc : c.full_acc) = ranking;
+    if (!proxy) c.full_test_acc = results[i].test_acc;
   }
 }
 
@@ -99,6 +105,9 @@ Command add_search_command(CLI::App& root) {
   app->add_option("--stage-precisions", f->stage_precisions,
                   "comma-separated WBITS/ABITS a stage may take (default 8/8,4/4,2/2)")
       ->delimiter(',');
+  app->add_option("--stage-widths", f->stage_widths,
+                  "comma-separated widths a stage may take (default: those of --widths)")
+      ->delimiter(',');
   app->add_option("--max-bit-ops", f->budget.bit_ops, "budget: bit-operations, ratio to 1x FP32 (0: none)");
   app->add_option("--max-weight-bytes", f->budget.weight_bytes, "budget: packed weight bytes, ratio (0: none)");
   app->add_option("--max-train-memory", f->budget.training_bytes, "budget: training memory at the batch, ratio");
@@ -111,9 +120,13 @@ Command add_search_command(CLI::App& root) {
   app->add_option("--config", flags->config_file, "JSON config of the full recipe; flags given override its keys");
   flags->add_model_flags(app);  // the model; its width, bits and quantizer are the search's
   flags->add_training_flags(app, /*run_folder_flags=*/false);
-  return {app, [f, flags]() {
+  return {app, [f, flags, app]() {
             measure::SearchPlan plan;
             plan.base = flags->resolve(train::TrainConfig{});
+            // The search ranks on a held-out tail of the training set unless told otherwise.
+            if (plan.base.validation_fraction == 0 && app->count("--validation-fraction") == 0) {
+              plan.base.validation_fraction = 0.1;
+            }
             plan.base.validate();
             if (!f->widths.empty()) plan.space.widths = f->widths;
             if (!f->quantizers.empty()) {
@@ -123,6 +136,7 @@ Command add_search_command(CLI::App& root) {
             if (!f->precisions.empty()) plan.space.precisions = precisions_of(f->precisions);
             if (!f->stage_precisions.empty()) plan.space.stage_precisions = precisions_of(f->stage_precisions);
             plan.space.stages = f->stages;
+            plan.space.stage_widths = f->stage_widths;
             plan.budget = f->budget;
             plan.proxy_images = f->proxy_images;
             plan.proxy_epochs = f->proxy_epochs;
@@ -169,8 +183,11 @@ Command add_search_command(CLI::App& root) {
             for (const std::string& path : measure::write_search_files(f->out, plan, r, invocation())) {
               fmt::print("wrote {}\n", path);
             }
-            fmt::print("search: chosen {} ({:.2f}% after full training; bit-ops {:.4f}, weight bytes {:.4f} of 1x FP32)\n",
-                       r.chosen->label(), r.chosen->full_acc, r.chosen->cost.bit_ops, r.chosen->cost.weight_bytes);
+            fmt::print(
+                "search: chosen {} ({:.2f}% after full training, {:.2f}% on the test set; bit-ops {:.4f}, weight bytes "
+                "{:.4f} of 1x FP32)\n",
+                r.chosen->label(), r.chosen->full_acc, r.chosen->full_test_acc, r.chosen->cost.bit_ops,
+                r.chosen->cost.weight_bytes);
             return 0;
           }};
 }

@@ -82,6 +82,7 @@ measure::RunResult collect(const measure::SweepRun& run) {
   const auto m = nlohmann::json::parse(last);
   r.test_acc = m["test_acc"];
   r.test_loss = m["test_loss"];
+  if (m.contains("val_acc")) r.val_acc = m["val_acc"];
   r.epochs = m["epoch"];
   if (r.epochs != run.config.epochs) {
     throw std::runtime_error(

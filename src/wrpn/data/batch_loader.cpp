@@ -19,6 +19,9 @@ void check_options(const LoaderOptions& o) {
   if (o.limit() < 0) {
     throw std::invalid_argument(fmt::format("sample limit must be >= 0, got {}", o.limit()));
   }
+  if (o.offset() < 0) {
+    throw std::invalid_argument(fmt::format("sample offset must be >= 0, got {}", o.offset()));
+  }
   if (o.crop_padding() < 0) {
     throw std::invalid_argument(fmt::format("crop padding must be >= 0, got {}", o.crop_padding()));
   }
@@ -44,7 +47,11 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions o
 BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options)
     : source_(std::move(source)), options_(options) {
   check_options(options_);
-  num_samples_ = source_->size();
+  if (options_.offset() > source_->size()) {
+    throw std::invalid_argument(
+        fmt::format("sample offset {} is past the dataset's {} samples", options_.offset(), source_->size()));
+  }
+  num_samples_ = source_->size() - options_.offset();
   if (options_.limit() > 0) num_samples_ = std::min(num_samples_, options_.limit());
   const ImageShape s = source_->shape();
   if (options_.workers() == 0) {
@@ -92,7 +99,7 @@ Batch BatchLoader::assemble(int64_t epoch, int64_t index, torch::Tensor images, 
   int64_t kept = 0;
   for (int64_t slot = 0; slot < count; ++slot) {
     const int64_t position = first + slot;
-    const int64_t sample = order ? (*order)[size_t(position)] : position;
+    const int64_t sample = options_.offset() + (order ? (*order)[size_t(position)] : position);
     // Augmentation draws come from a stream of their own per (epoch, position).
     SplitMix64 rng(options_.seed() ^ 0xa5a5a5a5ULL, uint64_t(epoch) << 32 ^ uint64_t(position));
     if (!source_->read_sample(sample, rng, images.data_ptr<float>() + kept * pixels)) continue;

@@ -25,7 +25,9 @@ struct LoaderOptions {
   TORCH_ARG(int64_t, crop_padding) = 0;
   /// Random horizontal flip with probability 1/2.
   TORCH_ARG(bool, flip) = false;
-  /// Use only the first `limit` samples of the dataset; 0 means all.
+  /// Start at sample `offset` of the dataset (a validation split reads the training set's tail).
+  TORCH_ARG(int64_t, offset) = 0;
+  /// Use only the first `limit` samples (from `offset`); 0 means all.
   TORCH_ARG(int64_t, limit) = 0;
   /// Threads that make batches ahead of the training loop; 0 makes them in the calling
   /// thread when asked.

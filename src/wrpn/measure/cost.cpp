@@ -82,6 +82,7 @@ CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch) {
   base.width = 1.0;
   base.weight_bits = base.activation_bits = base.first_weight_bits = base.last_weight_bits = 32;
   base.layer_bits.clear();
+  base.stage_width.clear();
   r.baseline_layers = layer_costs(base);
   r.baseline = totals(r.baseline_layers, batch);
   return r;

@@ -176,12 +176,20 @@ std::string markdown(const SearchPlan& plan, const SearchResult& r, const std::s
       plan.budget.bit_ops, plan.budget.weight_bytes, plan.budget.training_bytes, plan.budget.inference_bytes,
       plan.budget.energy, plan.proxy_images, plan.proxy_epochs, plan.top, plan.base.epochs,
       plan.base.limit_train > 0 ? fmt::format(", {} images", plan.base.limit_train) : "");
-  s += "| candidate | bit-ops | weight bytes | training mem | inference mem | energy | budget | proxy acc | full acc |\n";
-  s += "|---|---|---|---|---|---|---|---|---|\n";
+  const std::string ranked_on = plan.base.validation_fraction > 0
+                                    ? fmt::format("validation: the last {:g}% of the training images, held out",
+                                                  100 * plan.base.validation_fraction)
+                                    : "the test set (no validation split)";
+  s += fmt::format("Proxy and full accuracies rank and choose on {}; the test accuracy is reported only.\n\n",
+                   ranked_on);
+  s += "| candidate | bit-ops | weight bytes | training mem | inference mem | energy | budget | proxy acc | full acc | "
+       "full test acc |\n";
+  s += "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const Candidate& c : r.candidates) {
-    s += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} | {:.3f} | {:.4f} | {} | {} | {} |\n", c.label(), c.cost.bit_ops,
-                     c.cost.weight_bytes, c.cost.training_bytes, c.cost.inference_bytes, c.cost.energy,
-                     within(c) ? "within" : c.over_budget, percent(c.proxy_acc), percent(c.full_acc));
+    s += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} | {:.3f} | {:.4f} | {} | {} | {} | {} |\n", c.label(),
+                     c.cost.bit_ops, c.cost.weight_bytes, c.cost.training_bytes, c.cost.inference_bytes,
+                     c.cost.energy, within(c) ? "within" : c.over_budget, percent(c.proxy_acc), percent(c.full_acc),
+                     percent(c.full_test_acc));
   }
   s += "\nPareto front (proxy accuracy against bit-ops, within budget):";
   for (const Candidate* c : pareto_front(r.candidates, true)) {
@@ -189,14 +197,20 @@ std::string markdown(const SearchPlan& plan, const SearchResult& r, const std::s
   }
   s += "\n\n";
   if (r.chosen) {
-    s += fmt::format("**Chosen: {}** — {:.2f}% after full training, bit-ops {:.4f}, weight bytes {:.4f} of 1x FP32.\n",
-                     r.chosen->label(), r.chosen->full_acc, r.chosen->cost.bit_ops, r.chosen->cost.weight_bytes);
+    s += fmt::format(
+        "**Chosen: {}** — {:.2f}% after full training ({:.2f}% on the test set), bit-ops {:.4f}, weight bytes {:.4f} of "
+        "1x FP32.\n",
+        r.chosen->label(), r.chosen->full_acc, r.chosen->full_test_acc, r.chosen->cost.bit_ops,
+        r.chosen->cost.weight_bytes);
   } else {
     s += "**Nothing chosen**: no candidate within the budget was trained.\n";
   }
   if (r.best_uniform && r.chosen) {
-    s += fmt::format("Best uniform configuration trained: {} ({:.2f}%): the chosen one is {:+.2f} points from it.\n",
-                     r.best_uniform->label(), r.best_uniform->full_acc, r.chosen->full_acc - r.best_uniform->full_acc);
+    s += fmt::format(
+        "Best uniform configuration trained: {} ({:.2f}%, {:.2f}% on the test set): the chosen one is {:+.2f} points "
+        "from it ({:+.2f} on the test set).\n",
+        r.best_uniform->label(), r.best_uniform->full_acc, r.best_uniform->full_test_acc,
+        r.chosen->full_acc - r.best_uniform->full_acc, r.chosen->full_test_acc - r.best_uniform->full_test_acc);
   }
   if (!std::isnan(r.proxy_full_spearman)) {
     s += fmt::format("Proxy against full training, Spearman rank correlation over the fully trained: {:.2f}.\n",
@@ -259,6 +273,31 @@ std::vector<Candidate> stage_candidates(const SearchPlan& plan, const Candidate&
       Candidate c = make_candidate(
           plan, fmt::format("{}-{}-{}-{}", best.id, stage_name(pattern), p.weight_bits, p.activation_bits), spec);
       c.stage = rule.text();
+      out.push_back(std::move(c));
+    }
+  }
+  for (Candidate& c : stage_width_candidates(plan, best)) out.push_back(std::move(c));
+  return out;
+}
+
+std::vector<Candidate> stage_width_candidates(const SearchPlan& plan, const Candidate& best) {
+  std::vector<Candidate> out;
+  const std::vector<double>& widths = plan.space.stage_widths.empty() ? plan.space.widths : plan.space.stage_widths;
+  for (const std::string& stage : models::width_stages(best.spec)) {
+    if (!plan.space.stages.empty() && std::none_of(plan.space.stages.begin(), plan.space.stages.end(), [&](const std::string& p) {
+          // "stage1.*" (the layers of stage1) names the width stage stage1 too
+          const bool layers_of = p.size() > 2 && p.compare(p.size() - 2, 2, ".*") == 0;
+          return models::path_matches(p, stage) || (layers_of && models::path_matches(p.substr(0, p.size() - 2), stage));
+        })) {
+      continue;
+    }
+    for (const double w : widths) {
+      if (w == best.spec.width) continue;
+      models::ModelSpec spec = best.spec;
+      const models::StageWidthRule rule{stage, w};
+      spec.stage_width.insert(spec.stage_width.begin(), rule);
+      Candidate c = make_candidate(plan, fmt::format("{}-{}-w{:g}", best.id, stage_name(stage), w), spec);
+      c.stage = rule.text() + "x";
       out.push_back(std::move(c));
     }
   }
@@ -374,6 +413,7 @@ std::vector<std::string> write_search_files(const std::string& folder, const Sea
                  {"inference_bytes", plan.budget.inference_bytes},
                  {"energy", plan.budget.energy}};
   j["proxy"] = {{"images", plan.proxy_images}, {"epochs", plan.proxy_epochs}, {"top", plan.top}};
+  j["validation_fraction"] = plan.base.validation_fraction;
   nlohmann::json candidates = nlohmann::json::array();
   for (const Candidate& c : r.candidates) {
     candidates.push_back({{"id", c.id},
@@ -382,7 +422,8 @@ std::vector<std::string> write_search_files(const std::string& folder, const Sea
                           {"within_budget", within(c)},
                           {"over_budget", c.over_budget},
                           {"proxy_acc", number(c.proxy_acc)},
-                          {"full_acc", number(c.full_acc)}});
+                          {"full_acc", number(c.full_acc)},
+                          {"full_test_acc", number(c.full_test_acc)}});
   }
   j["candidates"] = candidates;
   j["chosen"] = r.chosen ? nlohmann::json(r.chosen->id) : nlohmann::json();

@@ -33,16 +33,21 @@ struct SearchSpace {
   std::vector<quant::Scheme> quantizers = {quant::Scheme::Wrpn};
   std::vector<Precision> precisions = {{4, 4}, {2, 4}, {2, 2}};
   /// Layer-path patterns of the stages the per-stage step may set apart; empty: the model's
-  /// top-level blocks that hold conv or linear layers (vgg_small: stage1, stage2, stage3).
+  /// top-level blocks that hold conv or linear layers (vgg_small: stage1.*, stage2.*, stage3.*,
+  /// classifier) for the bits, and every width stage for the width.
   std::vector<std::string> stages;
   /// The bits a stage may take instead of the uniform winner's.
   std::vector<Precision> stage_precisions = {{8, 8}, {4, 4}, {2, 2}};
+  /// The widths a stage may take instead of the uniform winner's (the model's width stages,
+  /// models/registry.h); empty: those of `widths`.
+  std::vector<double> stage_widths;
 };
 
 struct SearchPlan {
   SearchSpace space;
   SearchBudget budget;
-  train::TrainConfig base;   // the full recipe (its model names the model searched)
+  train::TrainConfig base;   // the full recipe (its model names the model searched); its
+                             // validation_fraction is the held-out tail that ranks and chooses
   int64_t proxy_images = 5000;
   int proxy_epochs = 1;
   int top = 3;               // candidates trained fully, besides the best uniform one
@@ -58,10 +63,14 @@ struct Candidate {
   std::string id;  // "w2-4-4-pact", "w2-4-4-pact-stage1-8-8": also its run folders' name
   models::ModelSpec spec;
   CostRatios cost;
-  std::string stage;        // the per-stage rule ("stage1.*=8/8"), empty for a uniform one
+  std::string stage;        // the per-stage rule ("stage1.*=8/8", "stage3=3x"), empty for a uniform one
   std::string over_budget;  // empty: within every budget; else the first limit it breaks
+  /// What ranks and chooses: the accuracy on the held-out tail of the training set
+  /// (base.validation_fraction), or on the test set without one.
   double proxy_acc = kNotRun;
   double full_acc = kNotRun;
+  /// The test accuracy of the full run: reported, never used to choose.
+  double full_test_acc = kNotRun;
   std::string label() const;  // "2x 4/4 pact, stage1.*=8/8"
 };
 
@@ -70,8 +79,14 @@ struct Candidate {
 std::vector<Candidate> uniform_candidates(const SearchPlan& plan);
 
 /// The per-stage candidates around `best`: each stage in turn at each stage precision other
-/// than `best`'s, priced and marked.
+/// than `best`'s, then each width stage at each stage width other than `best`'s, priced and
+/// marked.
 std::vector<Candidate> stage_candidates(const SearchPlan& plan, const Candidate& best);
+
+/// The width candidates of stage_candidates: each width stage of the model (models/registry.h)
+/// at each stage width other than `best`'s; with space.stages, only the stages they name
+/// ("stage1.*" names stage1).
+std::vector<Candidate> stage_width_candidates(const SearchPlan& plan, const Candidate& best);
 
 /// The stage patterns of the plan's model: plan.space.stages, or "<block>.*" for each
 /// top-level block holding a conv or linear layer.

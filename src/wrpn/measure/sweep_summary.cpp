@@ -33,11 +33,12 @@ void mark_pareto(std::vector<ConfigSummary>& rows, Cost cost, Mark mark) {
 }  // namespace
 
 void write_run_result(const RunResult& r) {
-  const nlohmann::json j = {{"id", r.run.id},
-                            {"test_acc", r.test_acc},
-                            {"test_loss", r.test_loss},
-                            {"epochs", r.epochs},
-                            {"seconds", r.seconds}};
+  nlohmann::json j = {{"id", r.run.id},
+                      {"test_acc", r.test_acc},
+                      {"test_loss", r.test_loss},
+                      {"epochs", r.epochs},
+                      {"seconds", r.seconds}};
+  if (!std::isnan(r.val_acc)) j["val_acc"] = r.val_acc;
   train::write_file_atomically(result_path(r.run), j.dump(2) + "\n");
 }
 
@@ -54,6 +55,7 @@ RunResult read_run_result(const SweepRun& run) {
   r.test_loss = j["test_loss"];
   r.epochs = j["epochs"];
   r.seconds = j["seconds"];
+  if (j.contains("val_acc") && j["val_acc"].is_number()) r.val_acc = j["val_acc"];
   return r;
 }
 

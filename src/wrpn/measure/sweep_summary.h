@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct RunResult {
   double test_loss = 0;
   int64_t epochs = 0;
   double seconds = 0;
+  /// On the held-out tail of the training set (validation_fraction); NaN without one.
+  double val_acc = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct ConfigSummary {

@@ -17,8 +17,8 @@ AlexNetBn::AlexNetBn(const ModelSpec& spec) {
   for (int pool = 0; pool < 3; ++pool) side = (side - 3) / 2 + 1;
   const int64_t pooled = std::min<int64_t>(side, 6);
   const int w = spec.weight_bits;
-  const int64_t c1 = spec.wide(96), c2 = spec.wide(256), c3 = spec.wide(384), c4 = spec.wide(384), c5 = spec.wide(256),
-                f = spec.wide(4096);
+  const int64_t c1 = spec.wide(96, "conv1"), c2 = spec.wide(256, "conv2"), c3 = spec.wide(384, "conv3"),
+                c4 = spec.wide(384, "conv4"), c5 = spec.wide(256, "conv5"), f = spec.wide(4096, "fc");
   add("conv1", conv_bn_act(spec, spec.conv(spec.in_channels, c1, 11, spec.first_weight_bits, 4, 2)));
   add("pool1", MaxPool(MaxPoolOptions(3).stride(2)));
   add("conv2", conv_bn_act(spec, spec.conv(c1, c2, 5, w, 1, 2)));

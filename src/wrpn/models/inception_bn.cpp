@@ -25,10 +25,11 @@ constexpr InceptionShape kStage5[] = {
 };
 
 template <size_t N>
-torch::nn::Sequential make_stage(const ModelSpec& spec, int64_t& channels, const InceptionShape (&modules)[N]) {
+torch::nn::Sequential make_stage(const ModelSpec& spec, const std::string& name, int64_t& channels,
+                                 const InceptionShape (&modules)[N]) {
   torch::nn::Sequential stage;
   for (const auto& m : modules) {
-    InceptionModule module(spec, channels, m);
+    InceptionModule module(spec, name, channels, m);
     channels = module->out_channels;
     stage->push_back(m.name, module);
   }
@@ -40,16 +41,16 @@ torch::nn::Sequential make_stage(const ModelSpec& spec, int64_t& channels, const
 InceptionBn::InceptionBn(const ModelSpec& spec) {
   require_input_size(spec, 32);
   const int w = spec.weight_bits;
-  const int64_t c1 = spec.wide(64), c2r = spec.wide(64), c2 = spec.wide(192);
+  const int64_t c1 = spec.wide(64, "conv1"), c2r = spec.wide(64, "conv2_reduce"), c2 = spec.wide(192, "conv2");
   add("conv1", conv_bn_act(spec, spec.conv(spec.in_channels, c1, 7, spec.first_weight_bits, 2, 3)));
   add("pool1", MaxPool(MaxPoolOptions(3).stride(2).padding(1)));
   add("conv2_reduce", conv_bn_act(spec, spec.conv(c1, c2r, 1, w)));
   add("conv2", conv_bn_act(spec, spec.conv(c2r, c2, 3, w, 1, 1)));
   add("pool2", MaxPool(MaxPoolOptions(3).stride(2).padding(1)));
   int64_t channels = c2;
-  add("stage3", make_stage(spec, channels, kStage3));
-  add("stage4", make_stage(spec, channels, kStage4));
-  add("stage5", make_stage(spec, channels, kStage5));
+  add("stage3", make_stage(spec, "stage3", channels, kStage3));
+  add("stage4", make_stage(spec, "stage4", channels, kStage4));
+  add("stage5", make_stage(spec, "stage5", channels, kStage5));
   add("pool", GlobalAvgPool());
   add("fc", nn::QLinear(spec.classifier(channels)));
 }

@@ -16,7 +16,8 @@ LeNet5::LeNet5(const ModelSpec& spec) {
   if (after_conv2 < 1) {
     throw std::invalid_argument(fmt::format("lenet5 needs input size >= 16, got {}", spec.input_size));
   }
-  const int64_t c1 = spec.wide(6), c2 = spec.wide(16), f1 = spec.wide(120), f2 = spec.wide(84);
+  const int64_t c1 = spec.wide(6, "conv1"), c2 = spec.wide(16, "conv2"), f1 = spec.wide(120, "fc1"),
+                f2 = spec.wide(84, "fc2");
   const int a = spec.activation_bits;
   add("conv1", nn::QConv2d(spec.conv(spec.in_channels, c1, 5, spec.first_weight_bits).input_bits(32)));
   add("bn1", nn::BatchNorm2d(c1));

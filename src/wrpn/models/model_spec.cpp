@@ -38,7 +38,9 @@ void ModelSpec::validate() const {
 std::string ModelSpec::label() const {
   const std::string rules =
       layer_bits.empty() ? "" : fmt::format(" +{} layer rule{}", layer_bits.size(), layer_bits.size() > 1 ? "s" : "");
-  return fmt::format("{} w{:g} {}/{}{}", name, width, weight_bits, activation_bits, rules);
+  const std::string widths = stage_width.empty() ? "" : fmt::format(" +{} stage width{}", stage_width.size(),
+                                                                    stage_width.size() > 1 ? "s" : "");
+  return fmt::format("{} w{:g} {}/{}{}{}", name, width, weight_bits, activation_bits, rules, widths);
 }
 
 nn::QConv2dOptions ModelSpec::conv(int64_t in, int64_t out, int64_t kernel, int bits, int64_t stride,

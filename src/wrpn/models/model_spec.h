@@ -7,6 +7,7 @@
 #include <string>
 
 #include "wrpn/models/layer_bits.h"
+#include "wrpn/models/stage_width.h"
 #include "wrpn/nn/graph_sink.h"
 #include "wrpn/nn/qconv2d.h"
 #include "wrpn/nn/qlinear.h"
@@ -50,10 +51,16 @@ struct ModelSpec {
   quant::Scheme quantizer = quant::Scheme::Wrpn;
   /// Bits per layer, over the ones above (layer_bits.h); applied when the model is built.
   std::vector<LayerBitsRule> layer_bits;
+  /// Width per stage, over `width` (stage_width.h); checked when the model is built.
+  std::vector<StageWidthRule> stage_width;
+  /// While a model is built: the stages its builder widened (build_model checks the rules
+  /// against them). Copies of the spec share it.
+  std::shared_ptr<std::vector<std::string>> widened_stages;
 
   /// Throws std::invalid_argument naming the field and value when a field is out of range.
   void validate() const;
-  /// "vgg_small w2 4/4" style label ("vgg_small w2 4/4 +1 layer rule" with layer_bits).
+  /// "vgg_small w2 4/4" style label ("vgg_small w2 4/4 +1 layer rule" with layer_bits, "+1
+  /// stage width" with stage_width).
   std::string label() const;
 
   /// Options for a conv of this model with the given weight bits, taking quantized
@@ -72,7 +79,13 @@ struct ModelSpec {
   /// activations without a batch norm after them scale their input by c. 1 at 32 bits, and
   /// for the quantizers whose range is learned (PACT, LSQ).
   double activation_range() const;
-  /// Channels of a hidden layer after widening.
+  /// Channels of a hidden layer of `stage` after widening: `width`, or the first stage_width
+  /// rule that matches the stage's name.
+  int64_t wide(int64_t channels, const std::string& stage) const {
+    return nn::widen(channels, stage_width_of(stage_width, width, stage, widened_stages.get()));
+  }
+  /// Channels after widening by `width` alone: a layer of no stage (stage_width rules cannot
+  /// name it, and a rule that names nothing else is an error).
   int64_t wide(int64_t channels) const { return nn::widen(channels, width); }
 };
 

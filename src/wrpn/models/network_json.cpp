@@ -42,7 +42,7 @@ class JsonNetwork : public Chain {
         side = (side + 2 * padding - kernel) / stride + 1;
       };
       if (type == "conv") {
-        const int64_t out = spec.wide(value_or(b, "channels", 0));
+        const int64_t out = spec.wide(value_or(b, "channels", 0), name);
         const int64_t kernel = value_or(b, "kernel", 3), stride = value_or(b, "stride", 1);
         const int64_t padding = value_or(b, "padding", kernel / 2);
         const int bits = weight_bits(b, first_layer ? spec.first_weight_bits : spec.weight_bits);
@@ -53,7 +53,7 @@ class JsonNetwork : public Chain {
         channels = out;
       } else if (type == "residual") {
         if (first_layer) throw fail("cannot read the image: start with a conv");
-        const int64_t out = spec.wide(value_or(b, "channels", 0)), stride = value_or(b, "stride", 1);
+        const int64_t out = spec.wide(value_or(b, "channels", 0), name), stride = value_or(b, "stride", 1);
         if (out < channels)
           throw fail(fmt::format("an option-A shortcut cannot drop channels ({} -> {})", channels, out));
         add(name, CifarBlock(spec, channels, out, stride));
@@ -75,7 +75,7 @@ class JsonNetwork : public Chain {
         features = channels * side * side;
       } else if (type == "linear") {
         if (features == 0) throw fail("needs a vector: put a flatten or a global_avg_pool before it");
-        const int64_t out = spec.wide(value_or(b, "features", 0));
+        const int64_t out = spec.wide(value_or(b, "features", 0), name);
         const int bits = weight_bits(b, first_layer ? spec.first_weight_bits : spec.weight_bits);
         auto options = spec.linear(features, out, bits, false);
         if (first_layer) options.input_bits(32);

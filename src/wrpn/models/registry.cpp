@@ -77,8 +77,10 @@ void use_native_input(ModelSpec& spec) {
   spec.classes = n.classes;
 }
 
-std::shared_ptr<Network> build_model(const ModelSpec& spec) {
-  spec.validate();
+std::shared_ptr<Network> build_model(const ModelSpec& requested) {
+  requested.validate();
+  ModelSpec spec = requested;
+  spec.widened_stages = std::make_shared<std::vector<std::string>>();
   std::shared_ptr<Network> model;
   if (!spec.network.is_null()) {
     model = build_network(spec);
@@ -91,9 +93,35 @@ std::shared_ptr<Network> build_model(const ModelSpec& spec) {
     throw std::invalid_argument(
         fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
   }
+  check_stage_width_rules(spec.stage_width, *spec.widened_stages, spec.name);
   apply_layer_bits(*model, spec.layer_bits);
   prepare_network(*model, spec);
   return model;
+}
+
+std::shared_ptr<Network> build_own_network(const ModelSpec& requested,
+                                           const std::function<std::shared_ptr<Network>(const ModelSpec&)>& build) {
+  requested.validate();
+  ModelSpec spec = requested;
+  spec.widened_stages = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<Network> model = build(spec);
+  check_stage_width_rules(spec.stage_width, *spec.widened_stages, spec.name);
+  if (!spec.layer_bits.empty()) apply_layer_bits(*model, spec.layer_bits);  // its own input bits stand otherwise
+  return model;
+}
+
+std::vector<std::string> width_stages(const ModelSpec& requested) {
+  ModelSpec spec = requested;
+  spec.stage_width.clear();
+  spec.widened_stages = std::make_shared<std::vector<std::string>>();
+  if (!spec.network.is_null()) {
+    build_network(spec);
+  } else {
+    for (const auto& e : model_registry()) {
+      if (e.name == spec.name) e.build(spec);
+    }
+  }
+  return *spec.widened_stages;
 }
 
 void prepare_network(Network& model, const ModelSpec& spec) {

@@ -40,6 +40,16 @@ std::vector<std::string> model_names();
 /// (listing the known ones) or an out-of-range field.
 std::shared_ptr<Network> build_model(const ModelSpec& spec);
 
+/// A network of the caller's own class, built by `build` (which calls prepare_network), with
+/// what build_model adds: the stage_width rules checked against the stages it widened
+/// (ModelSpec::wide) and the layer_bits rules applied.
+std::shared_ptr<Network> build_own_network(const ModelSpec& spec,
+                                           const std::function<std::shared_ptr<Network>(const ModelSpec&)>& build);
+
+/// The stages a stage_width rule can name (stage_width.h): the names the model's builder widens,
+/// in build order (vgg_small: stage1, stage2, stage3).
+std::vector<std::string> width_stages(const ModelSpec& spec);
+
 /// What build_model does to every network it builds, for a network built elsewhere (a user's
 /// own class): batch-norm scales placed for the activation clip, and the description walked
 /// once, so that a layer that is not a wrpn block or whose shapes do not fit throws

@@ -19,7 +19,7 @@ void add_conv_bn_act(torch::nn::Sequential& stage, const ModelSpec& spec, int64_
 }  // namespace
 
 VggSmall::VggSmall(const ModelSpec& spec) {
-  const int64_t c1 = spec.wide(16), c2 = spec.wide(32), c3 = spec.wide(64);
+  const int64_t c1 = spec.wide(16, "stage1"), c2 = spec.wide(32, "stage2"), c3 = spec.wide(64, "stage3");
   const int a = spec.activation_bits;
   torch::nn::Sequential stage1, stage2, stage3;
   add_conv_bn_act(stage1, spec, spec.in_channels, c1, spec.first_weight_bits, /*input_bits=*/32);

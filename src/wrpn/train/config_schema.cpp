@@ -146,37 +146,51 @@ ConfigField quantizer_field() {
   return f;
 }
 
-// A list of "PATTERN=W/A" rules (models/layer_bits.h); the flag takes them comma-separated.
-ConfigField layer_bits_field() {
+// A list of rules (models/layer_bits.h, models/stage_width.h), written as their texts; the flag
+// takes them comma-separated. An empty list is not written: configs stay as they were.
+template <typename Rule>
+ConfigField rules_field(const char* key, const char* flag, const char* help, std::vector<Rule> ModelSpec::*member,
+                        Rule (*parse)(const std::string&)) {
   Converted c;
-  c.write = [](const TrainConfig& t) {
-    if (t.model.layer_bits.empty()) return nlohmann::json();  // not written: configs stay as they were
+  c.write = [member](const TrainConfig& t) {
+    if ((t.model.*member).empty()) return nlohmann::json();
     nlohmann::json rules = nlohmann::json::array();
-    for (const models::LayerBitsRule& r : t.model.layer_bits) rules.push_back(r.text());
+    for (const Rule& r : t.model.*member) rules.push_back(r.text());
     return rules;
   };
-  c.read = [](TrainConfig& t, const nlohmann::json& v) {
-    t.model.layer_bits.clear();
+  c.read = [member, parse](TrainConfig& t, const nlohmann::json& v) {
+    (t.model.*member).clear();
     if (v.is_null()) return;
     for (const nlohmann::json& r : v.get<std::vector<nlohmann::json>>()) {
-      t.model.layer_bits.push_back(models::parse_layer_bits(r.get<std::string>()));
+      (t.model.*member).push_back(parse(r.get<std::string>()));
     }
   };
-  c.read_flag = [](TrainConfig& t, const std::string& s) {
-    t.model.layer_bits.clear();
+  c.read_flag = [member, parse](TrainConfig& t, const std::string& s) {
+    (t.model.*member).clear();
     size_t start = 0;
     while (start <= s.size()) {
       const size_t comma = std::min(s.find(',', start), s.size());
-      t.model.layer_bits.push_back(models::parse_layer_bits(s.substr(start, comma - start)));
+      (t.model.*member).push_back(parse(s.substr(start, comma - start)));
       start = comma + 1;
     }
   };
-  ConfigField f = field("layer_bits", "--layer-bits",
-                        "bits per layer over --wbits/--abits: PATTERN=W/A rules, comma-separated, first match wins, "
-                        "e.g. 'stage1.*=8/8' ('-' keeps the model's bits; docs/TRAINING.md, \"Bits per layer\")",
-                        G::Model, c);
+  ConfigField f = field(key, flag, help, G::Model, c);
   f.info = true;
   return f;
+}
+
+ConfigField layer_bits_field() {
+  return rules_field("layer_bits", "--layer-bits",
+                     "bits per layer over --wbits/--abits: PATTERN=W/A rules, comma-separated, first match wins, "
+                     "e.g. 'stage1.*=8/8' ('-' keeps the model's bits; docs/TRAINING.md, \"Bits per layer\")",
+                     &ModelSpec::layer_bits, &models::parse_layer_bits);
+}
+
+ConfigField stage_width_field() {
+  return rules_field("stage_width", "--stage-width",
+                     "width per stage over --width: PATTERN=WIDTH rules, comma-separated, first match wins, "
+                     "e.g. 'stage3=3' (docs/TRAINING.md, \"Width per stage\")",
+                     &ModelSpec::stage_width, &models::parse_stage_width);
 }
 
 // A JSON config may give the network inline or as a file name; the flag takes a file. The
@@ -234,6 +248,7 @@ std::vector<ConfigField> model_rows() {
       weight_param_field(),
       quantizer_field(),
       layer_bits_field(),
+      stage_width_field(),
       row(G::Model, "classes", "", &ModelSpec::classes, "").info(),
       row(G::Model, "in_channels", "", &ModelSpec::in_channels, ""),
       row(G::Model, "input_size", "", &ModelSpec::input_size, ""),
@@ -302,6 +317,9 @@ std::vector<ConfigField> optimisation_rows() {
       row(G::Training, "limit_test", "--limit-test", &TrainConfig::limit_test, "use only the first N test images")
           .named("limit-test")
           .at_least(0),
+      row(G::Training, "validation_fraction", "--validation-fraction", &TrainConfig::validation_fraction,
+          "hold out this fraction of the training set's last images, evaluated each epoch as val_acc (0: none)")
+          .must("must be in [0, 0.5]", [](double v) { return v >= 0 && v <= 0.5; }),
       row(G::Training, "crop_padding", "--crop-padding", &TrainConfig::crop_padding,
           "augmentation: random crop after padding by N pixels")
           .within(0, 16),

@@ -55,6 +55,9 @@ struct TrainConfig {
   /// Use only the first N training / test samples; 0 means all.
   int64_t limit_train = 0;
   int64_t limit_test = 0;
+  /// Hold out this fraction of the training set's last images: never trained on, evaluated
+  /// every epoch as val_loss/val_acc (what `wrpn search` ranks by); 0 = none.
+  double validation_fraction = 0;
   /// Augmentation: random crop after zero padding (pixels, 0 = off) and horizontal flip.
   int64_t crop_padding = 0;
   bool flip = false;

@@ -43,7 +43,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 nlohmann::json to_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},
+  nlohmann::json j = {{"epoch", m.epoch},
           {"train_loss", m.train_loss},
           {"train_acc", m.train_acc},
           {"test_loss", m.test.loss},
@@ -58,6 +58,11 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"clipped_low", m.layers.clipped_low},
           {"clipped_high", m.layers.clipped_high},
           {"grad_norm", m.layers.grad_norm}};
+  if (m.validation) {  // only with a held-out split: metrics stay as they were without one
+    j["val_loss"] = m.validation->loss;
+    j["val_acc"] = m.validation->top1;
+  }
+  return j;
 }
 
 // Keeps the metrics of epochs 1..epochs_done only: a run interrupted after writing an
@@ -156,6 +161,7 @@ struct Run {
   nlohmann::json input_normalisation;  // what evaluation (and so export) normalises inputs with
   std::unique_ptr<distributed::GradSync> grad_sync;
   std::unique_ptr<data::BatchLoader> train_loader, test_loader;
+  std::unique_ptr<data::BatchLoader> validation_loader;  // the held-out tail; null without one
   std::unique_ptr<RunLock> lock;  // the writer's, for the whole run
 };
 
@@ -213,6 +219,22 @@ TrainConfig resolve_config(TrainConfig config, bool& resume, const TrainHooks& h
   return config;
 }
 
+// The held-out tail's images: validation_fraction of the training set, at least 1 when asked.
+int64_t held_out_images(const TrainConfig& config, int64_t train_images) {
+  if (config.validation_fraction == 0) return 0;
+  if (config.dataset == "imagefolder") {
+    throw std::invalid_argument(
+        "validation_fraction holds out images of a fixed-size dataset; an imagefolder augments its training "
+        "images itself: put a validation folder of your own under --data instead");
+  }
+  const int64_t n = std::max<int64_t>(1, int64_t(std::floor(config.validation_fraction * double(train_images))));
+  if (n >= train_images) {
+    throw std::invalid_argument(fmt::format("validation_fraction {} holds out all {} training images",
+                                            config.validation_fraction, train_images));
+  }
+  return n;
+}
+
 // Datasets, model, optimiser, run-folder files, gradient sync and loaders.
 void set_up(Run& r, bool resume) {
   TrainConfig& config = r.config;
@@ -222,7 +244,8 @@ void set_up(Run& r, bool resume) {
   config.model.input_size = train_set->shape().height;
   config.model.classes = train_set->num_classes();
 
-  r.model = r.hooks->build_model ? r.hooks->build_model(config.model) : models::build_model(config.model);
+  r.model = r.hooks->build_model ? models::build_own_network(config.model, r.hooks->build_model)
+                                 : models::build_model(config.model);
   r.opt = make_optimizer(*r.model, config);
 
   if (r.writer) {
@@ -245,13 +268,17 @@ void set_up(Run& r, bool resume) {
     distributed::broadcast_module(*r.group, *r.model);
     r.grad_sync = std::make_unique<distributed::GradSync>(r.model->parameters(), r.group);
   }
+  const int64_t held_out = held_out_images(config, train_set->size());
+  const int64_t trained = train_set->size() - held_out;
   r.train_loader = std::make_unique<data::BatchLoader>(train_set, data::LoaderOptions()
                                                                       .batch_size(config.batch_size)
                                                                       .shuffle(true)
                                                                       .seed(config.seed)
                                                                       .crop_padding(config.crop_padding)
                                                                       .flip(config.flip)
-                                                                      .limit(config.limit_train)
+                                                                      .limit(config.limit_train > 0
+                                                                                 ? std::min(config.limit_train, trained)
+                                                                                 : trained)
                                                                       .workers(config.workers)
                                                                       .rank(r.rank)
                                                                       .world_size(r.world));
@@ -263,6 +290,16 @@ void set_up(Run& r, bool resume) {
                                                         .workers(config.workers)
                                                         .rank(r.rank)
                                                         .world_size(r.world));
+  if (held_out > 0) {
+    r.validation_loader =
+        std::make_unique<data::BatchLoader>(train_set, data::LoaderOptions()
+                                                           .batch_size(std::max<int64_t>(config.batch_size, 256))
+                                                           .shuffle(false)
+                                                           .offset(trained)
+                                                           .workers(config.workers)
+                                                           .rank(r.rank)
+                                                           .world_size(r.world));
+  }
 }
 
 // One optimiser step on batch b of `epoch`; false when the batch had no readable image.
@@ -413,6 +450,7 @@ EpochMetrics run_epoch(Run& r, int64_t epoch, int64_t first_step, ProgressLine& 
   // the ones evaluated and saved.
   if (r.group) distributed::broadcast_buffers(*r.group, *r.model);
   m.test = combine_over_ranks(r.group.get(), evaluate(*r.model, *r.test_loader));
+  if (r.validation_loader) m.validation = combine_over_ranks(r.group.get(), evaluate(*r.model, *r.validation_loader));
   m.zero_fraction = zero_fractions(*r.model);
   m.layers = layer_stats.stats();
   return m;
@@ -427,10 +465,11 @@ void finish_epoch(Run& r, const EpochMetrics& m, std::set<std::string>& warned_l
     double max_zero = 0;
     for (const auto& kv : m.zero_fraction) max_zero = std::max(max_zero, kv.second);
     fmt::print(
-        "epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  test loss {:.4f} acc {:.2f}%  "
+        "epoch {:>3}/{}  train loss {:.4f} acc {:.2f}%  {}test loss {:.4f} acc {:.2f}%  "
         "{:.0f} img/s  lr {:.4g}  peak {:.0f} MiB  max zero-weight fraction {:.3f}\n",
-        m.epoch, r.config.epochs, m.train_loss, m.train_acc, m.test.loss, m.test.top1, m.images_per_s, m.lr,
-        double(m.peak_step_bytes) / (1 << 20), max_zero);
+        m.epoch, r.config.epochs, m.train_loss, m.train_acc,
+        m.validation ? fmt::format("val acc {:.2f}%  ", m.validation->top1) : "", m.test.loss, m.test.top1,
+        m.images_per_s, m.lr, double(m.peak_step_bytes) / (1 << 20), max_zero);
     std::fflush(stdout);
   }
   // Each layer is named once per run; metrics.jsonl has its figures every epoch.

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "wrpn/data/dataset.h"
@@ -26,6 +27,8 @@ struct EpochMetrics {
   double train_loss = 0;
   double train_acc = 0;
   EvalResult test;
+  /// On the held-out tail of the training set (validation_fraction > 0).
+  std::optional<EvalResult> validation;
   double images_per_s = 0;
   double lr = 0;
   double seconds = 0;

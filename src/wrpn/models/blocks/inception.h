@@ -18,7 +18,8 @@ struct InceptionShape {
 
 class InceptionModuleImpl : public torch::nn::Module, public nn::Describable {
  public:
-  InceptionModuleImpl(const ModelSpec& spec, int64_t in, const InceptionShape& m);
+  /// `stage`: the stage it widens with (ModelSpec::wide).
+  InceptionModuleImpl(const ModelSpec& spec, const std::string& stage, int64_t in, const InceptionShape& m);
   torch::Tensor forward(const torch::Tensor& x);
   nn::ValueRef describe(nn::GraphSink& sink, nn::ValueRef x, const std::string& path) const override;
 
