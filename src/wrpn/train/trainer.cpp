@@ -29,6 +29,7 @@
 #include "wrpn/kernels/compute_backends.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/packed_saving.h"
+#include "wrpn/train/learning_check.h"
 #include "wrpn/train/optimizer.h"
 #include "wrpn/train/progress.h"
 #include "wrpn/train/run_lock.h"
@@ -471,6 +472,12 @@ void finish_epoch(Run& r, const EpochMetrics& m, std::set<std::string>& warned_l
         m.validation ? fmt::format("val acc {:.2f}%  ", m.validation->top1) : "", m.test.loss, m.test.top1,
         m.images_per_s, m.lr, double(m.peak_step_bytes) / (1 << 20), max_zero);
     std::fflush(stdout);
+  }
+  // Said once per run, for the first epoch that did not learn.
+  if (const std::string w = not_learning_warning(m.epoch, m.train_loss, m.test.top1, r.config.model.classes,
+                                                 r.config.warmup_epochs, r.config.lr);
+      !w.empty() && warned_layers.insert("(not learning)").second) {
+    fmt::print(stderr, "warning: {}\n", w);
   }
   // Each layer is named once per run; metrics.jsonl has its figures every epoch.
   for (const LayerWarning& w : layer_warnings(m.layers)) {
