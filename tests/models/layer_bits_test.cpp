@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_util.h"
+#include "layer_at.h"
 #include "wrpn/models/layer_bits.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/models/summary.h"
@@ -15,13 +16,7 @@ namespace wrpn {
 namespace models {
 namespace {
 
-template <typename T>
-T& layer(Network& net, const std::string& path) {
-  for (const auto& item : net.named_modules("", false)) {
-    if (item.key() == path) return *dynamic_cast<T*>(item.value().get());
-  }
-  throw std::runtime_error("no layer " + path);
-}
+using testing_util::layer_at;
 
 ModelSpec lenet(int wbits, int abits, std::vector<std::string> rules, quant::Scheme scheme = quant::Scheme::Wrpn) {
   ModelSpec s;
@@ -64,15 +59,15 @@ TEST(LayerBits, GlobMatchesWholePaths) {
 // lenet5: conv1 act1 pool1 conv2 act2 pool2 (flatten) fc1 act3 fc2 act4 fc3.
 TEST(LayerBits, SetWeightAndActivationBitsAndTheInputBitsAfterThem) {
   auto net = build_model(lenet(2, 4, {"conv2=8/8", "act4=-/2"}));
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv1").options.weight_bits(), 32);  // no rule: as built
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv2").options.weight_bits(), 8);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv2").options.input_bits(), 4);  // act1's
-  EXPECT_EQ(layer<nn::QReLUImpl>(*net, "act2").options.bits(), 8);           // conv2's own activation
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc1").options.weight_bits(), 2);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc1").options.input_bits(), 8);  // act2 -> pool2 -> flatten
-  EXPECT_EQ(layer<nn::QReLUImpl>(*net, "act3").options.bits(), 4);
-  EXPECT_EQ(layer<nn::QReLUImpl>(*net, "act4").options.bits(), 2);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc3").options.input_bits(), 2);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv1").options.weight_bits(), 32);  // no rule: as built
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv2").options.weight_bits(), 8);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv2").options.input_bits(), 4);  // act1's
+  EXPECT_EQ(layer_at<nn::QReLUImpl>(*net, "act2").options.bits(), 8);           // conv2's own activation
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc1").options.weight_bits(), 2);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc1").options.input_bits(), 8);  // act2 -> pool2 -> flatten
+  EXPECT_EQ(layer_at<nn::QReLUImpl>(*net, "act3").options.bits(), 4);
+  EXPECT_EQ(layer_at<nn::QReLUImpl>(*net, "act4").options.bits(), 2);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc3").options.input_bits(), 2);
 
   // The summary (wrpn info, wrpn cost) counts what the layers now are.
   const ModelSpec spec = lenet(2, 4, {"conv2=8/8", "act4=-/2"});
@@ -87,9 +82,9 @@ TEST(LayerBits, SetWeightAndActivationBitsAndTheInputBitsAfterThem) {
 
 TEST(LayerBits, FirstMatchWinsAndARuleThatMatchesNothingIsAnError) {
   auto net = build_model(lenet(4, 4, {"fc1=8/-", "fc*=2/-"}));
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc1").options.weight_bits(), 8);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc2").options.weight_bits(), 2);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "fc3").options.weight_bits(), 2);  // the classifier too, when asked
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc1").options.weight_bits(), 8);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc2").options.weight_bits(), 2);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "fc3").options.weight_bits(), 2);  // the classifier too, when asked
   EXPECT_EQ(testing_util::error_of([] { build_model(lenet(4, 4, {"stage1.*=8/8"})); }),
             "layer bits 'stage1.*=8/8' match no layer (the layers: conv1, act1, conv2, act2, fc1, act3, fc2, act4, "
             "fc3)");
@@ -98,14 +93,14 @@ TEST(LayerBits, FirstMatchWinsAndARuleThatMatchesNothingIsAnError) {
 TEST(LayerBits, LearnedRangesAppearWhereBitsDropBelow32AndStopAbove) {
   // PACT with a float model-wide activation: the rule's 4-bit act2 gets its alpha.
   auto pact = build_model(lenet(32, 32, {"conv2=4/4"}, quant::Scheme::Pact));
-  EXPECT_TRUE(layer<nn::QReLUImpl>(*pact, "act2").alpha.defined());
-  EXPECT_FALSE(layer<nn::QReLUImpl>(*pact, "act1").alpha.defined());
-  EXPECT_EQ(layer<nn::QReLUImpl>(*pact, "act2").alpha.item<double>(), 10.0);
+  EXPECT_TRUE(layer_at<nn::QReLUImpl>(*pact, "act2").alpha.defined());
+  EXPECT_FALSE(layer_at<nn::QReLUImpl>(*pact, "act1").alpha.defined());
+  EXPECT_EQ(layer_at<nn::QReLUImpl>(*pact, "act2").alpha.item<double>(), 10.0);
   // LSQ: fc1 at 32 bits keeps no trainable step; act3 at 32 bits is a ReLU.
   auto lsq = build_model(lenet(4, 4, {"fc1=32/32"}, quant::Scheme::Lsq));
-  EXPECT_FALSE(layer<nn::QLinearImpl>(*lsq, "fc1").weight_step.defined());
-  EXPECT_TRUE(layer<nn::QLinearImpl>(*lsq, "fc2").weight_step.defined());
-  EXPECT_FALSE(layer<nn::QReLUImpl>(*lsq, "act3").step.defined());
+  EXPECT_FALSE(layer_at<nn::QLinearImpl>(*lsq, "fc1").weight_step.defined());
+  EXPECT_TRUE(layer_at<nn::QLinearImpl>(*lsq, "fc2").weight_step.defined());
+  EXPECT_FALSE(layer_at<nn::QReLUImpl>(*lsq, "act3").step.defined());
   for (const auto& p : lsq->named_parameters()) {
     if (p.key() == "fc1.weight_step" || p.key() == "act3.step") EXPECT_FALSE(p.value().requires_grad()) << p.key();
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_util.h"
+#include "layer_at.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/models/stage_width.h"
 #include "wrpn/nn/qconv2d.h"
@@ -12,13 +13,7 @@ namespace wrpn {
 namespace models {
 namespace {
 
-template <typename T>
-T& layer(Network& net, const std::string& path) {
-  for (const auto& item : net.named_modules("", false)) {
-    if (item.key() == path) return *dynamic_cast<T*>(item.value().get());
-  }
-  throw std::runtime_error("no layer " + path);
-}
+using testing_util::layer_at;
 
 ModelSpec spec_of(const std::string& model, double width, std::vector<std::string> rules) {
   ModelSpec s;
@@ -54,18 +49,18 @@ TEST(StageWidth, EachModelNamesTheStagesItWidens) {
 TEST(StageWidth, TheMatchedStagesGetTheirWidthAndTheLayersAfterThemFollow) {
   // vgg_small at 2x with its last stage at 3x: 32, 64, then 192 channels, and a 192-input classifier.
   auto net = build_model(spec_of("vgg_small", 2, {"stage3=3"}));
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "stage1.0").options.out_channels(), 32);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "stage2.0").options.out_channels(), 64);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "stage3.0").options.in_channels(), 64);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "stage3.0").options.out_channels(), 192);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*net, "classifier").options.in_features(), 192);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "stage1.0").options.out_channels(), 32);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "stage2.0").options.out_channels(), 64);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "stage3.0").options.in_channels(), 64);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "stage3.0").options.out_channels(), 192);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*net, "classifier").options.in_features(), 192);
   // First match wins; the model's width where nothing matches.
   auto lenet = build_model(spec_of("lenet5", 1, {"fc1=0.5", "fc*=2", "conv*=3"}));
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*lenet, "conv1").options.out_channels(), 18);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*lenet, "conv2").options.out_channels(), 48);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*lenet, "fc1").options.out_features(), 60);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*lenet, "fc2").options.out_features(), 168);
-  EXPECT_EQ(layer<nn::QLinearImpl>(*lenet, "fc3").options.out_features(), 10);  // the classes are never widened
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*lenet, "conv1").options.out_channels(), 18);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*lenet, "conv2").options.out_channels(), 48);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*lenet, "fc1").options.out_features(), 60);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*lenet, "fc2").options.out_features(), 168);
+  EXPECT_EQ(layer_at<nn::QLinearImpl>(*lenet, "fc3").options.out_features(), 10);  // the classes are never widened
   // A stage at the model's own width builds the same network.
   EXPECT_EQ(build_model(spec_of("vgg_small", 2, {"stage2=2"}))->parameters().size(),
             build_model(spec_of("vgg_small", 2, {}))->parameters().size());
@@ -89,9 +84,9 @@ TEST(StageWidth, NetworksOfYourOwnWidenTheirBlocksByName) {
       {"type": "conv", "channels": 8, "kernel": 3}]})");
   auto net = build_model(s);
   EXPECT_EQ(width_stages(s), (std::vector<std::string>{"conv1", "conv3"}));
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv1.conv").options.out_channels(), 16);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv3.conv").options.in_channels(), 16);
-  EXPECT_EQ(layer<nn::QConv2dImpl>(*net, "conv3.conv").options.out_channels(), 8);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv1.conv").options.out_channels(), 16);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv3.conv").options.in_channels(), 16);
+  EXPECT_EQ(layer_at<nn::QConv2dImpl>(*net, "conv3.conv").options.out_channels(), 8);
 }
 
 }  // namespace

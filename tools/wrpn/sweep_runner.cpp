@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -152,8 +153,9 @@ std::vector<measure::RunResult> run_sweep(const std::vector<measure::SweepRun>& 
     if (o.verbose) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       const double eta = elapsed / double(finished_now) * double(queue.size() - finished_now);
-      fmt::print("{}: {}/{} runs done  {:<28} test acc {:6.2f}%  ETA {}\n", o.label, done, runs.size(), run.id, r.test_acc,
-                 train::format_duration(eta));
+      const std::string val = std::isnan(r.val_acc) ? "" : fmt::format("val acc {:6.2f}%  ", r.val_acc);
+      fmt::print("{}: {}/{} runs done  {:<28} {}test acc {:6.2f}%  ETA {}\n", o.label, done, runs.size(), run.id, val,
+                 r.test_acc, train::format_duration(eta));
       std::fflush(stdout);
     }
   }
