@@ -107,6 +107,38 @@ TEST(SearchCli, RespectsTheBudgetAndResumesAfterSigkillWithTheSameAnswer) {
   EXPECT_EQ(a["proxy_full_spearman"], b["proxy_full_spearman"]);
 }
 
+// --min-speedup measures the runtime of what the priced budgets let through, keeps the figures in
+// speeds.json and marks the slow ones; a resumed search reads them back instead of measuring.
+TEST(SearchCli, TheSpeedBudgetIsMeasuredOnceAndHonoured) {
+  TempDir dir("search-speed");
+  const std::string out = dir.file("s");
+  const std::string cmd = std::string(WRPN_CLI_PATH) +
+                          " search --model lenet5 --widths 1,2 --precisions 2/2 --stages fc1 --stage-precisions 8/8"
+                          " --stage-widths 1 --min-speedup 0.01 --proxy-images 300 --top 1 --epochs 1"
+                          " --limit-train 600 --limit-test 200 --batch-size 100 --threads 1 --out " + out;
+  ASSERT_EQ(std::system((cmd + " >" + out + ".log 2>&1").c_str()), 0) << slurp(out + ".log");
+  const nlohmann::json speeds = read_json(out + "/speeds.json");
+  EXPECT_GT(speeds["1x FP32 LibTorch"].get<double>(), 0);
+  const nlohmann::json a = read_json(out + "/search.json");
+  EXPECT_EQ(a["budget"]["min_speedup"], 0.01);
+  for (const auto& c : a["candidates"]) {
+    ASSERT_TRUE(speeds.contains(c["id"].get<std::string>())) << c["id"];
+    EXPECT_NEAR(c["cost"]["speedup"].get<double>(),
+                speeds[c["id"].get<std::string>()].get<double>() / speeds["1x FP32 LibTorch"].get<double>(), 1e-12);
+  }
+  // Rerun on the same folder: the figures are read back, so the answer is the same.
+  ASSERT_EQ(std::system((cmd + " >" + out + ".log2 2>&1").c_str()), 0) << slurp(out + ".log2");
+  EXPECT_EQ(slurp(out + ".log2").find("images/s here"), std::string::npos) << "nothing measured again";
+  EXPECT_EQ(read_json(out + "/search.json")["candidates"], a["candidates"]);
+  // A budget nothing meets: every candidate measured and marked, nothing trained.
+  const std::string none = dir.file("none");
+  const CliResult r = run_cli(
+      "search --model lenet5 --widths 1 --precisions 2/2 --min-speedup 1000 --threads 1 --out " + none);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no uniform configuration of lenet5 fits the budget"), std::string::npos) << r.err;
+  EXPECT_NE(slurp(none + "/search.md").find("< 1000x"), std::string::npos);
+}
+
 TEST(SearchCli, BadPlansAreRefusedNamingTheFlag) {
   expect_one_clear_error("search --model lenet5 --max-bit-ops -1", "--max-bit-ops must be a ratio >= 0 (0: no limit), got -1");
   expect_one_clear_error("search --model lenet5 --top 0", "--top must be >= 1, got 0");

@@ -81,6 +81,21 @@ TEST(Search, StagesAreTheTopLevelBlocksThatHoldLayers) {
   EXPECT_EQ(stage_width_candidates(plan, vgg)[0].id, "w1-4-4-wrpn-stage3-w2");
 }
 
+TEST(Search, TheSpeedBudgetMarksWhatRunsTooSlowAndOnlyWhatWasMeasured) {
+  std::vector<Candidate> all = {point("a", 0.2, kNotRun), point("b", 0.1, kNotRun), point("c", 0.3, kNotRun, "bit-ops 2 > 1"),
+                                point("d", 0.1, kNotRun)};
+  SearchBudget budget;
+  budget.min_speedup = 2;
+  apply_speed_budget(all, {{"a", 2.5}, {"b", 1.8}, {"c", 0.5}}, budget);
+  EXPECT_EQ(all[0].over_budget, "");
+  EXPECT_EQ(all[0].cost.speedup, 2.5);
+  EXPECT_EQ(all[1].over_budget, "speedup 1.8x < 2x");
+  EXPECT_EQ(all[2].over_budget, "bit-ops 2 > 1") << "the first budget broken is the one named";
+  EXPECT_EQ(all[2].cost.speedup, 0.5);
+  EXPECT_EQ(all[3].over_budget, "");
+  EXPECT_TRUE(std::isnan(all[3].cost.speedup)) << "not measured";
+}
+
 TEST(Search, RankingSkipsWhatBrokeTheBudgetOrDidNotRun) {
   std::vector<Candidate> all = {point("a", 0.2, 80), point("b", 0.1, 85), point("c", 0.05, 90, "bit-ops 2 > 1"),
                                 point("d", 0.1, kNotRun), point("e", 0.05, 85)};

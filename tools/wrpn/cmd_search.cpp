@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "dist_flags.h"
+#include "search_speed.h"
 #include "sweep_runner.h"
 #include "train_flags.h"
 #include "wrpn/measure/search.h"
@@ -44,7 +45,8 @@ void check_plan(const measure::SearchPlan& p, const SearchFlags& f) {
                                 std::pair{"--max-weight-bytes", p.budget.weight_bytes},
                                 std::pair{"--max-train-memory", p.budget.training_bytes},
                                 std::pair{"--max-infer-memory", p.budget.inference_bytes},
-                                std::pair{"--max-energy", p.budget.energy}}) {
+                                std::pair{"--max-energy", p.budget.energy},
+                                std::pair{"--min-speedup", p.budget.min_speedup}}) {
     require(v >= 0 && std::isfinite(v), fmt::format("{} must be a ratio >= 0 (0: no limit), got {}", flag, v));
   }
   require(p.proxy_images >= 1, fmt::format("--proxy-images must be >= 1, got {}", p.proxy_images));
@@ -113,6 +115,9 @@ Command add_search_command(CLI::App& root) {
   app->add_option("--max-train-memory", f->budget.training_bytes, "budget: training memory at the batch, ratio");
   app->add_option("--max-infer-memory", f->budget.inference_bytes, "budget: inference memory per image, ratio");
   app->add_option("--max-energy", f->budget.energy, "budget: estimated inference energy per image, ratio");
+  app->add_option("--min-speedup", f->budget.min_speedup,
+                  "budget: the runtime's measured images/s here at least this many times 1x FP32 LibTorch's (1 thread; "
+                  "0: none)");
   app->add_option("--proxy-images", f->proxy_images, "proxy: training images (default 5000)");
   app->add_option("--proxy-epochs", f->proxy_epochs, "proxy: epochs (default 1)");
   app->add_option("--top", f->top, "candidates trained with the full recipe (default 3)");
@@ -151,9 +156,17 @@ Command add_search_command(CLI::App& root) {
             const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
             o.threads_per_job = plan.base.threads > 0 ? plan.base.threads : std::max(1, cores / f->jobs);
 
+            // Within the priced budgets, the speed budget measures what remains (search_speed.h).
+            const auto within_all = [&](std::vector<measure::Candidate>& all, size_t from) {
+              if (plan.budget.min_speedup > 0) {
+                measure::apply_speed_budget(
+                    all, measured_speedups(all, within_budget(all, from), plan.base.model, f->out), plan.budget);
+              }
+              return within_budget(all, from);
+            };
             measure::SearchResult r;
             r.candidates = measure::uniform_candidates(plan);
-            const auto uniform = within_budget(r.candidates, 0);
+            const auto uniform = within_all(r.candidates, 0);
             fmt::print("search: {} uniform candidates, {} within the budget\n", r.candidates.size(), uniform.size());
             if (uniform.empty()) {
               measure::write_search_files(f->out, plan, r, invocation());
@@ -166,7 +179,7 @@ Command add_search_command(CLI::App& root) {
             const measure::Candidate best = *measure::ranked_by_proxy(r.candidates).front();
             const size_t first_stage = r.candidates.size();
             for (measure::Candidate& c : measure::stage_candidates(plan, best)) r.candidates.push_back(std::move(c));
-            const auto staged = within_budget(r.candidates, first_stage);
+            const auto staged = within_all(r.candidates, first_stage);
             fmt::print("search: {} per-stage candidates around {}, {} within the budget\n",
                        r.candidates.size() - first_stage, best.label(), staged.size());
             train_all(r.candidates, staged, plan, /*proxy=*/true, f->out, o);

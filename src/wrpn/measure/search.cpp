@@ -84,7 +84,8 @@ nlohmann::json cost_json(const CostRatios& c) {
           {"weight_bytes", c.weight_bytes},
           {"training_bytes", c.training_bytes},
           {"inference_bytes", c.inference_bytes},
-          {"energy", c.energy}};
+          {"energy", c.energy},
+          {"speedup", number(c.speedup)}};
 }
 
 // Accuracy against bit-ops: every candidate within budget (proxy hollow, full filled), the
@@ -172,9 +173,9 @@ std::string markdown(const SearchPlan& plan, const SearchResult& r, const std::s
   std::string s = fmt::format("# wrpn search: {}\n\n`{}`\n\n", plan.base.model.name, command);
   s += fmt::format(
       "Budgets (ratio to 1x FP32; 0 = none): bit-ops {:g}, weight bytes {:g}, training memory {:g}, inference memory "
-      "{:g}, energy {:g}. Proxy: {} images, {} epoch(s); the best {} trained with the full recipe ({} epochs{}).\n\n",
+      "{:g}, energy {:g}, runtime speedup at least {:g}x. Proxy: {} images, {} epoch(s); the best {} trained with the full recipe ({} epochs{}).\n\n",
       plan.budget.bit_ops, plan.budget.weight_bytes, plan.budget.training_bytes, plan.budget.inference_bytes,
-      plan.budget.energy, plan.proxy_images, plan.proxy_epochs, plan.top, plan.base.epochs,
+      plan.budget.energy, plan.budget.min_speedup, plan.proxy_images, plan.proxy_epochs, plan.top, plan.base.epochs,
       plan.base.limit_train > 0 ? fmt::format(", {} images", plan.base.limit_train) : "");
   const std::string ranked_on = plan.base.validation_fraction > 0
                                     ? fmt::format("validation: the last {:g}% of the training images, held out",
@@ -182,13 +183,14 @@ std::string markdown(const SearchPlan& plan, const SearchResult& r, const std::s
                                     : "the test set (no validation split)";
   s += fmt::format("Proxy and full accuracies rank and choose on {}; the test accuracy is reported only.\n\n",
                    ranked_on);
-  s += "| candidate | bit-ops | weight bytes | training mem | inference mem | energy | budget | proxy acc | full acc | "
-       "full test acc |\n";
-  s += "|---|---|---|---|---|---|---|---|---|---|\n";
+  s += "| candidate | bit-ops | weight bytes | training mem | inference mem | energy | speedup | budget | proxy acc | "
+       "full acc | full test acc |\n";
+  s += "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const Candidate& c : r.candidates) {
-    s += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} | {:.3f} | {:.4f} | {} | {} | {} | {} |\n", c.label(),
+    s += fmt::format("| {} | {:.4f} | {:.4f} | {:.3f} | {:.3f} | {:.4f} | {} | {} | {} | {} | {} |\n", c.label(),
                      c.cost.bit_ops, c.cost.weight_bytes, c.cost.training_bytes, c.cost.inference_bytes,
-                     c.cost.energy, within(c) ? "within" : c.over_budget, percent(c.proxy_acc), percent(c.full_acc),
+                     c.cost.energy, std::isnan(c.cost.speedup) ? "-" : fmt::format("{:.2f}x", c.cost.speedup),
+                     within(c) ? "within" : c.over_budget, percent(c.proxy_acc), percent(c.full_acc),
                      percent(c.full_test_acc));
   }
   s += "\nPareto front (proxy accuracy against bit-ops, within budget):";
@@ -304,6 +306,18 @@ std::vector<Candidate> stage_width_candidates(const SearchPlan& plan, const Cand
   return out;
 }
 
+void apply_speed_budget(std::vector<Candidate>& all, const std::map<std::string, double>& speedups,
+                        const SearchBudget& budget) {
+  for (Candidate& c : all) {
+    const auto found = speedups.find(c.id);
+    if (found == speedups.end()) continue;
+    c.cost.speedup = found->second;
+    if (within(c) && budget.min_speedup > 0 && c.cost.speedup < budget.min_speedup) {
+      c.over_budget = fmt::format("speedup {:.3g}x < {:g}x", c.cost.speedup, budget.min_speedup);
+    }
+  }
+}
+
 SweepRun candidate_run(const SearchPlan& plan, const Candidate& c, bool proxy, const std::string& folder) {
   SweepRun r;
   r.id = c.id;
@@ -411,7 +425,8 @@ std::vector<std::string> write_search_files(const std::string& folder, const Sea
                  {"weight_bytes", plan.budget.weight_bytes},
                  {"training_bytes", plan.budget.training_bytes},
                  {"inference_bytes", plan.budget.inference_bytes},
-                 {"energy", plan.budget.energy}};
+                 {"energy", plan.budget.energy},
+                 {"min_speedup", plan.budget.min_speedup}};
   j["proxy"] = {{"images", plan.proxy_images}, {"epochs", plan.proxy_epochs}, {"top", plan.top}};
   j["validation_fraction"] = plan.base.validation_fraction;
   nlohmann::json candidates = nlohmann::json::array();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct SearchBudget {
   double training_bytes = 0;   // the paper's training memory at the recipe's batch
   double inference_bytes = 0;  // weights + the largest live activation set, one image
   double energy = 0;           // estimated inference energy per image (docs/COST.md, "Energy")
+  /// A lower limit: the runtime's measured images/s on this CPU at least this many times the
+  /// 1x FP32 network's in LibTorch (1 thread); 0 = no limit, and nothing is measured.
+  double min_speedup = 0;
 };
 
 struct SearchSpace {
@@ -53,11 +57,12 @@ struct SearchPlan {
   int top = 3;               // candidates trained fully, besides the best uniform one
 };
 
+constexpr double kNotRun = std::numeric_limits<double>::quiet_NaN();
+
 struct CostRatios {
   double bit_ops = 0, weight_bytes = 0, training_bytes = 0, inference_bytes = 0, energy = 0;
+  double speedup = kNotRun;  // measured (apply_speed_budget); NaN: not measured
 };
-
-constexpr double kNotRun = std::numeric_limits<double>::quiet_NaN();
 
 struct Candidate {
   std::string id;  // "w2-4-4-pact", "w2-4-4-pact-stage1-8-8": also its run folders' name
@@ -87,6 +92,12 @@ std::vector<Candidate> stage_candidates(const SearchPlan& plan, const Candidate&
 /// at each stage width other than `best`'s; with space.stages, only the stages they name
 /// ("stage1.*" names stage1).
 std::vector<Candidate> stage_width_candidates(const SearchPlan& plan, const Candidate& best);
+
+/// Records each measured speedup (candidate id -> runtime images/s over 1x FP32 LibTorch's) in
+/// its candidate, and marks a candidate within the other budgets that is slower than
+/// budget.min_speedup ("speedup 1.8x < 2x").
+void apply_speed_budget(std::vector<Candidate>& all, const std::map<std::string, double>& speedups,
+                        const SearchBudget& budget);
 
 /// The stage patterns of the plan's model: plan.space.stages, or "<block>.*" for each
 /// top-level block holding a conv or linear layer.

@@ -58,20 +58,6 @@ Config parse_config(const std::string& text) {
   return c;
 }
 
-// Images/s of `run(batch)`, repeated until `seconds` have passed.
-double rate(const std::function<void()>& run, int batch, double seconds) {
-  run();  // warm-up (first-touch, oneDNN primitive creation)
-  int64_t calls = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  while (elapsed < seconds || calls < 2) {
-    run();
-    ++calls;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-  return double(calls) * batch / elapsed;
-}
-
 struct Engines {
   Config config;
   std::shared_ptr<models::Network> fp32;  // the same network at 32/32 in LibTorch
@@ -143,10 +129,10 @@ int run_infer_bench(const InferBenchFlags& f) {
       for (int r = 0; r < f.rounds; ++r) {
         for (size_t i = 0; i < engines.size(); ++i) {
           Engines& e = engines[i];
-          torch_rates[i].push_back(rate([&] { e.fp32->forward(images); }, batch, f.seconds));
+          torch_rates[i].push_back(images_per_second([&] { e.fp32->forward(images); }, batch, f.seconds));
           logits.resize(size_t(batch) * e.runtime->classes());
           runtime_rates[i].push_back(
-              rate([&] { e.runtime->run(input.data(), batch, logits.data(), threads); }, batch, f.seconds));
+              images_per_second([&] { e.runtime->run(input.data(), batch, logits.data(), threads); }, batch, f.seconds));
         }
       }
       // The paper's question compares against the 1x FP32 network: the first 1x config's LibTorch rate.

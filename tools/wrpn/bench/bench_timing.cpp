@@ -53,6 +53,19 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+double images_per_second(const std::function<void()>& run, int batch, double seconds) {
+  run();
+  int64_t calls = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds || calls < 2) {
+    run();
+    ++calls;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return double(calls) * batch / elapsed;
+}
+
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string one, five, fifteen;

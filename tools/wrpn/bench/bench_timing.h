@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ double time_forward(models::Network& model, const torch::Tensor& images);
 double process_cpu_seconds();
 
 double median(std::vector<double> v);
+
+/// Images/s of `run()` on `batch` images, after one warm-up call (first touch, oneDNN
+/// primitive creation), repeated until `seconds` have passed and at least twice.
+double images_per_second(const std::function<void()>& run, int batch, double seconds);
 
 /// "/proc/loadavg"'s three figures, or "n/a".
 std::string load_average();
