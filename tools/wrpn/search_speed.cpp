@@ -7,6 +7,7 @@
 
 #include "bench/bench_timing.h"
 #include "wrpn/export/export_model.h"
+#include "wrpn/measure/cost.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/runtime/runtime.h"
 #include "wrpn/train/atomic_file.h"
@@ -38,13 +39,8 @@ double runtime_rate(const models::ModelSpec& spec) {
   return median(rates);
 }
 
-double libtorch_fp32_rate(models::ModelSpec spec) {
-  spec.width = 1;
-  spec.weight_bits = spec.activation_bits = spec.first_weight_bits = spec.last_weight_bits = 32;
-  spec.layer_bits.clear();
-  spec.stage_width.clear();
-  spec.quantizer = quant::Scheme::Wrpn;
-  auto model = models::build_model(spec);
+double libtorch_fp32_rate(const models::ModelSpec& spec) {
+  auto model = models::build_model(measure::fp32_baseline(spec));
   model->eval();
   torch::NoGradGuard no_grad;
   const int threads = torch::get_num_threads();

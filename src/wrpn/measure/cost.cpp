@@ -71,6 +71,16 @@ CostTotals totals(const std::vector<LayerCost>& layers, int64_t batch) {
 
 }  // namespace
 
+models::ModelSpec fp32_baseline(const models::ModelSpec& spec) {
+  models::ModelSpec base = spec;
+  base.width = 1.0;
+  base.weight_bits = base.activation_bits = base.first_weight_bits = base.last_weight_bits = 32;
+  base.layer_bits.clear();
+  base.stage_width.clear();
+  base.quantizer = quant::Scheme::Wrpn;
+  return base;
+}
+
 CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch) {
   if (batch < 1) throw std::invalid_argument(fmt::format("batch must be >= 1, got {}", batch));
   CostReport r;
@@ -78,12 +88,7 @@ CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch) {
   r.batch = batch;
   r.layers = layer_costs(spec);
   r.total = totals(r.layers, batch);
-  models::ModelSpec base = spec;
-  base.width = 1.0;
-  base.weight_bits = base.activation_bits = base.first_weight_bits = base.last_weight_bits = 32;
-  base.layer_bits.clear();
-  base.stage_width.clear();
-  r.baseline_layers = layer_costs(base);
+  r.baseline_layers = layer_costs(fp32_baseline(spec));
   r.baseline = totals(r.baseline_layers, batch);
   return r;
 }

@@ -70,6 +70,10 @@ struct CostReport {
 /// or batch < 1.
 CostReport estimate_cost(const models::ModelSpec& spec, int64_t batch);
 
+/// The baseline every ratio is taken against: `spec`'s network at 1x width in FP32 (no
+/// per-layer bits or stage widths, WRPN's quantizer, i.e. plain ReLU layers).
+models::ModelSpec fp32_baseline(const models::ModelSpec& spec);
+
 nlohmann::json to_json(const CostReport& report);
 /// "text" (aligned table), "csv" (one row per layer plus a total row) or "json".
 std::string format_report(const CostReport& report, const std::string& format);

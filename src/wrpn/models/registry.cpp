@@ -77,22 +77,30 @@ void use_native_input(ModelSpec& spec) {
   spec.classes = n.classes;
 }
 
-std::shared_ptr<Network> build_model(const ModelSpec& requested) {
-  requested.validate();
+namespace {
+
+// `requested` with a fresh record of the stages its builder widens (ModelSpec::widened_stages).
+ModelSpec recording_widths(const ModelSpec& requested) {
   ModelSpec spec = requested;
   spec.widened_stages = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<Network> model;
-  if (!spec.network.is_null()) {
-    model = build_network(spec);
-  } else {
-    for (const auto& e : model_registry()) {
-      if (e.name == spec.name) model = e.build(spec);
-    }
+  return spec;
+}
+
+// The network of a description or of a registered name, as its builder makes it.
+std::shared_ptr<Network> build_unprepared(const ModelSpec& spec) {
+  if (!spec.network.is_null()) return build_network(spec);
+  for (const auto& e : model_registry()) {
+    if (e.name == spec.name) return e.build(spec);
   }
-  if (!model) {
-    throw std::invalid_argument(
-        fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
-  }
+  throw std::invalid_argument(fmt::format("unknown model '{}' (known: {})", spec.name, fmt::join(model_names(), ", ")));
+}
+
+}  // namespace
+
+std::shared_ptr<Network> build_model(const ModelSpec& requested) {
+  requested.validate();
+  const ModelSpec spec = recording_widths(requested);
+  std::shared_ptr<Network> model = build_unprepared(spec);
   check_stage_width_rules(spec.stage_width, *spec.widened_stages, spec.name);
   apply_layer_bits(*model, spec.layer_bits);
   prepare_network(*model, spec);
@@ -102,8 +110,7 @@ std::shared_ptr<Network> build_model(const ModelSpec& requested) {
 std::shared_ptr<Network> build_own_network(const ModelSpec& requested,
                                            const std::function<std::shared_ptr<Network>(const ModelSpec&)>& build) {
   requested.validate();
-  ModelSpec spec = requested;
-  spec.widened_stages = std::make_shared<std::vector<std::string>>();
+  const ModelSpec spec = recording_widths(requested);
   std::shared_ptr<Network> model = build(spec);
   check_stage_width_rules(spec.stage_width, *spec.widened_stages, spec.name);
   if (!spec.layer_bits.empty()) apply_layer_bits(*model, spec.layer_bits);  // its own input bits stand otherwise
@@ -111,16 +118,9 @@ std::shared_ptr<Network> build_own_network(const ModelSpec& requested,
 }
 
 std::vector<std::string> width_stages(const ModelSpec& requested) {
-  ModelSpec spec = requested;
+  ModelSpec spec = recording_widths(requested);
   spec.stage_width.clear();
-  spec.widened_stages = std::make_shared<std::vector<std::string>>();
-  if (!spec.network.is_null()) {
-    build_network(spec);
-  } else {
-    for (const auto& e : model_registry()) {
-      if (e.name == spec.name) e.build(spec);
-    }
-  }
+  build_unprepared(spec);
   return *spec.widened_stages;
 }
 

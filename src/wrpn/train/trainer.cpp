@@ -283,23 +283,16 @@ void set_up(Run& r, bool resume) {
                                                                       .workers(config.workers)
                                                                       .rank(r.rank)
                                                                       .world_size(r.world));
-  r.test_loader =
-      std::make_unique<data::BatchLoader>(test_set, data::LoaderOptions()
-                                                        .batch_size(std::max<int64_t>(config.batch_size, 256))
-                                                        .shuffle(false)
-                                                        .limit(config.limit_test)
-                                                        .workers(config.workers)
-                                                        .rank(r.rank)
-                                                        .world_size(r.world));
+  // Evaluation reads in order, in larger batches than training.
+  const data::LoaderOptions evaluation = data::LoaderOptions()
+                                             .batch_size(std::max<int64_t>(config.batch_size, 256))
+                                             .shuffle(false)
+                                             .workers(config.workers)
+                                             .rank(r.rank)
+                                             .world_size(r.world);
+  r.test_loader = std::make_unique<data::BatchLoader>(test_set, data::LoaderOptions(evaluation).limit(config.limit_test));
   if (held_out > 0) {
-    r.validation_loader =
-        std::make_unique<data::BatchLoader>(train_set, data::LoaderOptions()
-                                                           .batch_size(std::max<int64_t>(config.batch_size, 256))
-                                                           .shuffle(false)
-                                                           .offset(trained)
-                                                           .workers(config.workers)
-                                                           .rank(r.rank)
-                                                           .world_size(r.world));
+    r.validation_loader = std::make_unique<data::BatchLoader>(train_set, data::LoaderOptions(evaluation).offset(trained));
   }
 }
 
