@@ -145,7 +145,8 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
   const RequantizeThresholds th = make_requantize_thresholds(aff, ka);
   std::vector<uint8_t> out(size_t(l.conv.gemm_n()) * l.conv.gemm_m());
   Int8OnednnConv peer(l.conv, threads);
-  // The runtime's choice: the oneDNN int8 tier where it runs this shape on AMX, else the packed GEMM.
+  // The runtime's choice (runtime/ops/matmul.cc): the oneDNN int8 tier where it runs this shape
+  // exactly (AMX or VNNI) and our popcount is not faster, else the packed GEMM.
   std::unique_ptr<OnednnConv> tier;
   if (onednn_conv_tier_enabled()) {
     std::vector<int8_t> w(size_t(l.conv.gemm_m()) * l.conv.gemm_k());
@@ -153,7 +154,7 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
     uint32_t x = 12345;
     for (auto& v : w) v = static_cast<int8_t>(int((x = x * 1664525u + 1013904223u) >> 8) % (2 * n + 1) - n);
     tier = std::make_unique<OnednnConv>(l.conv, kw, ka, w.data());
-    if (!tier->exact_for(l.conv.batch)) tier.reset();
+    if (!tier->exact_for(l.conv.batch) || popcount_beats_onednn(op->plan, tier->impl(l.conv.batch))) tier.reset();
   }
   double s = 1e30, own = 1e30, p = 1e30;
   for (auto _ : st)
@@ -167,7 +168,9 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
     }
   if (!tier) s = own;
   set_common_counters(st, macs(l.conv) / s, onednn_conv_rate(l, threads),
-                      peak(tier ? PeakMix::kAmxTdpbusd : mix_of(op->plan.variant, kw, ka), threads));
+                      peak(tier ? (amx_tier_enabled() ? PeakMix::kAmxTdpbusd : PeakMix::kDotU8S8)
+                                : mix_of(op->plan.variant, kw, ka),
+                           threads));
   st.counters["own_GMACps"] = macs(l.conv) / own / 1e9;
   st.counters["int8_GMACps"] = macs(l.conv) / p / 1e9;
   st.counters["x_int8"] = p / s;
@@ -277,7 +280,7 @@ int main(int argc, char** argv) {
   }
   benchmark::AddCustomContext("wrpn_target", active_target_name());
   benchmark::AddCustomContext("wrpn_amx", amx_status());
-  benchmark::AddCustomContext("wrpn_onednn_tier", onednn_conv_tier_enabled() ? "on" : "off");
+  benchmark::AddCustomContext("wrpn_onednn_tier", onednn_tier_status());
   benchmark::AddCustomContext("fp32_backend", wrpn::bench::fp32_backend_info());
   wrpn::bench::register_all();
   benchmark::Initialize(&argc, argv);

@@ -14,7 +14,7 @@ def main():
     data = json.load(open(sys.argv[1]))
     pairs = sys.argv[2].split(",") if len(sys.argv) > 2 else None
     ctx = data["context"]
-    print(f"target {ctx.get('wrpn_target')}, {ctx.get('wrpn_amx')}, oneDNN tier {ctx.get('wrpn_onednn_tier')}, "
+    print(f"target {ctx.get('wrpn_target')}, {ctx.get('wrpn_amx')}, {ctx.get('wrpn_onednn_tier')}, "
           f"{ctx.get('fp32_backend')}")
     print()
     print("| layer | W/A | threads | runtime tier | GMAC/s | own tiles GMAC/s | oneDNN int8 GMAC/s | vs int8 | vs FP32 conv | % of peak |")

@@ -193,7 +193,59 @@ TEST(Conv, OnednnTierMatchesDirectConvolutionForEveryPair) {
           ASSERT_EQ(codes, want_codes);
         }
       }
-  EXPECT_GE(amx_cases, 64 * 2) << "oneDNN ran too few of these shapes on AMX";
+  EXPECT_GE(amx_cases, 64 * 2) << "oneDNN ran too few of these shapes on an exact (AMX or VNNI) implementation";
+}
+
+// Accumulators past 2^24 (where a float would round) and near the int32 bound the plan
+// allows: every input code at its maximum, weights at +-n with an odd sum, so a path that
+// went through f32 or saturated would be off by at least one.
+TEST(Conv, OnednnTierIsExactAtTheLargestAccumulators) {
+  if (!onednn_conv_tier_enabled()) GTEST_SKIP() << "oneDNN tier off here: " << amx_status();
+  ConvShape s;
+  s.batch = 2;
+  s.in_h = s.in_w = 5;
+  s.in_c = 512;
+  s.out_c = 20;
+  s.kernel_h = s.kernel_w = 3;
+  s.stride = 1;
+  s.pad = 1;
+  const std::vector<uint8_t> in(size_t(s.batch) * s.in_h * s.in_w * s.in_c, 255);
+  std::vector<int8_t> w(size_t(s.out_c) * s.gemm_k(), 127);
+  for (int m = 0; m < s.out_c; ++m)
+    for (int i = 0; i < m; ++i) w[size_t(m) * s.gemm_k() + size_t(i) * 97] = -127;  // channel m: m taps negative
+  std::vector<int32_t> want(size_t(s.gemm_n()) * s.out_c), got(want.size(), -7);
+  conv2d_s32_ref(8, 8, s, in.data(), w.data(), want.data());
+  ASSERT_GT(want[size_t(2 * 5 + 2) * s.out_c], 1 << 27);  // centre pixel, channel 0: 4608 x 255 x 127
+  const OnednnConv conv(s, 8, 8, w.data());
+  if (!conv.exact_for(s.batch)) GTEST_SKIP() << "oneDNN runs this shape on " << conv.impl(s.batch);
+  conv.run_s32(in.data(), s.batch, got.data(), 2);
+  EXPECT_EQ(got, want) << conv.impl(s.batch);
+}
+
+// The exactness rule by implementation name, as oneDNN 2.6 spells them.
+TEST(Conv, OnlyAmxAndVnniImplementationsCountAsExact) {
+  EXPECT_TRUE(onednn_impl_is_exact("brgconv:avx512_core_vnni"));
+  EXPECT_TRUE(onednn_impl_is_exact("jit_int8:avx2_vnni"));
+  EXPECT_FALSE(onednn_impl_is_exact("brgconv:avx512_core"));
+  EXPECT_FALSE(onednn_impl_is_exact("jit_int8:avx2"));
+  EXPECT_FALSE(onednn_impl_is_exact("gemm:jit"));
+  EXPECT_EQ(onednn_impl_is_exact("brgconv:avx512_core_amx_int8"), amx_tier_enabled());
+  testing::ScopedAmxDisabled no_amx;
+  EXPECT_FALSE(onednn_impl_is_exact("brgconv:avx512_core_amx_int8"));  // WRPN_DISABLE_AMX holds for oneDNN too
+}
+
+// Popcount over oneDNN's VNNI only where it measured faster: 1b/1b from K = 1152, 1b/2b
+// from K = 2304 (k_w * k_a passes); never over AMX, never for a non-bit-plane plan.
+TEST(Conv, PopcountIsPreferredOverVnniFromTheMeasuredK) {
+  const auto popcount = [](int kw, int ka, int k) { return make_gemm_plan(kw, ka, k, GemmVariant::kBitplanePopcount); };
+  const std::string vnni = "brgconv:avx512_core_vnni", amx = "brgconv:avx512_core_amx_int8";
+  EXPECT_TRUE(popcount_beats_onednn(popcount(1, 1, 1152), vnni));
+  EXPECT_FALSE(popcount_beats_onednn(popcount(1, 1, 1151), vnni));
+  EXPECT_FALSE(popcount_beats_onednn(popcount(1, 2, 1152), vnni));
+  EXPECT_TRUE(popcount_beats_onednn(popcount(1, 2, 2304), vnni));
+  EXPECT_TRUE(popcount_beats_onednn(popcount(2, 2, 4608), vnni));
+  EXPECT_FALSE(popcount_beats_onednn(popcount(1, 1, 4608), amx));
+  EXPECT_FALSE(popcount_beats_onednn(make_gemm_plan(1, 1, 4608, GemmVariant::kDotU8S8), vnni));
 }
 
 TEST(Conv, ReorderOihwToOhwi) {

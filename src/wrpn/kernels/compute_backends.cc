@@ -7,6 +7,7 @@
 #include <string>
 
 #include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/onednn_conv.h"
 
 #if defined(WRPN_WITH_ONEDNN)
 #include <dnnl.hpp>
@@ -100,7 +101,8 @@ std::string onednn_description() {
 }
 
 std::string compute_backends_line() {
-  return "BLAS: " + blas_description() + "; " + onednn_description() + "; " + amx_status();
+  return "BLAS: " + blas_description() + "; " + onednn_description() + "; " + amx_status() + "; " +
+         onednn_tier_status();
 }
 
 }  // namespace wrpn::kernels

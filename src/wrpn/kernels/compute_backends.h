@@ -1,6 +1,6 @@
 // Which libraries and instruction sets the heavy arithmetic runs on, in one line: the BLAS
 // that libblas.so.3 resolves to (LibTorch's matmul), oneDNN's version and the ISA it
-// dispatches to (LibTorch's convolutions, our int8 tiers), and the AMX tier's state.
+// dispatches to (LibTorch's convolutions, our int8 tiers), and the integer tiers' state.
 // `wrpn train` and every bench print it at start: a figure means little without it.
 #pragma once
 
@@ -21,7 +21,7 @@ std::string openblas_core_name();
 std::string openblas_core_for_this_cpu();
 // "oneDNN 2.6.3, ISA avx512_core_amx" or "oneDNN not built in".
 std::string onednn_description();
-// Both, with the AMX tier's status.
+// Both, with the AMX and oneDNN int8 tiers' status.
 std::string compute_backends_line();
 
 }  // namespace wrpn::kernels

@@ -10,6 +10,7 @@
 
 #include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/codes.h"
+#include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
 
 #if defined(WRPN_WITH_ONEDNN)
@@ -47,7 +48,27 @@ void transform_rows(int n, int threads, const Transform& transform) {
 
 void set_onednn_disabled(bool disabled) { onednn_disabled_flag() = disabled; }
 
-bool onednn_conv_tier_enabled() { return onednn_conv_built() && !onednn_disabled_flag() && amx_tier_enabled(); }
+bool onednn_conv_tier_enabled() {
+  return onednn_conv_built() && !onednn_disabled_flag() && active_target_has_vnni();
+}
+
+std::string onednn_tier_status() {
+  if (!onednn_conv_built()) return "oneDNN int8 tier off: built without oneDNN";
+  if (onednn_disabled_flag()) return "oneDNN int8 tier off: disabled (WRPN_DISABLE_ONEDNN or set_onednn_disabled)";
+  if (!active_target_has_vnni()) return "oneDNN int8 tier off: dispatch target " + active_target_name() + " has no VNNI";
+  return std::string("oneDNN int8 tier on (") + (amx_tier_enabled() ? "AMX" : "VNNI") + ", exact implementations only)";
+}
+
+bool onednn_impl_is_exact(const std::string& impl) {
+  if (impl.find("amx") != std::string::npos) return amx_tier_enabled();
+  return impl.find("vnni") != std::string::npos;
+}
+
+bool popcount_beats_onednn(const GemmPlan& plan, const std::string& impl) {
+  if (plan.variant != GemmVariant::kBitplanePopcount) return false;
+  if (impl.find("amx") != std::string::npos) return false;
+  return plan.k >= kPopcountOverVnniMinK * plan.weight_bits * plan.act_bits;
+}
 
 #if defined(WRPN_WITH_ONEDNN)
 
@@ -167,7 +188,7 @@ OnednnConv::~OnednnConv() = default;
 
 void OnednnConv::run_s32(const uint8_t* input, int batch, int32_t* out, int threads) const {
   const PreparedConv::PerBatch& pb = state_->conv.for_batch(batch);
-  if (pb.impl.find("amx") == std::string::npos) {
+  if (!onednn_impl_is_exact(pb.impl)) {
     throw std::logic_error("oneDNN chose " + pb.impl + " for batch " + std::to_string(batch) +
                            ", which is not exact at every bit width (check exact_for first)");
   }
@@ -175,7 +196,7 @@ void OnednnConv::run_s32(const uint8_t* input, int batch, int32_t* out, int thre
 }
 
 std::string OnednnConv::impl(int batch) const { return state_->conv.for_batch(batch).impl; }
-bool OnednnConv::exact_for(int batch) const { return impl(batch).find("amx") != std::string::npos; }
+bool OnednnConv::exact_for(int batch) const { return onednn_impl_is_exact(impl(batch)); }
 size_t OnednnConv::weight_bytes() const { return state_->conv.weight_bytes(); }
 
 struct OnednnConvF32::State {

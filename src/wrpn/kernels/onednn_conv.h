@@ -1,7 +1,8 @@
 // The oneDNN int8 tier: a convolution of u8 activation codes (NHWC, as the runtime holds
 // them: no im2col) by s8 weight values through oneDNN's own int8 primitive, exact s32
 // accumulators out, then our output transform (exact thresholds). On AMX machines oneDNN
-// runs it on the tile unit (brgconv:avx512_core_amx_int8). Built where oneDNN's headers
+// runs it on the tile unit (brgconv:avx512_core_amx_int8), on AVX-512 VNNI machines with
+// vpdpbusd (brgconv:avx512_core_vnni). Built where oneDNN's headers
 // are (libdnnl-dev, the libdnnl.so.2 LibTorch links); elsewhere onednn_conv_built() is
 // false and the runtime keeps the packed GEMM tiers.
 #pragma once
@@ -11,16 +12,35 @@
 #include <string>
 
 #include "wrpn/kernels/conv.h"
+#include "wrpn/kernels/gemm.h"
 #include "wrpn/kernels/output_transform.h"
 
 namespace wrpn::kernels {
 
 bool onednn_conv_built();
 
-// Used where the AMX tier is (amx_tier_enabled()), oneDNN is built in, and
-// WRPN_DISABLE_ONEDNN is not set (set_onednn_disabled for tests and benchmarks).
+// Prepared where oneDNN is built in, the dispatched Highway target has VNNI (AVX3_DL: so
+// `--target AVX2` means no oneDNN tier either), and WRPN_DISABLE_ONEDNN is not set
+// (set_onednn_disabled for tests and benchmarks). Whether a batch then runs on it is
+// exact_for's answer and popcount_beats_onednn's.
 bool onednn_conv_tier_enabled();
 void set_onednn_disabled(bool disabled);
+// Why the tier is or is not prepared, in one line (benches, `wrpn train`, logs).
+std::string onednn_tier_status();
+
+// True for the oneDNN int8 implementations that accumulate exactly in s32: AMX (`tdpbusd`,
+// only while amx_tier_enabled(), so WRPN_DISABLE_AMX keeps oneDNN off the tiles too) and
+// VNNI (`vpdpbusd`, which adds u8 x s8 products into s32 without saturating). The others
+// (AVX-512 or AVX2 without VNNI) sum pairs in 16 bits with `vpmaddubsw`, which saturates.
+bool onednn_impl_is_exact(const std::string& impl);
+
+// Where our bit-plane popcount kernel is faster than oneDNN's VNNI int8 convolution:
+// k_w*k_a AND+popcount passes of K bits against one K-byte vpdpbusd pass; measured on
+// an AVX-512 VNNI CPU (docs/KERNELS.md, 1 thread) the popcount wins 1.2-3.1x for 1b/1b
+// at K >= 1152 and 1.2-1.5x for 1b/2b at K >= 2304, loses 0.84-0.89x for 1b/2b at 1152.
+// Never over AMX (several times VNNI's rate).
+constexpr int kPopcountOverVnniMinK = 1152;
+bool popcount_beats_onednn(const GemmPlan& plan, const std::string& impl);
 
 class OnednnConv {
  public:
@@ -38,9 +58,8 @@ class OnednnConv {
                       int threads) const;
   void run_dequantize(const uint8_t* input_nhwc, int batch, const ChannelAffine& affine, float* out, int threads) const;
   std::string impl(int batch) const;  // oneDNN's implementation name for that batch
-  // True when oneDNN runs this batch size on an AMX implementation, which accumulates
-  // exactly in s32. Its other int8 paths (e.g. u8s8 GEMM on AVX-512 without VNNI) may
-  // saturate 16-bit pair sums at 8 bits, so callers fall back to the packed GEMM there.
+  // True when oneDNN runs this batch size on an exact implementation (onednn_impl_is_exact);
+  // elsewhere callers fall back to the packed GEMM.
   bool exact_for(int batch) const;
   size_t weight_bytes() const;
 

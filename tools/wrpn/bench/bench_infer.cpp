@@ -11,7 +11,7 @@
 #include "bench_timing.h"
 #include "deploy_common.h"
 #include "wrpn/export/export_model.h"
-#include "wrpn/kernels/amx_support.h"
+#include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/compute_backends.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
@@ -112,7 +112,7 @@ int run_infer_bench(const InferBenchFlags& f) {
   fmt::print(
       "{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s "
       "each\n",
-      f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::amx_status(), hw,
+      f.model, form.channels, form.height, form.width, kernels::active_target_name(), kernels::onednn_tier_status(), hw,
       f.rounds, f.seconds);
   fmt::print("{:<16} {:>5} {:>7} {:>14} {:>14} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "threads",
              "LibTorch FP32", "wrpn runtime", "speedup", "vs 1x FP32", "FP32 act MB", "rt act MB", "rt wts KB");

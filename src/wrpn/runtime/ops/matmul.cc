@@ -62,9 +62,10 @@ class PreparedMatmul final : public PreparedOp {
     if (integer_) {
       const std::vector<int8_t> codes = weight_codes(w);
       // The tier is chosen here, once per node (kernels/gemm_variant.h and onednn_conv.h say
-      // where each runs): oneDNN's int8 convolution where AMX and oneDNN are, else the
-      // packed GEMM variant select_gemm_variant picks (our AMX tiles, VNNI, AVX2, ...).
-      // The packed GEMM stays as the fallback for batch sizes oneDNN would not run on AMX.
+      // where each runs): oneDNN's int8 convolution where it is exact (AMX or VNNI) and our
+      // popcount is not faster, else the packed GEMM variant select_gemm_variant picks (our
+      // AMX tiles, VNNI, AVX2, ...), which stays prepared as the fallback for batch sizes
+      // oneDNN would run on an inexact implementation.
       if (kernels::onednn_conv_tier_enabled()) {
         onednn_ = std::make_unique<kernels::OnednnConv>(shape_, weight_bits, in_.bits, codes.data());
       }
@@ -110,12 +111,17 @@ class PreparedMatmul final : public PreparedOp {
   }
 
  private:
+  bool use_onednn(int batch) const {
+    if (!onednn_ || !onednn_->exact_for(batch)) return false;
+    return !kernels::popcount_beats_onednn(plan_, onednn_->impl(batch));
+  }
+
   void run_integer(const uint8_t* x, uint8_t* y, int batch, int threads, Scratch& scratch) const {
     kernels::ConvShape s = shape_;
     s.batch = batch;
     const size_t out_count = out_.elements() * size_t(batch);
     auto* f = reinterpret_cast<float*>(y);
-    if (onednn_ && onednn_->exact_for(batch)) {
+    if (use_onednn(batch)) {
       scratch.note(size_t(s.gemm_n()) * size_t(s.out_c) * sizeof(int32_t));  // s32 accumulators
       if (act_.mode == OutMode::kCodes) {
         onednn_->run_requantize(x, batch, thresholds_, y, threads);
@@ -166,7 +172,7 @@ class PreparedMatmul final : public PreparedOp {
   bool spatial_ = false;
   kernels::GemmPlan plan_;
   kernels::PackedWeights packed_;
-  // The AMX tier on oneDNN's int8 convolution, where enabled; owns its reordered weights.
+  // oneDNN's int8 convolution (AMX or VNNI), where enabled; owns its reordered weights.
   std::unique_ptr<kernels::OnednnConv> onednn_;
   kernels::RequantizeThresholds thresholds_;
   kernels::ChannelAffine affine_;
