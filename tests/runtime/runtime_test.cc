@@ -8,6 +8,7 @@
 #include "wrpn/kernels/amx_support.h"
 #include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/target_info.h"
+#include "wrpn/runtime/profile_table.h"
 #include "wrpn/runtime/runtime.h"
 
 namespace wrpn::runtime {
@@ -109,6 +110,43 @@ TEST(Runtime, MemoryPlanReusesBuffers) {
   // and outputs of each node.
   for (const Node& n : m.nodes)
     for (uint32_t v : n.inputs) EXPECT_NE(plan.slot_of_value[v], plan.slot_of_value[n.output]);
+}
+
+// A profile names every node's op and kernel, counts the images it timed (the first chunk's
+// when two threads split the batch), and leaves the logits alone.
+TEST(Runtime, ProfileNamesEveryNodeAndItsKernel) {
+  const ModelFile m = testing::tiny_model(14);
+  Runtime rt(m);
+  const int batch = 6;
+  const auto x = random_input(m, batch, 14);
+  std::vector<float> plain(size_t(batch) * 3), profiled(plain.size());
+  rt.run(x.data(), batch, plain.data(), 1);
+  rt.set_profiling(true);
+  rt.run(x.data(), batch, profiled.data(), 1);
+  rt.run(x.data(), batch, profiled.data(), 2);  // two chunks of 3: the first is timed
+  rt.set_profiling(false);
+  EXPECT_EQ(plain, profiled);
+  const std::vector<NodeProfile> p = rt.profile();
+  ASSERT_EQ(p.size(), m.nodes.size());
+  EXPECT_EQ(p[0].op, "conv2d");
+  EXPECT_EQ(p[2].op, "add");
+  EXPECT_EQ(p[3].op, "max_pool");
+  EXPECT_EQ(p[3].kernel, "");
+  for (const NodeProfile& n : p) EXPECT_EQ(n.images, batch + 3) << n.op;
+  const bool onednn = kernels::onednn_conv_tier_enabled();
+  EXPECT_EQ(p[1].kernel.rfind("oneDNN int8 ", 0) == 0, onednn) << p[1].kernel;  // codes x 2-bit weights
+  kernels::set_onednn_disabled(true);
+  Runtime own(m);
+  own.set_profiling(true);
+  own.run(x.data(), batch, profiled.data(), 1);
+  kernels::set_onednn_disabled(false);
+  EXPECT_EQ(plain, profiled);
+  EXPECT_EQ(own.profile()[1].kernel.find("oneDNN"), std::string::npos) << own.profile()[1].kernel;
+  EXPECT_FALSE(own.profile()[1].kernel.empty());
+  const std::string table = profile_table(own.profile());
+  EXPECT_NE(table.find("max_pool"), std::string::npos) << table;
+  EXPECT_NE(table.find("share by op: "), std::string::npos) << table;
+  EXPECT_EQ(profile_table(Runtime(m).profile()), "no profiled runs\n");
 }
 
 TEST(Runtime, RejectsBadBatch) {

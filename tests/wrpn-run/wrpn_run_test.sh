@@ -50,6 +50,15 @@ grep -qx "accuracy $(awk -v c="$correct" 'BEGIN { printf "%.2f", c }')% ($correc
 counts="$(for c in $(seq 0 9); do printf ' %d:%d' "$c" "$(cut -d' ' -f2 "$TMP/lines" | grep -cx "$c" || true)"; done)"
 grep -qx "predicted per class (class:images):$counts" "$TMP/summary" || fail "want counts$counts: $(cat "$TMP/summary")"
 
+# 3b. --profile: the same predictions, then a row per node with its kernel; shares sum to ~100%.
+"$BIN" --model "$MODEL" --limit 100 --threads 1 --profile "$IMAGES" >"$TMP/profiled" || fail "--profile exited $?"
+grep -v '^#' "$TMP/profiled" | grep -E '^[0-9]+ [0-9] -?[0-9]' >"$TMP/plines"
+cmp -s "$TMP/plines" "$TMP/lines" || fail "--profile changed the predictions"
+grep -qE '^ +0  conv2d +' "$TMP/profiled" || fail "no conv2d row for node 0: $(tail -12 "$TMP/profiled")"
+total="$(grep -E '^ +[0-9]+  [a-z_0-9]+ ' "$TMP/profiled" | awk '{ s += substr($NF, 1, length($NF) - 1) } END { printf "%.0f", s }')"
+[ "$total" -ge 99 ] && [ "$total" -le 101 ] || fail "profile shares sum to $total%: $(tail -12 "$TMP/profiled")"
+grep -q '^share by op: ' "$TMP/profiled" || fail "no per-op shares"
+
 # 4. Bad input: one line naming the file or flag, non-zero exit.
 expect_error() {  # expected exit code, text the message must hold, wrpn-run arguments...
   local want_rc="$1" text="$2" rc=0

@@ -4,6 +4,7 @@
 //
 //   wrpn-run --model M.wrpn INPUT...   one line per image: "<image> <class> <max logit>"
 //   wrpn-run --model M.wrpn --labels L INPUT...   the accuracy summary instead
+//   ... --profile                                 then the time per node and its kernel
 //
 // An INPUT is an IDX image file (raw or gzip, N x H x W grey), a CIFAR-10 binary batch (records
 // of 1 label byte + 3072 pixel bytes, CHW), a binary PGM or a JPEG; the kind is told by the
@@ -27,6 +28,7 @@
 #include "wrpn/data/cifar.h"
 #include "wrpn/data/idx.h"
 #include "wrpn/runtime/input_path.h"
+#include "wrpn/runtime/profile_table.h"
 #include "wrpn/runtime/runtime.h"
 
 namespace wrpn {
@@ -35,7 +37,7 @@ namespace {
 struct Flags {
   std::string model, labels, format = "auto";
   std::vector<std::string> inputs;
-  bool summary = false;
+  bool summary = false, profile = false;
   int64_t limit = 0, batch_size = 64;
   int threads = 0;
 };
@@ -203,6 +205,7 @@ int run_model(Flags& f) {
   runtime::Runtime rt = runtime::Runtime::load(f.model);
   const runtime::InputSpec& in = rt.model().input;
   Runner runner(f, rt);
+  rt.set_profiling(f.profile);
   for (const std::string& path : f.inputs) {
     if (runner.full()) break;
     runner.add_file(path);
@@ -221,6 +224,7 @@ int run_model(Flags& f) {
   fmt::print("# {} images in {:.4f} s on the runtime: {:.0f} images/s ({} thread{}, batch {})\n", runner.images(),
              runner.seconds(), double(runner.images()) / std::max(runner.seconds(), 1e-9), f.threads,
              f.threads == 1 ? "" : "s", f.batch_size);
+  if (f.profile) fmt::print("# time per node and kernel:\n{}", runtime::profile_table(rt.profile()));
   return 0;
 }
 
@@ -245,6 +249,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", f.batch_size, "images per runtime call")
       ->check(wrpn::at_least(1))
       ->capture_default_str();
+  app.add_flag("--profile", f.profile, "after the results, the time per node and the kernel each ran on");
   app.add_option("--threads", f.threads, "threads (0: all cores)")->check(wrpn::at_least(0));
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "wrpn/runtime/runtime.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -92,14 +93,30 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
   }
   std::memcpy(a.value_ptr[0], input, model_.values[0].bytes_per_sample() * size_t(batch));
 
+  const bool timed = profiling_ && &a == arenas_[0].get();
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Node& n = model_.nodes[i];
     a.inputs.clear();
     for (uint32_t v : n.inputs) a.inputs.push_back(a.value_ptr[v]);
+    const auto t0 = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     layers_[i]->run({a.inputs, a.value_ptr[n.output], batch, gemm_threads, a.scratch});
+    if (timed) {
+      profile_[i].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      profile_[i].images += batch;
+      profile_[i].kernel = layers_[i]->kernel(batch);
+    }
   }
   std::memcpy(logits, a.value_ptr[model_.output], size_t(batch) * classes() * sizeof(float));
 }
+
+void Runtime::set_profiling(bool on) {
+  profiling_ = on;
+  if (!on) return;  // keep what was measured for profile()
+  profile_.assign(layers_.size(), NodeProfile{});
+  for (size_t i = 0; i < layers_.size(); ++i) profile_[i].op = ops::find_definition(model_.nodes[i].op)->name;
+}
+
+std::vector<NodeProfile> Runtime::profile() const { return profile_; }
 
 MemoryReport Runtime::memory(int batch, int threads) const {
   MemoryReport r;

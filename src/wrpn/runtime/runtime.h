@@ -18,6 +18,13 @@ namespace ops {
 class PreparedOp;
 }
 
+struct NodeProfile {
+  std::string op;      // the op's name in the format ("conv2d", "max_pool", ...)
+  std::string kernel;  // what ran it for the last batch size ("oneDNN int8 brgconv:...", "dot_u8s8", ...)
+  double seconds = 0;  // summed over the profiled runs
+  int64_t images = 0;  // images those runs carried (the first chunk's)
+};
+
 struct MemoryReport {
   size_t weight_bytes = 0;                // prepared weights in kernel format, thresholds, float tensors
   size_t activation_bytes = 0;            // the planned activation arena(s) for the batch
@@ -44,6 +51,11 @@ class Runtime {
 
   MemoryReport memory(int batch, int threads = 1) const;
 
+  // Per-node wall time, summed over the runs since profiling was last switched on (the first
+  // chunk's, when a batch is split over threads: every chunk runs the whole network).
+  void set_profiling(bool on);
+  std::vector<NodeProfile> profile() const;
+
   struct Arena;
 
  private:
@@ -55,6 +67,8 @@ class Runtime {
   std::vector<std::unique_ptr<ops::PreparedOp>> layers_;  // one per node, made once (ops/registry.h)
   std::vector<std::unique_ptr<Arena>> arenas_;
   std::vector<float> nhwc_input_;
+  bool profiling_ = false;
+  std::vector<NodeProfile> profile_;
 };
 
 }  // namespace wrpn::runtime

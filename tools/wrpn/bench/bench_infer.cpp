@@ -17,6 +17,7 @@
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/measure/sweep_grid.h"
 #include "wrpn/models/registry.h"
+#include "wrpn/runtime/profile_table.h"
 #include "wrpn/runtime/runtime.h"
 #include "wrpn/train/memory_stats.h"
 
@@ -34,6 +35,7 @@ struct InferBenchFlags {
   int in_channels = 0;  // 0: the model's default form (Fashion-MNIST 1x28x28 for the small models)
   int input_size = 0;
   std::string target;  // force a Highway target, e.g. AVX2 (with DNNL_MAX_CPU_ISA=AVX2 for oneDNN)
+  bool profile = false;
 };
 
 struct Config {
@@ -64,6 +66,23 @@ struct Engines {
   std::unique_ptr<runtime::Runtime> runtime;
   int64_t fp32_weight_bytes = 0;
 };
+
+// After the timed table, so profiling never touches its figures: each runtime at the last
+// batch size and the first thread count, for --seconds.
+void print_profiles(const InferBenchFlags& f, std::vector<Engines>& engines) {
+  const int batch = f.batches.back(), threads = f.threads.front() <= 0 ? kernels::hardware_threads() : f.threads.front();
+  for (Engines& e : engines) {
+    const auto& s = e.runtime->model().input;
+    std::vector<float> input(size_t(batch) * s.channels * s.height * s.width, 0.5f);
+    std::vector<float> logits(size_t(batch) * e.runtime->classes());
+    e.runtime->run(input.data(), batch, logits.data(), threads);  // warm: primitives made, buffers sized
+    e.runtime->set_profiling(true);
+    images_per_second([&] { e.runtime->run(input.data(), batch, logits.data(), threads); }, batch, f.seconds);
+    fmt::print("\nprofile of {} on the runtime, batch {}, {} thread(s):\n{}", e.config.label, batch, threads,
+               runtime::profile_table(e.runtime->profile()));
+    e.runtime->set_profiling(false);
+  }
+}
 
 int run_infer_bench(const InferBenchFlags& f) {
   if (f.rounds < 1 || !(f.seconds > 0)) throw std::invalid_argument("--rounds and --seconds must be positive");
@@ -157,6 +176,7 @@ int run_infer_bench(const InferBenchFlags& f) {
   fmt::print("\nLibTorch FP32 weights: ");
   for (const auto& e : engines) fmt::print("{} {:.1f} KB  ", e.config.label, double(e.fp32_weight_bytes) / 1e3);
   fmt::print("\n");
+  if (f.profile) print_profiles(f, engines);
   return 0;
 }
 
@@ -176,6 +196,8 @@ void add_infer_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   app->add_option("--input-size", f->input_size, "input height = width (224: the ImageNet form of resnet18)");
   app->add_option("--target", f->target,
                   "force the kernels' SIMD target (e.g. AVX2; set DNNL_MAX_CPU_ISA=AVX2 to limit oneDNN alike)");
+  app->add_flag("--profile", f->profile,
+               "then print each runtime's time per node and kernel (last batch size, first thread count)");
   runs.push_back([app, f]() { return app->parsed() ? run_infer_bench(*f) : -1; });
 }
 

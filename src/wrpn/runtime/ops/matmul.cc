@@ -105,6 +105,16 @@ class PreparedMatmul final : public PreparedOp {
     }
   }
 
+  std::string kernel(int batch) const override {
+    const int g = std::min(group_, batch);
+    if (integer_) {
+      if (use_onednn(g)) return "oneDNN int8 " + onednn_->impl(g);
+      return kernels::gemm_variant_name(plan_.variant);
+    }
+    if (onednn_f32_) return "oneDNN f32";
+    return spatial_ ? "f32 direct conv" : "f32 linear";
+  }
+
   size_t weight_bytes() const override {
     return packed_bytes(packed_) + (onednn_ ? onednn_->weight_bytes() : 0) + thresholds_.t.size() * sizeof(int32_t) +
            w_t_.size() * sizeof(float) + 2 * affine_.scale.size() * sizeof(float);

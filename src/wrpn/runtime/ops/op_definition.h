@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "wrpn/runtime/model_format.h"
@@ -42,6 +43,8 @@ class PreparedOp {
   // Const: chunks of one batch run the same prepared node on several threads at once.
   virtual void run(const OpRun& r) const = 0;
   virtual size_t weight_bytes() const { return 0; }  // prepared weights, thresholds, float tensors
+  // The kernel a batch of this size runs on, for profiles ("" where there is one way only).
+  virtual std::string kernel(int /*batch*/) const { return ""; }
 };
 
 struct OpDefinition {
