@@ -23,7 +23,7 @@ bench/kernels/tier_table.py "$OUT/kernels_best.json" > "$OUT/kernels_best.md"
 bench/kernels/tier_table.py "$OUT/kernels_avx2.json" > "$OUT/kernels_avx2.md"
 infer() {  # label, extra flags...
   local label=$1; shift
-  $QUIET build/wrpn bench infer --configs 1:32/32,1:4/4,2:4/4 --threads 1,2 --rounds 3 "$@" | tee "$OUT/infer_$label.txt"
+  $QUIET build/wrpn bench infer --configs 1:32/32,1:4/4,2:4/4 --threads 1,2 --rounds 3 --profile "$@" | tee "$OUT/infer_$label.txt"
 }
 for target in best AVX2; do
   t=(); [ "$target" = AVX2 ] && t=(--target AVX2)
