@@ -32,4 +32,10 @@ void linear_f32(const float* x, int n, int k, const float* w_t, int m, float* ac
 // converted into `buffer` (grown to fit): code / (2^bits - 1) * range.
 const float* real_values(const uint8_t* data, const ValueInfo& info, size_t count, std::vector<float>& buffer);
 
+// The residual add of a float value and a code value into codes, in one pass: element for
+// element the arithmetic of real_values(b), a + b, the division by out_range (skipped at 1)
+// and write_outputs(kCodes), so the codes are those of the separate passes, bit for bit.
+void add_float_codes_to_codes(const float* a, const uint8_t* b, const ValueInfo& b_info, float out_range, int out_bits,
+                              size_t count, uint8_t* out);
+
 }  // namespace wrpn::runtime

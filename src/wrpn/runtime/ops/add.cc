@@ -17,6 +17,12 @@ class PreparedAdd final : public PreparedOp {
   void run(const OpRun& r) const override {
     const size_t count = count_ * size_t(r.batch);
     Scratch& s = r.scratch;
+    if (attrs_.act.mode == OutMode::kCodes && a_.kind != b_.kind) {  // a residual block: one pass
+      const bool a_float = a_.kind == ValueKind::kFloat;
+      add_float_codes_to_codes(reinterpret_cast<const float*>(r.inputs[a_float ? 0 : 1]), r.inputs[a_float ? 1 : 0],
+                               a_float ? b_ : a_, out_range_, attrs_.act.bits, count, r.output);
+      return;
+    }
     const float* a = real_values(r.inputs[0], a_, count, s.input);
     const float* b = real_values(r.inputs[1], b_, count, s.operand);
     float* sum = s.floats(s.result, count);
