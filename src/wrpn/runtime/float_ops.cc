@@ -87,22 +87,19 @@ const float* real_values(const uint8_t* data, const ValueInfo& info, size_t coun
 
 namespace {
 
-// rne(min(max(y, 0), 1) * levels): quantize_unit_floats' arithmetic for one element.
-inline uint8_t unit_code(float y, float levels) {
-  const float v = std::min(std::max(y, 0.0f), 1.0f) * levels;
-  return static_cast<uint8_t>(static_cast<int32_t>((v + 8388608.0f) - 8388608.0f));  // rne for 0 <= v < 2^23
-}
-
-// The branches on the two ranges are template arguments so each loop vectorises.
+// The branches on the two ranges are template arguments so the loop vectorises; the sums of
+// one L1-sized block go through quantize_unit_floats, the quantizer's one implementation.
 template <bool kScaleB, bool kDivide>
-void add_float_codes_loop(const float* a, const uint8_t* b, float b_levels, float b_range, float out_range,
-                          float out_levels, size_t count, uint8_t* out) {
+__attribute__((always_inline)) inline void add_float_codes_block(const float* __restrict a,
+                                                                 const uint8_t* __restrict b, float b_levels,
+                                                                 float b_range, float out_range, size_t count,
+                                                                 float* __restrict sum) {
   for (size_t i = 0; i < count; ++i) {
     float bv = float(b[i]) / b_levels;  // code_value
     if (kScaleB) bv *= b_range;
-    float sum = a[i] + bv;
-    if (kDivide) sum /= out_range;
-    out[i] = unit_code(sum, out_levels);
+    float s = a[i] + bv;
+    if (kDivide) s /= out_range;
+    sum[i] = s;
   }
 }
 
@@ -111,16 +108,24 @@ void add_float_codes_loop(const float* a, const uint8_t* b, float b_levels, floa
 __attribute__((target_clones("avx512f", "avx2", "default"))) void add_float_codes_to_codes(
     const float* a, const uint8_t* b, const ValueInfo& b_info, float out_range, int out_bits, size_t count,
     uint8_t* out) {
-  const float b_levels = float(kernels::act_code_max(b_info.bits)), out_levels = float(kernels::act_code_max(out_bits));
-  const bool scale_b = b_info.range != 1.0f, divide = out_range != 1.0f;
-  if (scale_b && divide) {
-    add_float_codes_loop<true, true>(a, b, b_levels, b_info.range, out_range, out_levels, count, out);
-  } else if (scale_b) {
-    add_float_codes_loop<true, false>(a, b, b_levels, b_info.range, out_range, out_levels, count, out);
-  } else if (divide) {
-    add_float_codes_loop<false, true>(a, b, b_levels, b_info.range, out_range, out_levels, count, out);
-  } else {
-    add_float_codes_loop<false, false>(a, b, b_levels, b_info.range, out_range, out_levels, count, out);
+  const float b_levels = float(kernels::act_code_max(b_info.bits)), br = b_info.range;
+  const bool scale_b = br != 1.0f, divide = out_range != 1.0f;
+  constexpr size_t kBlock = 1024;
+  alignas(64) float sum[kBlock];
+  for (size_t i0 = 0; i0 < count; i0 += kBlock) {
+    const size_t n = std::min(kBlock, count - i0);
+    const float* ai = a + i0;
+    const uint8_t* bi = b + i0;
+    if (scale_b && divide) {
+      add_float_codes_block<true, true>(ai, bi, b_levels, br, out_range, n, sum);
+    } else if (scale_b) {
+      add_float_codes_block<true, false>(ai, bi, b_levels, br, out_range, n, sum);
+    } else if (divide) {
+      add_float_codes_block<false, true>(ai, bi, b_levels, br, out_range, n, sum);
+    } else {
+      add_float_codes_block<false, false>(ai, bi, b_levels, br, out_range, n, sum);
+    }
+    kernels::quantize_unit_floats(sum, n, out_bits, out + i0);
   }
 }
 
