@@ -154,7 +154,8 @@ void conv_row(benchmark::State& st, LayerShape l, int kw, int ka, int threads) {
     uint32_t x = 12345;
     for (auto& v : w) v = static_cast<int8_t>(int((x = x * 1664525u + 1013904223u) >> 8) % (2 * n + 1) - n);
     tier = std::make_unique<OnednnConv>(l.conv, kw, ka, w.data());
-    if (!tier->exact_for(l.conv.batch) || popcount_beats_onednn(op->plan, tier->impl(l.conv.batch))) tier.reset();
+    const int b = l.conv.batch;
+    if (!tier->exact_for(b, threads) || popcount_beats_onednn(op->plan, tier->impl(b, threads))) tier.reset();
   }
   double s = 1e30, own = 1e30, p = 1e30;
   for (auto _ : st)

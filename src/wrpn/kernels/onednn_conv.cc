@@ -104,22 +104,26 @@ class PreparedConv {
     strm.wait();
   }
 
-  const PerBatch& for_batch(int batch) const {
+  // oneDNN fixes a convolution's thread count when the primitive is made (its OpenMP
+  // max-threads then): one primitive per batch size and thread count, made under that count.
+  const PerBatch& for_batch(int batch, int threads) const {
     if (batch < 1) throw std::invalid_argument("oneDNN conv batch must be >= 1, got " + std::to_string(batch));
+    const int nthr = resolved_threads(threads);
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = per_batch_.find(batch);
+    auto it = per_batch_.find({batch, nthr});
     if (it != per_batch_.end()) return it->second;
+    omp_set_num_threads(nthr);
     const auto pd = describe(batch, weights_md_);
     PerBatch pb;
     pb.conv = std::make_unique<dnnl::convolution_forward>(pd);
     pb.impl = pd.impl_info_str();
     pb.scratchpad_bytes = pd.scratchpad_desc().get_size();
-    return per_batch_.emplace(batch, std::move(pb)).first->second;
+    return per_batch_.emplace(std::make_pair(batch, nthr), std::move(pb)).first->second;
   }
 
   void execute(const PerBatch& pb, const void* input, int batch, void* out, int threads) const {
     const ConvShape& s = shape_;
-    omp_set_num_threads(threads <= 0 ? hardware_threads() : threads);
+    omp_set_num_threads(resolved_threads(threads));
     dnnl::stream strm(eng_);
     dnnl::memory src({{batch, s.in_c, s.in_h, s.in_w}, src_, tag::nhwc}, eng_, const_cast<void*>(input));
     dnnl::memory dst({{batch, s.out_c, s.out_h(), s.out_w()}, dst_, tag::nhwc}, eng_, out);
@@ -134,6 +138,8 @@ class PreparedConv {
   size_t weight_bytes() const { return weights_md_.get_size(); }
 
  private:
+  static int resolved_threads(int threads) { return threads <= 0 ? hardware_threads() : threads; }
+
   dnnl::convolution_forward::primitive_desc describe(int batch, const dnnl::memory::desc& wei) const {
     const ConvShape& s = shape_;
     const dnnl::memory::desc src({batch, s.in_c, s.in_h, s.in_w}, src_, tag::nhwc);
@@ -153,7 +159,7 @@ class PreparedConv {
   dnnl::memory::desc weights_md_;
   dnnl::memory weights_;
   mutable std::mutex mu_;
-  mutable std::map<int, PerBatch> per_batch_;
+  mutable std::map<std::pair<int, int>, PerBatch> per_batch_;  // (batch, threads)
 };
 
 // OHWI weight codes -> OHWI s8 values (validated), oneDNN's plain "ohwi" layout.
@@ -187,7 +193,7 @@ OnednnConv::OnednnConv(const ConvShape& shape, int weight_bits, int act_bits, co
 OnednnConv::~OnednnConv() = default;
 
 void OnednnConv::run_s32(const uint8_t* input, int batch, int32_t* out, int threads) const {
-  const PreparedConv::PerBatch& pb = state_->conv.for_batch(batch);
+  const PreparedConv::PerBatch& pb = state_->conv.for_batch(batch, threads);
   if (!onednn_impl_is_exact(pb.impl)) {
     throw std::logic_error("oneDNN chose " + pb.impl + " for batch " + std::to_string(batch) +
                            ", which is not exact at every bit width (check exact_for first)");
@@ -195,8 +201,8 @@ void OnednnConv::run_s32(const uint8_t* input, int batch, int32_t* out, int thre
   state_->conv.execute(pb, input, batch, out, threads);
 }
 
-std::string OnednnConv::impl(int batch) const { return state_->conv.for_batch(batch).impl; }
-bool OnednnConv::exact_for(int batch) const { return onednn_impl_is_exact(impl(batch)); }
+std::string OnednnConv::impl(int batch, int threads) const { return state_->conv.for_batch(batch, threads).impl; }
+bool OnednnConv::exact_for(int batch, int threads) const { return onednn_impl_is_exact(impl(batch, threads)); }
 size_t OnednnConv::weight_bytes() const { return state_->conv.weight_bytes(); }
 
 struct OnednnConvF32::State {
@@ -211,7 +217,7 @@ OnednnConvF32::OnednnConvF32(const ConvShape& shape, const float* weight_ohwi)
 OnednnConvF32::~OnednnConvF32() = default;
 
 void OnednnConvF32::run(const float* input, int batch, float* out, int threads) const {
-  state_->conv.execute(state_->conv.for_batch(batch), input, batch, out, threads);
+  state_->conv.execute(state_->conv.for_batch(batch, threads), input, batch, out, threads);
 }
 
 #else  // built without oneDNN: never constructed (onednn_conv_tier_enabled() is false)
@@ -223,8 +229,8 @@ OnednnConv::OnednnConv(const ConvShape& shape, int, int, const int8_t*) : shape_
 }
 OnednnConv::~OnednnConv() = default;
 void OnednnConv::run_s32(const uint8_t*, int, int32_t*, int) const {}
-std::string OnednnConv::impl(int) const { return {}; }
-bool OnednnConv::exact_for(int) const { return false; }
+std::string OnednnConv::impl(int, int) const { return {}; }
+bool OnednnConv::exact_for(int, int) const { return false; }
 struct OnednnConvF32::State {};
 OnednnConvF32::OnednnConvF32(const ConvShape&, const float*) {
   throw std::logic_error("wrpn was built without oneDNN: no oneDNN FP32 convolution");

@@ -57,10 +57,11 @@ class OnednnConv {
   void run_requantize(const uint8_t* input_nhwc, int batch, const RequantizeThresholds& th, uint8_t* out,
                       int threads) const;
   void run_dequantize(const uint8_t* input_nhwc, int batch, const ChannelAffine& affine, float* out, int threads) const;
-  std::string impl(int batch) const;  // oneDNN's implementation name for that batch
+  // oneDNN's implementation name for that batch on `threads` threads (<= 0: all).
+  std::string impl(int batch, int threads = 1) const;
   // True when oneDNN runs this batch size on an exact implementation (onednn_impl_is_exact);
   // elsewhere callers fall back to the packed GEMM.
-  bool exact_for(int batch) const;
+  bool exact_for(int batch, int threads = 1) const;
   size_t weight_bytes() const;
 
  private:

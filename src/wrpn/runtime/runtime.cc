@@ -103,7 +103,7 @@ void Runtime::run_chunk(const float* input, int batch, float* logits, int gemm_t
     if (timed) {
       profile_[i].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       profile_[i].images += batch;
-      profile_[i].kernel = layers_[i]->kernel(batch);
+      profile_[i].kernel = layers_[i]->kernel(batch, gemm_threads);
     }
   }
   std::memcpy(logits, a.value_ptr[model_.output], size_t(batch) * classes() * sizeof(float));

@@ -105,10 +105,10 @@ class PreparedMatmul final : public PreparedOp {
     }
   }
 
-  std::string kernel(int batch) const override {
+  std::string kernel(int batch, int threads) const override {
     const int g = std::min(group_, batch);
     if (integer_) {
-      if (use_onednn(g)) return "oneDNN int8 " + onednn_->impl(g);
+      if (use_onednn(g, threads)) return "oneDNN int8 " + onednn_->impl(g, threads);
       return kernels::gemm_variant_name(plan_.variant);
     }
     if (onednn_f32_) return "oneDNN f32";
@@ -121,9 +121,9 @@ class PreparedMatmul final : public PreparedOp {
   }
 
  private:
-  bool use_onednn(int batch) const {
-    if (!onednn_ || !onednn_->exact_for(batch)) return false;
-    return !kernels::popcount_beats_onednn(plan_, onednn_->impl(batch));
+  bool use_onednn(int batch, int threads) const {
+    if (!onednn_ || !onednn_->exact_for(batch, threads)) return false;
+    return !kernels::popcount_beats_onednn(plan_, onednn_->impl(batch, threads));
   }
 
   void run_integer(const uint8_t* x, uint8_t* y, int batch, int threads, Scratch& scratch) const {
@@ -131,7 +131,7 @@ class PreparedMatmul final : public PreparedOp {
     s.batch = batch;
     const size_t out_count = out_.elements() * size_t(batch);
     auto* f = reinterpret_cast<float*>(y);
-    if (use_onednn(batch)) {
+    if (use_onednn(batch, threads)) {
       scratch.note(size_t(s.gemm_n()) * size_t(s.out_c) * sizeof(int32_t));  // s32 accumulators
       if (act_.mode == OutMode::kCodes) {
         onednn_->run_requantize(x, batch, thresholds_, y, threads);

@@ -44,7 +44,7 @@ class PreparedOp {
   virtual void run(const OpRun& r) const = 0;
   virtual size_t weight_bytes() const { return 0; }  // prepared weights, thresholds, float tensors
   // The kernel a batch of this size runs on, for profiles ("" where there is one way only).
-  virtual std::string kernel(int /*batch*/) const { return ""; }
+  virtual std::string kernel(int /*batch*/, int /*threads*/) const { return ""; }
 };
 
 struct OpDefinition {
