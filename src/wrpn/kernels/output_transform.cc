@@ -103,6 +103,16 @@ RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int
   }
   th.scale = affine.scale;
   th.bias = affine.bias;
+  // Near a boundary |x| <= 1.5 and |acc * scale| <= 1.5 + |bias|; the reference (mul, add, clip,
+  // times levels) and the fused guess each round a few times at 2^-24 relative, together below
+  // levels * 2^-24 * (10.5 + 5 |bias|): 2^-20 * levels * (1 + |bias|) bounds it with room. Where
+  // that reaches 0.5 the limit is negative and every lane takes the thresholds.
+  const float lv = float(th.levels);
+  for (int m = 0; m < th.channels; ++m) {
+    th.guess_scale.push_back(affine.scale[m] * lv);
+    th.guess_bias.push_back(affine.bias[m] * lv);
+    th.fast_limit.push_back(0.5f - lv * (1.0f + std::fabs(affine.bias[m])) * (1.0f / (1 << 20)));
+  }
   return th;
 }
 

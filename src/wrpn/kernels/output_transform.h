@@ -46,6 +46,10 @@ struct RequantizeThresholds {
   std::vector<int32_t> sign;       // +1, or -1 where scale < 0
   std::vector<int32_t> t;          // [channel][level], non-decreasing in level
   std::vector<float> scale, bias;  // the affine, for a first guess that the thresholds then correct
+  // The vector guess y = fma(acc, guess_scale, guess_bias) (the affine times levels), clamped to
+  // [0, levels]: a lane with |y - round(y)| <= fast_limit is farther from a rounding boundary than
+  // the guess and the reference can differ, so round(y) is its code (requantize_kernels.cc).
+  std::vector<float> guess_scale, guess_bias, fast_limit;
 };
 
 RequantizeThresholds make_requantize_thresholds(const ChannelAffine& affine, int out_bits);

@@ -1,5 +1,6 @@
 // Requantize, written once with Highway: a float guess per lane, corrected
-// against the integer thresholds (gathered), which decide. Exact.
+// against the integer thresholds (gathered), which decide, wherever it lies near a rounding
+// boundary. Exact.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "wrpn/kernels/requantize_kernels.cc"
 #include "wrpn/kernels/hwy_config.h"
@@ -37,8 +38,7 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
   const int L = static_cast<int>(hn::Lanes(di));
   const auto levels_i = hn::Set(di, th.levels);
   const auto levels_f = hn::Set(df, float(th.levels));
-  const auto zero_f = hn::Zero(df), one_f = hn::Set(df, 1.0f), half_f = hn::Set(df, 0.5f);
-  const auto eps_f = hn::Set(df, 1.0f / (1 << 20));
+  const auto zero_f = hn::Zero(df);
   const auto one_i = hn::Set(di, 1), zero_i = hn::Zero(di);
   const int32_t* t = th.t.data();
   for (int j = 0; j < n; ++j) {
@@ -47,18 +47,15 @@ void RequantizeGuessCorrectImpl(const RequantizeThresholds* th_ptr, const int32_
     int m = m0;
     for (; m + L <= m1; m += L) {
       const auto a = hn::LoadU(di, a_row + m);
-      const auto v =
-          hn::Add(hn::Mul(hn::ConvertTo(df, a), hn::LoadU(df, th.scale.data() + m)), hn::LoadU(df, th.bias.data() + m));
-      const auto y = hn::Mul(hn::Min(hn::Max(v, zero_f), one_f), levels_f);
+      const auto y = hn::Min(hn::Max(hn::MulAdd(hn::ConvertTo(df, a), hn::LoadU(df, th.guess_scale.data() + m),
+                                                hn::LoadU(df, th.guess_bias.data() + m)),
+                                     zero_f),
+                             levels_f);
       const auto rounded = hn::Round(y);
       auto code = hn::ConvertTo(di, rounded);
-      // Fast path: a lane whose y lies farther from a rounding boundary (k + 1/2) than
-      // the float path can err (product and sum rounding, fused or not, bounded by
-      // levels * (|acc * scale| + 1) * 2^-20) has the thresholds' code already.
-      const auto boundary_gap = hn::Abs(hn::Sub(half_f, hn::Abs(hn::Sub(y, rounded))));
-      const auto err =
-          hn::Mul(levels_f, hn::Mul(hn::Add(hn::Abs(hn::Sub(v, hn::LoadU(df, th.bias.data() + m))), one_f), eps_f));
-      if (hn::AllFalse(df, hn::Lt(boundary_gap, err))) {
+      // Fast path: every lane within fast_limit of its rounded value (output_transform.cc bounds
+      // how far the guess and the reference can differ) already has the thresholds' code.
+      if (hn::AllTrue(df, hn::Le(hn::Abs(hn::Sub(y, rounded)), hn::LoadU(df, th.fast_limit.data() + m)))) {
         hn::StoreU(hn::DemoteTo(d8, code), d8, o_row + m);
         continue;
       }
