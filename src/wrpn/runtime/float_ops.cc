@@ -95,7 +95,7 @@ __attribute__((always_inline)) inline void add_float_codes_block(const float* __
                                                                  float b_range, float out_range, size_t count,
                                                                  float* __restrict sum) {
   for (size_t i = 0; i < count; ++i) {
-    float bv = float(b[i]) / b_levels;  // code_value
+    float bv = code_value(b[i], b_levels);
     if (kScaleB) bv *= b_range;
     float s = a[i] + bv;
     if (kDivide) s /= out_range;
