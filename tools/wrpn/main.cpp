@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "wrpn/kernels/compute_backends.h"
+#include "wrpn/train/freed_memory.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ void restart_with_the_cpus_openblas_core(char** argv) {
 
 int main(int argc, char** argv) {
   restart_with_the_cpus_openblas_core(argv);
+  wrpn::train::keep_freed_memory();  // before the first large tensor
   CLI::App app{"wrpn: train, measure and deploy Wide Reduced-Precision Networks"};
   app.require_subcommand(1);
   std::vector<wrpn::cli::Command> commands = {

@@ -1,5 +1,7 @@
 #include "wrpn/train/trainer.h"
 
+#include "wrpn/train/freed_memory.h"
+
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 #include "wrpn/train/checkpoint.h"
 #include "wrpn/train/checkpoint_history.h"
 #include "wrpn/train/epoch_state.h"
+#include "wrpn/train/freed_memory.h"
 #include "wrpn/train/memory_stats.h"
 #include "wrpn/train/numerics_check.h"
 #include "wrpn/kernels/compute_backends.h"
@@ -507,7 +510,8 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   const nn::MatrixUnitsGuard matrix_units(units);
   set_up(r, resume);
   if (hooks.verbose && r.writer) {
-    fmt::print("compute: {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units));
+    fmt::print("compute: {}; {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units),
+               freed_memory_status());
   }
 
   ProgressLine progress(r.writer && hooks.progress && ProgressLine::stderr_is_terminal());

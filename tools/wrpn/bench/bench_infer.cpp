@@ -13,6 +13,7 @@
 #include "wrpn/export/export_model.h"
 #include "wrpn/kernels/onednn_conv.h"
 #include "wrpn/kernels/compute_backends.h"
+#include "wrpn/train/freed_memory.h"
 #include "wrpn/kernels/target_info.h"
 #include "wrpn/kernels/thread_pool.h"
 #include "wrpn/measure/sweep_grid.h"
@@ -127,7 +128,7 @@ int run_infer_bench(const InferBenchFlags& f) {
   }
   const int hw = kernels::hardware_threads();
   const auto& form = engines[0].runtime->model().input;
-  fmt::print("{}\n", kernels::compute_backends_line());
+  fmt::print("{}; {}\n", kernels::compute_backends_line(), train::freed_memory_status());
   fmt::print(
       "{} ({}x{}x{}) on this machine: SIMD target {}, {}; {} hardware threads; median of {} rounds of >= {:.2f} s "
       "each\n",

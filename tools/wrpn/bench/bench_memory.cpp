@@ -9,6 +9,7 @@
 #include "bench_timing.h"
 #include "train_flags.h"
 #include "wrpn/kernels/compute_backends.h"
+#include "wrpn/train/freed_memory.h"
 #include "wrpn/measure/sweep_grid.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/models/summary.h"
@@ -78,7 +79,7 @@ void add_memory_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) 
     torch::manual_seed(0);
     const torch::Tensor images = torch::randn({f->batch_size, m.in_channels, m.input_size, m.input_size});
     const torch::Tensor labels = torch::randint(m.classes, {f->batch_size}, torch::kInt64);
-    fmt::print("{}\n", kernels::compute_backends_line());
+    fmt::print("{}; {}\n", kernels::compute_backends_line(), train::freed_memory_status());
     fmt::print(
         "{} on {}x{}x{}, {} classes, batch {}, {} threads, median of {} rounds x {} steps "
         "per mode; load average {}\n",

@@ -8,8 +8,10 @@
 #include <stdexcept>
 
 #include "bench_timing.h"
+#include "op_profile.h"
 #include "train_flags.h"
 #include "wrpn/kernels/compute_backends.h"
+#include "wrpn/train/freed_memory.h"
 #include "wrpn/measure/sweep_grid.h"
 #include "wrpn/models/registry.h"
 #include "wrpn/nn/matrix_units.h"
@@ -33,6 +35,7 @@ struct BenchFlags {
   int64_t input_size = 0;   // 0: the model's default
   int64_t in_channels = 0;  // 0: the model's default
   bool json = false;
+  bool profile = false;  // after the timed rounds, each config's ops by self time
 };
 
 struct BenchConfig {
@@ -101,6 +104,9 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   train_app->add_option("--in-channels", f->in_channels,
                         "image channels (0: the model's default; 3 with 32: CIFAR form)");
   train_app->add_flag("--json", f->json, "print JSON");
+  train_app->add_flag("--profile", f->profile,
+                      "after the timings, each config's steps under LibTorch's profiler: ms per step per op "
+                      "(self time), largest first");
   runs.push_back([train_app, flags, f]() {
     if (!train_app->parsed()) return -1;
     train::TrainConfig defaults;
@@ -151,7 +157,7 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
     nlohmann::json out = nlohmann::json::array();
     double baseline = 0;
     if (!f->json) {
-      fmt::print("{}\n", kernels::compute_backends_line());
+      fmt::print("{}; {}\n", kernels::compute_backends_line(), train::freed_memory_status());
       fmt::print(
           "{} on {}x{}x{}, batch {}, {} threads, median of {} rounds x {} steps; "
           "load average {} before, {} after\n",
@@ -176,6 +182,15 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
       }
     }
     if (f->json) fmt::print("{}\n", out.dump(2));
+    if (f->profile && !f->json) {
+      for (auto& e : entries) {
+        const nn::MatrixUnitsGuard units(e.config.units);
+        const CpuAutocast autocast(e.config.autocast);
+        const auto ops = profile_ops([&] { time_steps(*e.model, base, e.opt, images, labels, 1); }, f->steps);
+        fmt::print("\nprofile of {} ({} steps; the profiler adds its own time per op):\n{}", e.name, f->steps,
+                   op_profile_table(ops, 16));
+      }
+    }
     return 0;
   });
 }
