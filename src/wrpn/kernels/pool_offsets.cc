@@ -1,6 +1,9 @@
 #include "wrpn/kernels/pool_offsets.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace wrpn {
@@ -39,6 +42,62 @@ void indices_from_window_offsets(const uint8_t* offsets, int64_t planes, const P
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const int64_t left = ow * g.stride - g.padding;
         *indices++ = top * g.in_w + left + delta[*offsets++];
+      }
+    }
+  }
+}
+
+namespace {
+
+// The models' pool (2x2, stride 2, no padding): both rows of a window at once, no bounds.
+void max_pool_2x2(const float* x, int64_t planes, int64_t in_h, const PoolGeometry& g, float* out, uint8_t* offsets) {
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* plane = x + p * in_h * g.in_w;
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const float* r0 = plane + 2 * oh * g.in_w;
+      const float* r1 = r0 + g.in_w;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const float v[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+        float m = -std::numeric_limits<float>::infinity();
+        uint8_t at = 0;
+        for (uint8_t o = 0; o < 4; ++o) {
+          const bool take = v[o] > m || std::isnan(v[o]);
+          m = take ? v[o] : m;
+          at = take ? o : at;
+        }
+        *out++ = m;
+        *offsets++ = at;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void max_pool_with_window_offsets(const float* x, int64_t planes, int64_t in_h, const PoolGeometry& g, float* out,
+                                  uint8_t* offsets) {
+  if (g.kernel == 2 && g.stride == 2 && g.padding == 0) return max_pool_2x2(x, planes, in_h, g, out, offsets);
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* plane = x + p * in_h * g.in_w;
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const int64_t top = oh * g.stride - g.padding;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t left = ow * g.stride - g.padding;
+        const int64_t h0 = std::max<int64_t>(top, 0), h1 = std::min(top + g.kernel, in_h);
+        const int64_t w0 = std::max<int64_t>(left, 0), w1 = std::min(left + g.kernel, g.in_w);
+        float m = -std::numeric_limits<float>::infinity();
+        int64_t at = (h0 - top) * g.kernel + (w0 - left);  // the first cell inside, if all are -inf
+        for (int64_t ih = h0; ih < h1; ++ih) {
+          for (int64_t iw = w0; iw < w1; ++iw) {
+            const float v = plane[ih * g.in_w + iw];
+            if (v > m || std::isnan(v)) {
+              m = v;
+              at = (ih - top) * g.kernel + (iw - left);
+            }
+          }
+        }
+        *out++ = m;
+        *offsets++ = uint8_t(at);
       }
     }
   }

@@ -321,15 +321,25 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
 
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t kernel, int64_t stride,
                                int64_t padding) {
-    auto [out, indices] = at::max_pool2d_with_indices(x, {kernel, kernel}, {stride, stride}, {padding, padding});
+    const int64_t in_h = x.size(2), in_w = x.size(3);
+    const std::vector<int64_t> out_sizes = {x.size(0), x.size(1), (in_h + 2 * padding - kernel) / stride + 1,
+                                            (in_w + 2 * padding - kernel) / stride + 1};
+    TORCH_CHECK(kernel > 0 && stride > 0 && padding >= 0 && 2 * padding <= kernel && out_sizes[2] > 0,
+                "max_pool2d: kernel ", kernel, ", stride ", stride, ", padding ", padding, " do not fit a ", in_h,
+                "x", in_w, " input");
+    const torch::Tensor xc = x.contiguous();
+    torch::Tensor out = torch::empty(out_sizes, x.options());
     const auto g = geometry(x.sizes().vec(), out.sizes(), kernel, stride, padding);
     const int64_t planes = out.size(0) * out.size(1), per_plane = g.out_h * g.out_w;
     const int storage_bits = kernels::code_storage_bits(kernels::window_offset_bits(kernel));
     torch::Tensor offsets = torch::empty({out.numel()}, torch::kUInt8);
-    const int64_t* ip = indices.data_ptr<int64_t>();
+    const float* xp = xc.data_ptr<float>();
+    float* outp = out.data_ptr<float>();
     uint8_t* op = offsets.data_ptr<uint8_t>();
-    at::parallel_for(0, planes, 64, [&](int64_t begin, int64_t end) {
-      kernels::window_offsets_from_indices(ip + begin * per_plane, end - begin, g, op + begin * per_plane);
+    // One pass: the maxima and their offsets (LibTorch's pool writes int64 indices, 4 ns per input).
+    at::parallel_for(0, planes, 16, [&](int64_t begin, int64_t end) {
+      kernels::max_pool_with_window_offsets(xp + begin * in_h * in_w, end - begin, in_h, g, outp + begin * per_plane,
+                                            op + begin * per_plane);
     });
     torch::Tensor packed = offsets;
     if (storage_bits < 8) {
@@ -425,8 +435,8 @@ torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::
 torch::Tensor max_pool2d_saving_codes(const torch::Tensor& x, int64_t kernel, int input_bits, int64_t stride,
                                       int64_t padding) {
   if (stride == 0) stride = kernel;
-  if (!saves_codes(x, torch::Tensor(), input_bits) || !x.device().is_cpu() || x.dim() != 4 || !x.is_contiguous() ||
-      kernel > x.size(3)) {
+  if (!saves_codes(x, torch::Tensor(), input_bits) || !x.device().is_cpu() || x.scalar_type() != torch::kFloat32 ||
+      x.dim() != 4 || !x.is_contiguous() || kernel > x.size(3) || kernel > x.size(2) || 2 * padding > kernel) {
     return torch::max_pool2d(x, kernel, stride, padding);
   }
   return MaxPool2dSavingOffsets::apply(x, kernel, stride, padding);
