@@ -3,6 +3,7 @@
 #include "wrpn/kernels/pool_offsets.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <algorithm>
 #include <cmath>
@@ -96,13 +97,20 @@ void reference_pool(const std::vector<float>& x, int64_t planes, int64_t in_h, c
 
 // Quantized activations tie all the time (zeros, the clip at 1): the first maximum must win, as
 // in LibTorch, or the gradient goes to another input. NaN and all -inf windows as LibTorch.
-TEST(PoolOffsets, PoolingWithOffsetsMatchesLibTorchsChoiceOnTies) {
+class PoolOffsetsPerTarget : public testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+};
+
+TEST_P(PoolOffsetsPerTarget, PoolingWithOffsetsMatchesLibTorchsChoiceOnTies) {
   std::mt19937 gen(11);
   struct Case {
     int64_t in_h, in_w, kernel, stride, padding;
   };
   const Case cases[] = {{8, 8, 2, 2, 0}, {7, 9, 2, 2, 0}, {16, 16, 3, 2, 1}, {5, 7, 3, 2, 1},
-                        {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}, {9, 9, 2, 1, 1},  {4, 6, 2, 2, 1}};
+                        {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}, {9, 9, 2, 1, 1},  {4, 6, 2, 2, 1},
+                        {4, 70, 2, 2, 0}, {6, 33, 2, 2, 0}};  // 2x2 rows of 35 and 16 outputs: vectors and tails
   for (const Case& c : cases) {
     PoolGeometry g;
     g.in_w = c.in_w;
@@ -114,8 +122,9 @@ TEST(PoolOffsets, PoolingWithOffsetsMatchesLibTorchsChoiceOnTies) {
     const int64_t planes = 5;
     std::vector<float> x(size_t(planes * c.in_h * c.in_w));
     for (float& v : x) v = float(gen() % 4) / 3.0f;  // 2-bit codes: ties in most windows
-    x[3] = std::numeric_limits<float>::quiet_NaN();
-    x[7] = std::numeric_limits<float>::quiet_NaN();
+    for (const size_t at : {size_t(0), size_t(3), size_t(7), size_t(c.in_w + 4), size_t(c.in_w + 5)}) {
+      x[at] = std::numeric_limits<float>::quiet_NaN();  // each cell of a 2x2 window, and two in one
+    }
     for (size_t i = size_t(c.in_h * c.in_w); i < size_t(2 * c.in_h * c.in_w); ++i) {
       x[i] = -std::numeric_limits<float>::infinity();  // plane 1: every window -inf
     }
@@ -134,6 +143,11 @@ TEST(PoolOffsets, PoolingWithOffsetsMatchesLibTorchsChoiceOnTies) {
                                      << c.padding;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, PoolOffsetsPerTarget, testing::ValuesIn(hwy::SupportedAndGeneratedTargets()),
+                         [](const testing::TestParamInfo<int64_t>& info) {
+                           return std::string(hwy::TargetName(info.param));
+                         });
 
 }  // namespace
 }  // namespace kernels
