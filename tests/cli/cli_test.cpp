@@ -114,14 +114,19 @@ TEST(Cli, EveryCommandHasHelp) {
 // `wrpn` runs OpenBLAS on the kernels this CPU allows (tools/wrpn/main.cpp): where OpenBLAS fell
 // back to Prescott's SSE3 kernels on an AVX2/AVX-512 CPU it does not know by model, the CLI
 // starts again with OPENBLAS_CORETYPE set; a core the user names is kept.
-// The core named in the "compute: BLAS: ..., core X (path)" line of a short training run.
-std::string core_in_compute_line(const std::string& env) {
-  TempDir dir("openblas-core");
+// What a short training run prints, with `env`'s arguments in front.
+std::string short_training_output(const std::string& env) {
+  TempDir dir("short-run");
   const std::string cmd = "env " + env + " " + WRPN_CLI_PATH +
                           " train --model mlp --epochs 1 --limit-train 64 --limit-test 32 --threads 1 --out " +
                           dir.file("run") + " >" + dir.file("out") + " 2>&1 </dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir.file("out"));
-  const std::string out = slurp(dir.file("out"));
+  return slurp(dir.file("out"));
+}
+
+// The core named in the "compute: BLAS: ..., core X (path)" line of a short training run.
+std::string core_in_compute_line(const std::string& env) {
+  const std::string out = short_training_output(env);
   const size_t at = out.find(", core ");
   if (at == std::string::npos) return "(no OpenBLAS core in: " + out.substr(0, 300) + ")";
   const size_t end = out.find(' ', at + 7);
@@ -135,6 +140,17 @@ TEST(OpenBlasCore, TheCliRunsTheCoreThisCpuAllowsAndKeepsTheUsersChoice) {
   // Unset: OpenBLAS's own choice where it knows this CPU, else the one the features allow.
   EXPECT_EQ(core_in_compute_line("-u OPENBLAS_CORETYPE"), better.empty() ? own : better) << "this process: " << own;
   EXPECT_EQ(core_in_compute_line("OPENBLAS_CORETYPE=Prescott"), "Prescott");
+}
+
+// The CLI keeps freed memory in the process (src/wrpn/train/freed_memory.h) and says so on
+// its compute line; WRPN_RETURN_FREED_MEMORY=1 keeps the allocator's defaults.
+TEST(FreedMemory, TheCliKeepsFreedMemoryUnlessTold) {
+#if defined(__GLIBC__)
+  EXPECT_NE(short_training_output("-u WRPN_RETURN_FREED_MEMORY").find("freed memory: kept in the process"),
+            std::string::npos);
+#endif
+  EXPECT_NE(short_training_output("WRPN_RETURN_FREED_MEMORY=1").find("freed memory: allocator defaults ("),
+            std::string::npos);
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ TEST(FreedMemory, TheUsersOwnSettingKeepsTheDefaults) {
 #if defined(__GLIBC__)
   EXPECT_EQ(wrpn::train::keep_freed_memory(), "freed memory: allocator defaults (WRPN_RETURN_FREED_MEMORY is set)");
 #endif
+  ::setenv("WRPN_RETURN_FREED_MEMORY", "0", 1);
+#if defined(__GLIBC__)
+  EXPECT_EQ(wrpn::train::keep_freed_memory(), "freed memory: kept in the process (glibc heap, no mmap, no trim)");
+#endif
   ::unsetenv("WRPN_RETURN_FREED_MEMORY");
 }
 

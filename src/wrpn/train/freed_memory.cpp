@@ -22,7 +22,9 @@ std::string keep_freed_memory() {
   for (const char* name :
        {"WRPN_RETURN_FREED_MEMORY", "MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
         "MALLOC_TOP_PAD_"}) {
-    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
+    const char* v = std::getenv(name);
+    const bool is_switch = std::string(name) == "WRPN_RETURN_FREED_MEMORY";
+    if (v != nullptr && *v != '\0' && !(is_switch && std::string(v) == "0")) {
       status() = std::string("freed memory: allocator defaults (") + name + " is set)";
       return status();
     }

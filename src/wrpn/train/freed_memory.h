@@ -13,7 +13,8 @@ namespace train {
 
 /// Applies the policy (glibc: M_MMAP_MAX 0, M_TRIM_THRESHOLD off) unless the user set any of
 /// glibc's MALLOC_MMAP_MAX_, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ or
-/// MALLOC_TOP_PAD_, or WRPN_RETURN_FREED_MEMORY=1. Call once, early; returns what it did.
+/// MALLOC_TOP_PAD_, or WRPN_RETURN_FREED_MEMORY (any value but 0). Call once, early; returns
+/// what it did.
 std::string keep_freed_memory();
 
 /// What the last keep_freed_memory() did ("not applied" before it ran), for start-up lines.
