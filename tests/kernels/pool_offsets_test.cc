@@ -15,6 +15,21 @@ namespace wrpn {
 namespace kernels {
 namespace {
 
+struct Case {
+  int64_t in_h, in_w, kernel, stride, padding;
+};
+
+PoolGeometry geometry_of(const Case& c) {
+  PoolGeometry g;
+  g.in_w = c.in_w;
+  g.kernel = c.kernel;
+  g.stride = c.stride;
+  g.padding = c.padding;
+  g.out_h = (c.in_h + 2 * c.padding - c.kernel) / c.stride + 1;
+  g.out_w = (c.in_w + 2 * c.padding - c.kernel) / c.stride + 1;
+  return g;
+}
+
 TEST(PoolOffsets, Bits) {
   EXPECT_EQ(window_offset_bits(1), 1);
   EXPECT_EQ(window_offset_bits(2), 2);
@@ -24,19 +39,10 @@ TEST(PoolOffsets, Bits) {
 
 TEST(PoolOffsets, RoundTripOfEveryWindowPosition) {
   std::mt19937 gen(3);
-  struct Case {
-    int64_t in_h, in_w, kernel, stride, padding;
-  };
   const Case cases[] = {{8, 8, 2, 2, 0}, {7, 9, 2, 2, 0}, {16, 16, 3, 2, 1},
                         {5, 7, 3, 2, 1}, {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}};
   for (const Case& c : cases) {
-    PoolGeometry g;
-    g.in_w = c.in_w;
-    g.kernel = c.kernel;
-    g.stride = c.stride;
-    g.padding = c.padding;
-    g.out_h = (c.in_h + 2 * c.padding - c.kernel) / c.stride + 1;
-    g.out_w = (c.in_w + 2 * c.padding - c.kernel) / c.stride + 1;
+    const PoolGeometry g = geometry_of(c);
     const int64_t planes = 3, per_plane = g.out_h * g.out_w;
     std::vector<int64_t> indices, back(size_t(planes * per_plane));
     std::vector<uint8_t> want;
@@ -105,20 +111,11 @@ class PoolOffsetsPerTarget : public testing::TestWithParam<int64_t> {
 
 TEST_P(PoolOffsetsPerTarget, PoolingWithOffsetsMatchesLibTorchsChoiceOnTies) {
   std::mt19937 gen(11);
-  struct Case {
-    int64_t in_h, in_w, kernel, stride, padding;
-  };
   const Case cases[] = {{8, 8, 2, 2, 0}, {7, 9, 2, 2, 0}, {16, 16, 3, 2, 1}, {5, 7, 3, 2, 1},
                         {3, 3, 3, 1, 1}, {6, 5, 3, 3, 0}, {9, 9, 2, 1, 1},  {4, 6, 2, 2, 1},
                         {4, 70, 2, 2, 0}, {6, 33, 2, 2, 0}};  // 2x2 rows of 35 and 16 outputs: vectors and tails
   for (const Case& c : cases) {
-    PoolGeometry g;
-    g.in_w = c.in_w;
-    g.kernel = c.kernel;
-    g.stride = c.stride;
-    g.padding = c.padding;
-    g.out_h = (c.in_h + 2 * c.padding - c.kernel) / c.stride + 1;
-    g.out_w = (c.in_w + 2 * c.padding - c.kernel) / c.stride + 1;
+    const PoolGeometry g = geometry_of(c);
     const int64_t planes = 5;
     std::vector<float> x(size_t(planes * c.in_h * c.in_w));
     for (float& v : x) v = float(gen() % 4) / 3.0f;  // 2-bit codes: ties in most windows
