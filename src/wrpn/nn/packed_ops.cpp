@@ -327,13 +327,12 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
     TORCH_CHECK(kernel > 0 && stride > 0 && padding >= 0 && 2 * padding <= kernel && out_sizes[2] > 0,
                 "max_pool2d: kernel ", kernel, ", stride ", stride, ", padding ", padding, " do not fit a ", in_h,
                 "x", in_w, " input");
-    const torch::Tensor xc = x.contiguous();
     torch::Tensor out = torch::empty(out_sizes, x.options());
     const auto g = geometry(x.sizes().vec(), out.sizes(), kernel, stride, padding);
     const int64_t planes = out.size(0) * out.size(1), per_plane = g.out_h * g.out_w;
     const int storage_bits = kernels::code_storage_bits(kernels::window_offset_bits(kernel));
     torch::Tensor offsets = torch::empty({out.numel()}, torch::kUInt8);
-    const float* xp = xc.data_ptr<float>();
+    const float* xp = x.data_ptr<float>();  // contiguous: max_pool2d_saving_codes checked
     float* outp = out.data_ptr<float>();
     uint8_t* op = offsets.data_ptr<uint8_t>();
     // One pass: the maxima and their offsets (LibTorch's pool writes int64 indices, 4 ns per input).

@@ -17,7 +17,8 @@ namespace train {
 /// what it did.
 std::string keep_freed_memory();
 
-/// What the last keep_freed_memory() did ("not applied" before it ran), for start-up lines.
+/// What the last keep_freed_memory() did ("freed memory: allocator defaults" before it ran),
+/// for start-up lines.
 std::string freed_memory_status();
 
 }  // namespace train

@@ -1,7 +1,5 @@
 #include "wrpn/train/trainer.h"
 
-#include "wrpn/train/freed_memory.h"
-
 #include <fmt/format.h>
 
 #include <fcntl.h>
