@@ -66,6 +66,7 @@ TEST(TrainConfig, JsonHasTheKeysRunFoldersAndRecipesUse) {
                                        "int8_forward",
                                        "backward_precision",
                                        "recompute_conv_outputs",
+                                       "batch_norm",
                                        "checkpoint_every",
                                        "keep_checkpoints",
                                        "quantizer"};
@@ -90,7 +91,7 @@ TEST(TrainConfig, EveryFieldRoundTripsThroughJson) {
       "warmup_epochs": 1.5, "step_epochs": 2, "gamma": 0.5, "seed": 18446744073709551615,
       "threads": 2, "out": "runs/x", "limit_train": 100, "limit_test": 50, "validation_fraction": 0.1, "crop_padding": 4,
       "flip": true, "packed_saving": false, "int8_forward": false, "backward_precision": "bf16",
-      "recompute_conv_outputs": true, "checkpoint_every": 25, "keep_checkpoints": 3,
+      "recompute_conv_outputs": true, "batch_norm": "libtorch", "checkpoint_every": 25, "keep_checkpoints": 3,
       "quantizer": "lsq", "layer_bits": ["conv*=8/-", "fc?=-/32"],
       "stage_width": ["conv1=2", "fc*=0.5"],
       "network": {"name": "tiny", "blocks": [{"type": "conv", "channels": 8, "kernel": 3}]}})");
@@ -213,12 +214,13 @@ TEST(ConfigSchema, EveryFieldHasOneKeyAndOneFlagWithHelp) {
     EXPECT_FALSE(f.help.empty()) << f.flag;
     EXPECT_EQ(f.help.find("{choices}"), std::string::npos) << f.flag;
   }
-  EXPECT_EQ(keys.size(), 46u);   // the 43 of config.json, "network", "layer_bits", "stage_width" (written when set)
-  EXPECT_EQ(flags.size(), 43u);  // classes, in_channels, input_size are JSON only
+  EXPECT_EQ(keys.size(), 47u);   // the 44 of config.json, "network", "layer_bits", "stage_width" (written when set)
+  EXPECT_EQ(flags.size(), 44u);  // classes, in_channels, input_size are JSON only
   std::map<std::string, std::string> help;
   for (const ConfigField& f : config_fields()) help[f.key] = f.help;
   EXPECT_EQ(help["optimizer"], "sgd (default), adam or adamw");
   EXPECT_EQ(help["backward_precision"], "conv backward in fp32 (default) or bf16");
+  EXPECT_EQ(help["batch_norm"], "training batch norm on wrpn (default) or libtorch kernels");
   EXPECT_EQ(help["dataset"], "fashion-mnist (default), mnist, cifar10, cifar100 or imagefolder (DIR/train, DIR/val)");
 }
 

@@ -1,20 +1,23 @@
 #include "wrpn/nn/batch_norm.h"
 
+#include "wrpn/nn/batch_norm_training.h"
 #include "wrpn/nn/packed_ops.h"
 
 namespace wrpn {
 namespace nn {
 
 torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
-  if (!is_training() || !options.track_running_stats() || !options.affine() || !num_batches_tracked.defined() ||
-      !recomputable_conv_output(input)) {
+  if (!is_training() || !options.track_running_stats() || !options.affine() || !num_batches_tracked.defined()) {
     return torch::nn::BatchNorm2dImpl::forward(input);
   }
+  const bool recompute = recomputable_conv_output(input);
+  if (!recompute && !own_batch_norm_takes(input)) return torch::nn::BatchNorm2dImpl::forward(input);
   _check_input_dim(input);
   // The running-statistics bookkeeping of LibTorch's BatchNormImplBase::forward, unchanged.
   num_batches_tracked += 1;
   const double factor = options.momentum() ? options.momentum().value() : 1.0 / num_batches_tracked.item<double>();
-  return batch_norm_recomputing_input(input, weight, bias, running_mean, running_var, factor, options.eps());
+  if (recompute) return batch_norm_recomputing_input(input, weight, bias, running_mean, running_var, factor, options.eps());
+  return batch_norm_training(input, weight, bias, running_mean, running_var, factor, options.eps());
 }
 
 }  // namespace nn

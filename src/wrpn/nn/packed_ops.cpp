@@ -8,6 +8,7 @@
 #include "wrpn/kernels/code_pack.h"
 #include "wrpn/kernels/int8_conv_forward.h"
 #include "wrpn/kernels/pool_offsets.h"
+#include "wrpn/nn/batch_norm_training.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/bits.h"
 #include "wrpn/quant/packed_saving.h"
@@ -243,8 +244,11 @@ struct BatchNormRecomputingInput : public torch::autograd::Function<BatchNormRec
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias, torch::Tensor running_mean, torch::Tensor running_var,
                                double momentum, double eps, std::shared_ptr<const ConvRecipe> recipe) {
+    const bool own = own_batch_norm_takes(x);
     auto [out, save_mean, save_invstd] =
-        at::native_batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps);
+        own ? batch_norm_train_forward(x, weight, bias, running_mean, running_var, momentum, eps)
+            : at::native_batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps);
+    ctx->saved_data["own"] = own;
     ctx->save_for_backward({weight, save_mean, save_invstd, recipe->w_codes, recipe->w_scales});
     ctx->saved_data["eps"] = eps;
     stash(ctx, recipe->x);  // the conv input's packed codes: shared, not copied
@@ -264,10 +268,12 @@ struct BatchNormRecomputingInput : public torch::autograd::Function<BatchNormRec
     recipe.padding = ctx->saved_data["padding"].toIntVector();
     recipe.input_bits = int(ctx->saved_data["input_bits"].toInt());
     const torch::Tensor x = recipe.run();
-    auto [gx, gw, gb] =
-        at::native_batch_norm_backward(grads[0].contiguous(), x, saved[0], torch::Tensor(), torch::Tensor(), saved[1],
-                                       saved[2], /*train=*/true, ctx->saved_data["eps"].toDouble(),
-                                       {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)});
+    const std::array<bool, 3> needed = {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)};
+    auto [gx, gw, gb] = ctx->saved_data["own"].toBool()
+                            ? batch_norm_train_backward(grads[0].contiguous(), x, saved[0], saved[1], saved[2], needed)
+                            : at::native_batch_norm_backward(grads[0].contiguous(), x, saved[0], torch::Tensor(),
+                                                             torch::Tensor(), saved[1], saved[2], /*train=*/true,
+                                                             ctx->saved_data["eps"].toDouble(), needed);
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };

@@ -28,10 +28,11 @@ torch::Tensor linear_saving_codes(const torch::Tensor& x, const torch::Tensor& w
 /// nn/matrix_units.h), unchanged since: batch_norm_recomputing_input() can take it.
 bool recomputable_conv_output(const torch::Tensor& x);
 
-/// Training batch norm (at::native_batch_norm: batch statistics, running statistics updated
-/// with `momentum`) of such a conv output, whose backward recomputes that output from the
-/// conv's packed input codes (exact: the int8 forward is deterministic) instead of keeping
-/// it as floats. Gradients are bit-identical to LibTorch's batch norm on the kept output.
+/// Training batch norm (batch statistics, running statistics updated with `momentum`; on
+/// wrpn's kernels or LibTorch's as nn/batch_norm_training.h sets) of such a conv output, whose
+/// backward recomputes that output from the conv's packed input codes (exact: the int8
+/// forward is deterministic) instead of keeping it as floats. Gradients are bit-identical to
+/// the same batch norm on the kept output.
 torch::Tensor batch_norm_recomputing_input(const torch::Tensor& x, const torch::Tensor& weight,
                                            const torch::Tensor& bias, const torch::Tensor& running_mean,
                                            const torch::Tensor& running_var, double momentum, double eps);

@@ -338,6 +338,9 @@ std::vector<ConfigField> engine_rows() {
           .one_of({"fp32", "bf16"}),
       row(G::Training, "recompute_conv_outputs", "--recompute-conv-outputs", &TrainConfig::recompute_conv_outputs,
           "with the int8 forward, batch norm recomputes its input in backward (default false)"),
+      row(G::Training, "batch_norm", "--batch-norm", &TrainConfig::batch_norm,
+          "training batch norm on {choices} kernels")
+          .one_of({"wrpn", "libtorch"}),
   };
 }
 

@@ -28,6 +28,7 @@
 #include "wrpn/train/memory_stats.h"
 #include "wrpn/train/numerics_check.h"
 #include "wrpn/kernels/compute_backends.h"
+#include "wrpn/nn/batch_norm_training.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/quant/packed_saving.h"
 #include "wrpn/train/learning_check.h"
@@ -506,10 +507,12 @@ TrainResult run_training(TrainConfig config, bool resume, const TrainHooks& hook
   const nn::MatrixUnits units{r.config.int8_forward, nn::parse_backward_precision(r.config.backward_precision),
                               r.config.recompute_conv_outputs};
   const nn::MatrixUnitsGuard matrix_units(units);
+  const nn::BatchNormKernels batch_norm = nn::parse_batch_norm_kernels(r.config.batch_norm);
+  const nn::BatchNormKernelsGuard batch_norm_kernels(batch_norm);
   set_up(r, resume);
   if (hooks.verbose && r.writer) {
-    fmt::print("compute: {}; {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units),
-               freed_memory_status());
+    fmt::print("compute: {}; {}; {}; {}\n", kernels::compute_backends_line(), nn::matrix_units_status(units),
+               nn::batch_norm_status(batch_norm), freed_memory_status());
   }
 
   ProgressLine progress(r.writer && hooks.progress && ProgressLine::stderr_is_terminal());

@@ -14,6 +14,7 @@
 #include "wrpn/train/freed_memory.h"
 #include "wrpn/measure/sweep_grid.h"
 #include "wrpn/models/registry.h"
+#include "wrpn/nn/batch_norm_training.h"
 #include "wrpn/nn/matrix_units.h"
 #include "wrpn/train/optimizer.h"
 
@@ -44,6 +45,24 @@ struct BenchConfig {
   std::string mode = "int8";
   nn::MatrixUnits units;
   bool autocast = false;
+  nn::BatchNormKernels batch_norm = nn::BatchNormKernels::kWrpn;
+};
+
+// Takes `suffix` off the end of `mode`; true if it was there.
+bool strip_suffix(std::string& mode, const std::string& suffix) {
+  if (mode.size() <= suffix.size() || mode.compare(mode.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  mode.resize(mode.size() - suffix.size());
+  return true;
+}
+
+// A config's settings, in force while it lives.
+struct ConfigScope {
+  explicit ConfigScope(const BenchConfig& c) : units(c.units), autocast(c.autocast), batch_norm(c.batch_norm) {}
+  nn::MatrixUnitsGuard units;
+  CpuAutocast autocast;
+  nn::BatchNormKernelsGuard batch_norm;
 };
 
 BenchConfig parse_bench_config(const std::string& text) {
@@ -57,10 +76,13 @@ BenchConfig parse_bench_config(const std::string& text) {
   b.precision =
       measure::parse_precision(text.substr(colon + 1, at == std::string::npos ? std::string::npos : at - colon - 1));
   if (at != std::string::npos) b.mode = text.substr(at + 1);
-  const std::string suffix = "+recompute";  // recompute conv outputs in backward, do not keep them
-  const bool recomputes =
-      b.mode.size() > suffix.size() && b.mode.compare(b.mode.size() - suffix.size(), suffix.size(), suffix) == 0;
-  if (recomputes) b.mode.resize(b.mode.size() - suffix.size());
+  bool recomputes = false, libtorch_bn = false;  // +recompute: conv outputs recomputed in backward
+  for (bool more = true; more;) {
+    more = false;
+    if (strip_suffix(b.mode, "+recompute")) more = recomputes = true;
+    if (strip_suffix(b.mode, "+libtorch-bn")) more = libtorch_bn = true;
+  }
+  if (libtorch_bn) b.batch_norm = nn::BatchNormKernels::kLibTorch;
   if (b.mode == "float") {
     b.units = {false, nn::BackwardPrecision::kFp32};
   } else if (b.mode == "int8") {
@@ -74,12 +96,13 @@ BenchConfig parse_bench_config(const std::string& text) {
     b.autocast = true;
   } else {
     throw std::invalid_argument(fmt::format(
-        "--configs mode must be float, int8, int8+bf16, bf16 or autocast (int8 modes may end in +recompute), got '{}' "
-        "in '{}'",
+        "--configs mode must be float, int8, int8+bf16, bf16 or autocast (int8 modes may end in +recompute, any in "
+        "+libtorch-bn), got '{}' in '{}'",
         b.mode, text));
   }
   b.units.recompute_conv_outputs = recomputes;
-  if (recomputes) b.mode += suffix;
+  if (recomputes) b.mode += "+recompute";
+  if (libtorch_bn) b.mode += "+libtorch-bn";
   return b;
 }
 
@@ -98,7 +121,8 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
   train_app
       ->add_option("--configs", f->configs,
                    "WIDTH:WBITS/ABITS[@float|int8|int8+bf16|bf16|autocast] list (+recompute: "
-                   "recompute conv outputs in backward); the first is the baseline")
+                   "recompute conv outputs in backward; +libtorch-bn: LibTorch's batch norm, not wrpn's); "
+                   "the first is the baseline")
       ->delimiter(',');
   train_app->add_option("--input-size", f->input_size, "image side in pixels (0: the model's default)");
   train_app->add_option("--in-channels", f->in_channels,
@@ -141,16 +165,14 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
       torch::manual_seed(0);
       Entry e{f->configs[i], configs[i], models::build_model(c.model), {}, {}};
       e.opt = train::make_optimizer(*e.model, c);
-      const nn::MatrixUnitsGuard units(e.config.units);
-      const CpuAutocast autocast(e.config.autocast);
+      const ConfigScope scope(e.config);
       time_steps(*e.model, c, e.opt, images, labels, 2);  // warm-up
       entries.push_back(std::move(e));
     }
     const std::string load_before = load_average();
     for (int64_t r = 0; r < f->rounds; ++r) {  // interleaved: load drifts hit all alike
       for (auto& e : entries) {
-        const nn::MatrixUnitsGuard units(e.config.units);
-        const CpuAutocast autocast(e.config.autocast);
+        const ConfigScope scope(e.config);
         e.seconds.push_back(time_steps(*e.model, base, e.opt, images, labels, f->steps));
       }
     }
@@ -166,7 +188,8 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
       fmt::print(
           "(float: LibTorch float ops; int8: forward as the int8 GEMM of the codes, conv "
           "outputs kept; +bf16: conv backward in bf16; +recompute: conv outputs recomputed "
-          "in backward; autocast: LibTorch bf16 autocast)\n");
+          "in backward; autocast: LibTorch bf16 autocast; {}, +libtorch-bn: LibTorch's)\n",
+          nn::batch_norm_status(nn::BatchNormKernels::kWrpn));
       fmt::print("{:<22} {:>12} {:>10} {:>16}\n", "config", "images/s", "ms/step", "speed vs first");
     }
     for (auto& e : entries) {
@@ -184,8 +207,7 @@ void add_train_bench(CLI::App* bench, std::vector<std::function<int()>>& runs) {
     if (f->json) fmt::print("{}\n", out.dump(2));
     if (f->profile && !f->json) {
       for (auto& e : entries) {
-        const nn::MatrixUnitsGuard units(e.config.units);
-        const CpuAutocast autocast(e.config.autocast);
+        const ConfigScope scope(e.config);
         const auto ops = profile_ops([&] { time_steps(*e.model, base, e.opt, images, labels, 1); }, f->steps);
         fmt::print("\nprofile of {} ({} steps; the profiler adds its own time per op):\n{}", e.name, f->steps,
                    op_profile_table(ops, 16));
