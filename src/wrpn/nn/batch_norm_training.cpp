@@ -1,6 +1,7 @@
 #include "wrpn/nn/batch_norm_training.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <atomic>
 #include <cmath>
@@ -74,6 +75,7 @@ bool own_batch_norm_takes(const torch::Tensor& x) {
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> batch_norm_train_forward(
     const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, const torch::Tensor& running_mean,
     const torch::Tensor& running_var, double momentum, double eps) {
+  RECORD_FUNCTION("wrpn::batch_norm_train_forward", std::vector<c10::IValue>());  // named in bench --profile
   TORCH_CHECK(own_batch_norm_takes(x), "batch_norm_train_forward: needs a contiguous 4-D CPU float input, got ",
               x.sizes());
   const int64_t channels = x.size(1);
@@ -113,6 +115,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> batch_norm_train_backwar
                                                                                   const torch::Tensor& mean,
                                                                                   const torch::Tensor& invstd,
                                                                                   std::array<bool, 3> needed) {
+  RECORD_FUNCTION("wrpn::batch_norm_train_backward", std::vector<c10::IValue>());
   TORCH_CHECK(own_batch_norm_takes(x) && g.is_contiguous() && g.sizes() == x.sizes(),
               "batch_norm_train_backward: needs contiguous 4-D CPU float tensors of one shape, got ", g.sizes(),
               " and ", x.sizes());

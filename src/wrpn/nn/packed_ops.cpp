@@ -1,6 +1,7 @@
 #include "wrpn/nn/packed_ops.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <memory>
 #include <optional>
@@ -58,6 +59,7 @@ torch::Tensor unstash(AutogradContext* ctx) { return unstash_saved(ctx).restore(
 torch::Tensor int8_conv_forward(const torch::Tensor& x_codes, const torch::Tensor& w_codes,
                                 const torch::Tensor& w_scales, const torch::Tensor& bias, torch::IntArrayRef stride,
                                 torch::IntArrayRef padding, int64_t groups, int input_bits) {
+  RECORD_FUNCTION("wrpn::int8_conv_forward", std::vector<c10::IValue>());  // named in bench --profile
   if (!x_codes.defined() || w_codes.numel() == 0 || groups != 1 || !x_codes.device().is_cpu() ||
       !w_codes.device().is_cpu() || x_codes.dim() != 4 || stride[0] != stride[1] || padding[0] != padding[1]) {
     return torch::Tensor();
@@ -327,6 +329,7 @@ struct MaxPool2dSavingOffsets : public torch::autograd::Function<MaxPool2dSaving
 
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t kernel, int64_t stride,
                                int64_t padding) {
+    RECORD_FUNCTION("wrpn::max_pool_with_window_offsets", std::vector<c10::IValue>());
     const int64_t in_h = x.size(2), in_w = x.size(3);
     const std::vector<int64_t> out_sizes = {x.size(0), x.size(1), (in_h + 2 * padding - kernel) / stride + 1,
                                             (in_w + 2 * padding - kernel) / stride + 1};

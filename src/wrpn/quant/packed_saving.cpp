@@ -1,6 +1,7 @@
 #include "wrpn/quant/packed_saving.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <atomic>
 #include <optional>
@@ -167,6 +168,7 @@ torch::Tensor SavedMask::apply(const torch::Tensor& g) const {
 bool packs_in_one_pass(const torch::Tensor& x) { return packs_bits(x) && x.is_contiguous(); }
 
 torch::Tensor quantize_saving_codes(const torch::Tensor& x, int bits, SavedMask* mask) {
+  RECORD_FUNCTION("wrpn::quantize_saving_codes", std::vector<c10::IValue>());  // named in bench --profile
   const int64_t count = x.numel();
   const float levels = float(activation_levels(bits));
   torch::Tensor out = torch::empty_like(x);
