@@ -54,68 +54,40 @@ struct FoldedSums {
   }
 };
 
-// Adds sum(u) to the first pair and (kProducts) sum(u * (v - shift)) to the second.
-template <bool kProducts>
+// What Accumulate adds up: sum(u) only; sum(u) and sum(u (v - shift)); or, with c = u - shift,
+// sum(c) and sum(c^2).
+enum class Sums { kPlain, kWithProducts, kCentred };
+
+template <Sums kKind>
 HWY_INLINE void Accumulate(FoldedSums& s, const float* u, const float* v, int64_t n, float shift) {
   const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
   const int64_t L = int64_t(hn::Lanes(d));
-  const auto sh = hn::Set(d, shift);
-  auto a0 = hn::Load(d, s.lanes[0]), a1 = hn::Load(d, s.lanes[1]);
-  auto b0 = hn::Load(d, s.lanes[2]), b1 = hn::Load(d, s.lanes[3]);
+  const V sh = hn::Set(d, shift);
+  V a0 = hn::Load(d, s.lanes[0]), a1 = hn::Load(d, s.lanes[1]);
+  V b0 = hn::Load(d, s.lanes[2]), b1 = hn::Load(d, s.lanes[3]);
+  const auto step = [&](V& a, V& b, int64_t at) {
+    V x = hn::LoadU(d, u + at);
+    if (kKind == Sums::kCentred) x = hn::Sub(x, sh);
+    a = hn::Add(a, x);
+    if (kKind == Sums::kCentred) b = hn::MulAdd(x, x, b);
+    if (kKind == Sums::kWithProducts) b = hn::MulAdd(x, hn::Sub(hn::LoadU(d, v + at), sh), b);
+  };
   int64_t i = 0;
   for (; i + 2 * L <= n; i += 2 * L) {
-    const auto u0 = hn::LoadU(d, u + i), u1 = hn::LoadU(d, u + i + L);
-    a0 = hn::Add(a0, u0);
-    a1 = hn::Add(a1, u1);
-    if (kProducts) {
-      b0 = hn::MulAdd(u0, hn::Sub(hn::LoadU(d, v + i), sh), b0);
-      b1 = hn::MulAdd(u1, hn::Sub(hn::LoadU(d, v + i + L), sh), b1);
-    }
+    step(a0, b0, i);
+    step(a1, b1, i + L);
   }
-  for (; i + L <= n; i += L) {
-    const auto u0 = hn::LoadU(d, u + i);
-    a0 = hn::Add(a0, u0);
-    if (kProducts) b0 = hn::MulAdd(u0, hn::Sub(hn::LoadU(d, v + i), sh), b0);
-  }
+  for (; i + L <= n; i += L) step(a0, b0, i);
   hn::Store(a0, d, s.lanes[0]);
   hn::Store(a1, d, s.lanes[1]);
   hn::Store(b0, d, s.lanes[2]);
   hn::Store(b1, d, s.lanes[3]);
   for (; i < n; ++i) {
-    s.tail_a += u[i];
-    if (kProducts) s.tail_b += u[i] * (v[i] - shift);
-  }
-  s.Counted(n);
-}
-
-// Adds sum(x - shift) to the first pair and sum((x - shift)^2) to the second.
-HWY_INLINE void AccumulateCentred(FoldedSums& s, const float* x, int64_t n, float shift) {
-  const hn::ScalableTag<float> d;
-  const int64_t L = int64_t(hn::Lanes(d));
-  const auto sh = hn::Set(d, shift);
-  auto a0 = hn::Load(d, s.lanes[0]), a1 = hn::Load(d, s.lanes[1]);
-  auto b0 = hn::Load(d, s.lanes[2]), b1 = hn::Load(d, s.lanes[3]);
-  int64_t i = 0;
-  for (; i + 2 * L <= n; i += 2 * L) {
-    const auto c0 = hn::Sub(hn::LoadU(d, x + i), sh), c1 = hn::Sub(hn::LoadU(d, x + i + L), sh);
-    a0 = hn::Add(a0, c0);
-    a1 = hn::Add(a1, c1);
-    b0 = hn::MulAdd(c0, c0, b0);
-    b1 = hn::MulAdd(c1, c1, b1);
-  }
-  for (; i + L <= n; i += L) {
-    const auto c0 = hn::Sub(hn::LoadU(d, x + i), sh);
-    a0 = hn::Add(a0, c0);
-    b0 = hn::MulAdd(c0, c0, b0);
-  }
-  hn::Store(a0, d, s.lanes[0]);
-  hn::Store(a1, d, s.lanes[1]);
-  hn::Store(b0, d, s.lanes[2]);
-  hn::Store(b1, d, s.lanes[3]);
-  for (; i < n; ++i) {
-    const float c0 = x[i] - shift;
-    s.tail_a += c0;
-    s.tail_b += c0 * c0;
+    const float x = kKind == Sums::kCentred ? u[i] - shift : u[i];
+    s.tail_a += x;
+    if (kKind == Sums::kCentred) s.tail_b += x * x;
+    if (kKind == Sums::kWithProducts) s.tail_b += x * (v[i] - shift);
   }
   s.Counted(n);
 }
@@ -124,12 +96,12 @@ Moments ChannelMomentsImpl(const float* x, const ChannelPlanes& c) {
   // Pass 1, the mean; pass 2, the squares about it (and their sum, which corrects for the
   // float rounding of the mean): no cancellation however far the values sit from zero.
   FoldedSums first;
-  ForEachChunk(c, [&](int64_t at, int64_t n) { Accumulate<false>(first, x + at, nullptr, n, 0.0f); });
+  ForEachChunk(c, [&](int64_t at, int64_t n) { Accumulate<Sums::kPlain>(first, x + at, nullptr, n, 0.0f); });
   first.Fold();
   const double count = double(c.count());
   const float mean = float(first.a / count);
   FoldedSums second;
-  ForEachChunk(c, [&](int64_t at, int64_t n) { AccumulateCentred(second, x + at, n, mean); });
+  ForEachChunk(c, [&](int64_t at, int64_t n) { Accumulate<Sums::kCentred>(second, x + at, nullptr, n, mean); });
   second.Fold();
   const double centred = second.a / count;
   Moments m;
@@ -153,7 +125,7 @@ void ScaleShiftChannelImpl(const float* x, float* y, const ChannelPlanes& c, flo
 
 GradientSums ChannelGradientSumsImpl(const float* g, const float* x, const ChannelPlanes& c, float mean) {
   FoldedSums s;
-  ForEachChunk(c, [&](int64_t at, int64_t n) { Accumulate<true>(s, g + at, x + at, n, mean); });
+  ForEachChunk(c, [&](int64_t at, int64_t n) { Accumulate<Sums::kWithProducts>(s, g + at, x + at, n, mean); });
   s.Fold();
   GradientSums out;
   out.sum_g = s.a;
